@@ -1,0 +1,84 @@
+"""The command line: help, version, every subcommand listed, errors without tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui import __version__
+from tui.cli.main import build_parser, main
+
+SUBCOMMANDS = [
+    "demo",
+    "sim",
+    "sync",
+    "ls",
+    "show",
+    "results",
+    "submit",
+    "retry",
+    "cancel",
+    "delete",
+    "cost",
+    "watch",
+    "config",
+]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def test_help_lists_every_subcommand() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for name in SUBCOMMANDS:
+        assert f"    {name} " in result.stdout, name
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_each_subcommand_has_its_own_help(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args([name, "--help"])
+    assert info.value.code == 0
+    assert f"batchtui {name}" in capsys.readouterr().out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"batchtui {__version__}"
+
+
+def test_config_path_honours_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", str(tmp_path / "mine.toml"), "config", "path"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "mine.toml")
+
+
+def test_config_init_then_show_masks_keys(tmp_path: Path) -> None:
+    config = str(tmp_path / "c.toml")
+    assert run_cli("--config", config, "config", "init").returncode == 0
+    shown = run_cli("--config", config, "config", "show", env={"ANTHROPIC_API_KEY": "sk-ant-xyz"})
+    assert shown.returncode == 0
+    assert "sk-ant-xyz" not in shown.stdout
+    assert "[profiles.anthropic]" in shown.stdout
+
+
+def test_malformed_config_is_one_line_exit_2_no_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[profiles\n")
+    result = run_cli("--config", str(config), "config", "show")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert f"{config}:1:" in result.stderr

@@ -1,0 +1,1 @@
+"""The ``batchtui`` command line: one module per group of subcommands, wired in :mod:`.main`."""

@@ -1,0 +1,54 @@
+"""What every subcommand shares: the run's paths and config, and how errors reach the user."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from tui.core.config import Config, load_config
+from tui.core.paths import AppPaths
+
+EXIT_USAGE = 2
+"""Exit code for bad input (config, arguments) and for commands not built yet."""
+
+
+@dataclass
+class Context:
+    """The state of one invocation, handed to every subcommand."""
+
+    paths: AppPaths
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.paths.config_file, self.env)
+
+
+Handler = Callable[[argparse.Namespace, Context], int]
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction,
+    name: str,
+    handler: Handler,
+    help: str,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """Add a subcommand whose handler is ``handler(args, context) -> exit code``."""
+    parser = subparsers.add_parser(name, help=help, description=description or help)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def not_yet_available(name: str) -> Handler:
+    """A handler for a listed command whose feature has not landed yet."""
+
+    def handler(args: argparse.Namespace, context: Context) -> int:
+        print(f"batchtui {name}: not yet available in this version", file=sys.stderr)
+        return EXIT_USAGE
+
+    return handler

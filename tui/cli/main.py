@@ -1,0 +1,67 @@
+"""Entry point of the ``batchtui`` command: global options, subcommands, error reporting.
+
+Each group of subcommands lives in its own module and registers itself here. Heavy imports
+(Textual, the SDKs) happen inside the handlers, so ``batchtui --help`` and the headless commands
+start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tui import __version__
+from tui.cli import actions, batches, config_cmd, cost, demo, open_tui, sim, submit
+from tui.cli.common import Context
+from tui.core.errors import BatchtuiError
+from tui.core.paths import resolve_paths
+
+COMMAND_MODULES = (demo, sim, batches, submit, actions, cost, config_cmd)
+"""Modules whose ``register(subparsers)`` adds their subcommands, in the order --help lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="batchtui",
+        description="A terminal app for LLM batch jobs (Anthropic Message Batches, OpenAI Batch). "
+        "With no command, opens the TUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: platform config dir; env BATCHTUI_CONFIG)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        help="where the cache database lives (default: platform data dir; env BATCHTUI_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="TUI: hide every action that changes anything at the provider",
+    )
+    parser.set_defaults(handler=open_tui.run)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    context = Context(paths=resolve_paths(args.config, args.data_dir))
+    try:
+        return args.handler(args, context)
+    except BatchtuiError as exc:
+        print(f"batchtui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
