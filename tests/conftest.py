@@ -42,3 +42,16 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     for name in _PROVIDER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture
+async def sim():
+    """A started batch API simulator with a frozen clock (move it with ``sim.clock.advance``)."""
+    from tui.sim import SimOptions, Simulator
+
+    simulator = Simulator(SimOptions(seed=1234, speed=0.0, expire_rate=0.0, error_rate=0.0))
+    await simulator.start(host="127.0.0.1", port=0)
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()

@@ -1,0 +1,491 @@
+"""Batches, their requests and files, each computed lazily from the clock.
+
+Nothing runs in the background. Each batch is planned once when it is created (how long each
+request takes and how it ends) and its status, counts and results are derived from the current
+simulated time whenever someone asks. Requests are stored column-wise in a
+:class:`RequestTable` (raw param bytes and small numbers), which keeps a 100,000-request batch
+to a few tens of megabytes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+import sys
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from tui.sim import outcomes as oc
+
+DAY = 86400.0
+WINDOW = DAY
+"""Both APIs give a batch 24 hours."""
+ARCHIVE_AFTER = 29 * DAY
+"""Anthropic results are downloadable for 29 days after ``created_at``."""
+FILE_EXPIRY = 30 * DAY
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def base62(data: bytes, length: int) -> str:
+    number = int.from_bytes(data, "big")
+    chars = []
+    for _ in range(length):
+        number, rest = divmod(number, 62)
+        chars.append(_ALPHABET[rest])
+    return "".join(chars)
+
+
+class RequestTable:
+    """The requests of one batch, column-wise: ids, raw params and their planned outcome."""
+
+    def __init__(self) -> None:
+        self.custom_ids: list[str] = []
+        self.params: list[bytes] = []
+        self.models: list[str] = []
+        self.finish = array("d")  # seconds after the batch starts running
+        self.outcome = bytearray()
+        self.stop = bytearray()
+        self.cache_role = bytearray()
+        self.inp = array("l")
+        self.out = array("l")
+        self.cache_tokens = array("l")
+        self.errors: dict[int, str] = {}  # index -> invalid_request_error message
+
+    def __len__(self) -> int:
+        return len(self.custom_ids)
+
+    def append(self, custom_id: str, params: bytes, model: str, plan: tuple) -> None:
+        outcome, stop, cache_role, inp, out, cache_tokens, error = plan
+        if error is not None:
+            self.errors[len(self.custom_ids)] = error
+        self.custom_ids.append(custom_id)
+        self.params.append(params)
+        self.models.append(model)
+        self.outcome.append(outcome)
+        self.stop.append(stop)
+        self.cache_role.append(cache_role)
+        self.inp.append(inp)
+        self.out.append(out)
+        self.cache_tokens.append(cache_tokens)
+
+    def plan_finish_times(self, rng: random.Random, duration: float) -> None:
+        """Spread the requests over ``duration`` seconds; the slowest one ends exactly then."""
+        times = array("d", (duration * (0.02 + 0.98 * rng.random()) for _ in self.custom_ids))
+        if times:
+            times[max(range(len(times)), key=times.__getitem__)] = duration
+        self.finish = times
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "custom_ids": self.custom_ids,
+            "params": [p.decode() for p in self.params],
+            "models": self.models,
+            "finish": list(self.finish),
+            "outcome": list(self.outcome),
+            "stop": list(self.stop),
+            "cache_role": list(self.cache_role),
+            "inp": list(self.inp),
+            "out": list(self.out),
+            "cache_tokens": list(self.cache_tokens),
+            "errors": {str(k): v for k, v in self.errors.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RequestTable:
+        table = cls()
+        table.custom_ids = list(data["custom_ids"])
+        table.params = [p.encode() for p in data["params"]]
+        table.models = [sys.intern(m) for m in data["models"]]
+        table.finish = array("d", data["finish"])
+        for name in ("outcome", "stop", "cache_role"):
+            setattr(table, name, bytearray(data[name]))
+        for name in ("inp", "out", "cache_tokens"):
+            setattr(table, name, array("l", data[name]))
+        table.errors = {int(k): v for k, v in data["errors"].items()}
+        return table
+
+
+@dataclass(kw_only=True)
+class Planner:
+    """Plans requests for one batch: outcome, tokens and the prompt-cache role of each."""
+
+    seed: int
+    batch_id: str
+    error_rate: float
+    seen_prefixes: set[str] = field(default_factory=set)
+
+    def anthropic(self, custom_id: str, params: Any) -> tuple:
+        d = oc.digest(self.seed, self.batch_id, custom_id)
+        error = oc.anthropic_params_error(params)
+        if error is not None:
+            size = len(orjson.dumps(params)) if params is not None else 0
+            return oc.INVALID, 0, oc.CACHE_NONE, oc.tokens_for(size), 0, 0, error
+        total, key, prefix_tokens, ttl_1h = oc.anthropic_input(params)
+        return self._finish_plan(d, total, key, prefix_tokens, ttl_1h, params["max_tokens"])
+
+    def openai(self, custom_id: str, body: dict[str, Any]) -> tuple:
+        d = oc.digest(self.seed, self.batch_id, custom_id)
+        max_tokens = body.get("max_completion_tokens", body.get("max_tokens", 4096))
+        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+            total = oc.tokens_for(len(orjson.dumps(body)))
+            message = f"Invalid 'max_tokens': integer below minimum value ({max_tokens!r})."
+            return oc.INVALID, 0, oc.CACHE_NONE, total, 0, 0, message
+        total, key, prefix_tokens = oc.openai_prompt(body)
+        return self._finish_plan(d, total, key, prefix_tokens, False, max_tokens)
+
+    def _finish_plan(
+        self, d: bytes, total: int, key: str | None, prefix: int, ttl_1h: bool, max_tokens: int
+    ) -> tuple:
+        if oc.unit(d, 0) < self.error_rate:
+            return oc.SERVER_ERROR, 0, oc.CACHE_NONE, total, 0, 0, None
+        want = oc.wanted_output_tokens(d)
+        stop = oc.MAX_TOKENS if want > max_tokens else oc.END_TURN
+        role = oc.CACHE_NONE
+        if key is not None:
+            role = (
+                oc.CACHE_READ
+                if key in self.seen_prefixes
+                else (oc.CACHE_WRITE_1H if ttl_1h else oc.CACHE_WRITE_5M)
+            )
+            self.seen_prefixes.add(key)
+        return oc.OK, stop, role, total, min(want, max_tokens), prefix if key else 0, None
+
+
+def plan_duration(seed: int, batch_id: str, expire_rate: float) -> tuple[float, random.Random]:
+    """How long a batch runs: mostly under an hour, a few hours now and then, and an
+    ``expire_rate`` share past the 24-hour window. Also returns the batch's own RNG."""
+    d = oc.digest(seed, batch_id, "duration")
+    rng = random.Random(int.from_bytes(d[:8], "big"))
+    if oc.unit(d, 2) < expire_rate:
+        return WINDOW * (1.05 + 0.3 * oc.unit(d, 3)), rng
+    if oc.unit(d, 4) < 0.85:
+        return 120.0 + 3300.0 * oc.unit(d, 5), rng
+    return 3600.0 * (1.0 + 7.0 * oc.unit(d, 5)), rng
+
+
+# --- Anthropic -------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class AnthropicBatch:
+    id: str
+    created: float
+    table: RequestTable
+    seed: int
+    cancel_at: float | None = None
+    cancel_delay: float = 30.0
+
+    @property
+    def expires(self) -> float:
+        return self.created + WINDOW
+
+    @property
+    def natural_end(self) -> float:
+        longest = max(self.table.finish) if len(self.table) else 0.0
+        return self.created + min(longest, WINDOW)
+
+    @property
+    def end(self) -> float:
+        end = self.natural_end
+        if self.cancel_at is not None:
+            end = min(end, self.cancel_at + self.cancel_delay)
+        return end
+
+    def status(self, now: float) -> str:
+        if now >= self.end:
+            return "ended"
+        if self.cancel_at is not None:
+            return "canceling"
+        return "in_progress"
+
+    def result_type(self, index: int) -> str:
+        """The final result type of request ``index`` (only meaningful once ended)."""
+        if self.created + self.table.finish[index] <= self.end:
+            return "errored" if self.table.outcome[index] != oc.OK else "succeeded"
+        canceled = self.cancel_at is not None and self.end < self.expires
+        return "canceled" if canceled else "expired"
+
+    def counts(self, now: float) -> dict[str, int]:
+        counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+        if now < self.end:
+            counts["processing"] = len(self.table)
+            return counts
+        for index in range(len(self.table)):
+            counts[self.result_type(index)] += 1
+        return counts
+
+    def order(self, shuffle: bool) -> Iterable[int]:
+        indices = list(range(len(self.table)))
+        if shuffle:
+            random.Random(f"{self.seed}:{self.id}:order").shuffle(indices)
+        return indices
+
+    def result_lines(self, shuffle: bool) -> Iterator[bytes]:
+        """One JSONL line per request, rendered only as it is needed."""
+        table, seed = self.table, self.seed
+        for index in self.order(shuffle):
+            custom_id = table.custom_ids[index]
+            kind = self.result_type(index)
+            if kind == "succeeded":
+                d = oc.digest(seed, self.id, custom_id)
+                usage = oc.anthropic_usage(
+                    table.inp[index],
+                    table.out[index],
+                    table.cache_role[index],
+                    table.cache_tokens[index],
+                )
+                message = oc.anthropic_message(
+                    custom_id, table.models[index], d, usage, table.stop[index]
+                )
+                result = {"type": "succeeded", "message": message}
+            elif kind == "errored":
+                result = {"type": "errored", "error": self._error(index)}
+            else:
+                result = {"type": kind}
+            yield orjson.dumps({"custom_id": custom_id, "result": result}) + b"\n"
+
+    def _error(self, index: int) -> dict[str, Any]:
+        message = self.table.errors.get(index)
+        if message is not None:
+            return oc.anthropic_error("invalid_request_error", message)
+        d = oc.digest(self.seed, self.id, self.table.custom_ids[index])
+        if oc.unit(d, 6) < 0.5:
+            return oc.anthropic_error("overloaded_error", "Overloaded")
+        return oc.anthropic_error("api_error", "Internal server error")
+
+
+# --- OpenAI ----------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class FileRecord:
+    id: str
+    created: float
+    filename: str
+    purpose: str
+    data: bytes
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "file",
+            "bytes": len(self.data),
+            "created_at": int(self.created),
+            "expires_at": int(self.created + FILE_EXPIRY),
+            "filename": self.filename,
+            "purpose": self.purpose,
+            "status": "processed",
+        }
+
+
+@dataclass(kw_only=True)
+class OpenAIBatch:
+    id: str
+    created: float
+    endpoint: str
+    input_file_id: str
+    completion_window: str
+    metadata: dict[str, str] | None
+    model: str | None
+    table: RequestTable
+    seed: int
+    validation_errors: list[dict[str, Any]]
+    validate_delay: float
+    finalize_delay: float
+    cancel_delay: float
+    cancel_at: float | None = None
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    ok_finish: list[float] = field(default_factory=list)  # sorted, relative to in_progress_at
+    fail_finish: list[float] = field(default_factory=list)
+    ok_usage: list[tuple[int, int, int]] = field(
+        default_factory=list
+    )  # cumulative (in, cached, out)
+
+    def __post_init__(self) -> None:
+        self.index_outcomes()
+
+    def index_outcomes(self) -> None:
+        """Sort finish times by outcome, with running usage sums, for live counts in O(log n)."""
+        table = self.table
+        ok = sorted(i for i in range(len(table)) if table.outcome[i] == oc.OK)
+        ok.sort(key=table.finish.__getitem__)
+        self.ok_finish = [table.finish[i] for i in ok]
+        self.fail_finish = sorted(
+            table.finish[i] for i in range(len(table)) if table.outcome[i] != oc.OK
+        )
+        sums = itertools.accumulate(
+            ((table.inp[i], self.cached(i), table.out[i]) for i in ok),
+            lambda a, b: (a[0] + b[0], a[1] + b[1], a[2] + b[2]),
+            initial=(0, 0, 0),
+        )
+        self.ok_usage = list(sums)
+
+    def cached(self, index: int) -> int:
+        return (
+            self.table.cache_tokens[index] if self.table.cache_role[index] == oc.CACHE_READ else 0
+        )
+
+    # Timeline.  Requests run from in_progress_at; each finish time is relative to it.
+    @property
+    def in_progress_at(self) -> float:
+        return self.created + self.validate_delay
+
+    @property
+    def expires_at(self) -> float:
+        return self.created + WINDOW
+
+    @property
+    def run_end(self) -> float:
+        longest = max(self.table.finish) if len(self.table) else 0.0
+        return self.in_progress_at + longest
+
+    @property
+    def cancelled_at(self) -> float | None:
+        if self.cancel_at is None:
+            return None
+        return min(self.cancel_at + self.cancel_delay, self.expires_at)
+
+    def final(self) -> tuple[str, float]:
+        """The terminal status and when it is reached."""
+        if self.validation_errors:
+            return "failed", self.in_progress_at
+        completed_at = self.run_end + self.finalize_delay
+        if self.cancel_at is not None:
+            return "cancelled", self.cancelled_at  # type: ignore[return-value]
+        if self.run_end > self.expires_at:
+            return "expired", self.expires_at
+        return "completed", completed_at
+
+    @property
+    def cutoff(self) -> float:
+        """Requests finishing after this absolute time never ran."""
+        status, at = self.final()
+        if status == "completed":
+            return self.run_end
+        if status == "cancelled" and self.cancel_at < self.in_progress_at:  # type: ignore[operator]
+            return self.in_progress_at  # cancelled while validating: nothing ran
+        return at
+
+    def status(self, now: float) -> str:
+        status, at = self.final()
+        if now >= at:
+            return status
+        if self.cancel_at is not None:
+            return "cancelling"
+        if now < self.in_progress_at:
+            return "validating"
+        if now >= self.run_end:
+            return "finalizing"
+        return "in_progress"
+
+    def ran(self, index: int) -> bool:
+        return self.in_progress_at + self.table.finish[index] <= self.cutoff
+
+    def counts(self, now: float) -> dict[str, int]:
+        status = self.status(now)
+        if status in ("validating", "failed"):
+            return {"total": 0, "completed": 0, "failed": 0}
+        done = min(now, self.cutoff) - self.in_progress_at
+        completed = bisect.bisect_right(self.ok_finish, done)
+        failed = bisect.bisect_right(self.fail_finish, done)
+        if status in ("expired", "cancelled"):
+            failed = len(self.table) - completed  # unrun requests become error lines
+        return {"total": len(self.table), "completed": completed, "failed": failed}
+
+    def usage(self, now: float) -> dict[str, Any] | None:
+        if self.status(now) in ("validating", "failed"):
+            return None
+        done = min(now, self.cutoff) - self.in_progress_at
+        inp, cached, out = self.ok_usage[bisect.bisect_right(self.ok_finish, done)]
+        return {
+            "input_tokens": inp,
+            "input_tokens_details": {"cached_tokens": cached},
+            "output_tokens": out,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": inp + out,
+        }
+
+    def output_lines(self, shuffle: bool) -> Iterator[bytes]:
+        """Lines of the output file: one per request that ran and succeeded."""
+        for index in self._order(shuffle):
+            if self.ran(index) and self.table.outcome[index] == oc.OK:
+                yield self._line(index, 200, self._body(index))
+
+    def error_lines(self, shuffle: bool) -> Iterator[bytes]:
+        """Lines of the error file: requests that failed, then those that never ran."""
+        status, _ = self.final()
+        never_ran = (
+            (
+                "batch_expired",
+                "This request could not be executed before the completion window expired.",
+            )
+            if status == "expired"
+            else (
+                "batch_cancelled",
+                "This request was not executed because the batch was cancelled.",
+            )
+        )
+        for index in self._order(shuffle):
+            if not self.ran(index):
+                code, message = never_ran
+                yield self._line(index, None, None, {"code": code, "message": message})
+            elif self.table.outcome[index] == oc.INVALID:
+                error = {
+                    "message": self.table.errors[index],
+                    "type": "invalid_request_error",
+                    "param": "max_tokens",
+                    "code": None,
+                }
+                yield self._line(index, 400, {"error": error})
+            elif self.table.outcome[index] == oc.SERVER_ERROR:
+                error = {
+                    "message": "The server had an error while processing your request.",
+                    "type": "server_error",
+                    "param": None,
+                    "code": None,
+                }
+                yield self._line(index, 500, {"error": error})
+
+    def _order(self, shuffle: bool) -> list[int]:
+        indices = list(range(len(self.table)))
+        if shuffle:
+            random.Random(f"{self.seed}:{self.id}:order").shuffle(indices)
+        return indices
+
+    def _line(
+        self, index: int, status: int | None, body: Any, error: dict[str, Any] | None = None
+    ) -> bytes:
+        d = oc.digest(self.seed, self.id, self.table.custom_ids[index])
+        response = None
+        if status is not None:
+            response = {"status_code": status, "request_id": "req_" + d[16:32].hex(), "body": body}
+        line = {
+            "id": "batch_req_" + d[:12].hex(),
+            "custom_id": self.table.custom_ids[index],
+            "response": response,
+            "error": error,
+        }
+        return orjson.dumps(line) + b"\n"
+
+    def _body(self, index: int) -> dict[str, Any]:
+        table = self.table
+        d = oc.digest(self.seed, self.id, table.custom_ids[index])
+        created = int(self.in_progress_at + table.finish[index])
+        return oc.openai_body(
+            self.endpoint,
+            table.custom_ids[index],
+            table.models[index],
+            d,
+            created,
+            table.inp[index],
+            self.cached(index),
+            table.out[index],
+            table.stop[index],
+        )

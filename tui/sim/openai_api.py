@@ -1,0 +1,270 @@
+"""The OpenAI Files and Batch APIs over HTTP, under ``/openai/v1``.
+
+A bad input file does not fail the create: the batch goes ``validating`` → ``failed`` with
+``errors.data[]``, as the real service does. Output and error files appear once the batch has
+finished, and each id is set only when its file has at least one line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from tui.sim.batches import FileRecord, OpenAIBatch
+from tui.sim.state import Ordered
+from tui.sim.wire import ApiError, int_param, json_response, read_json, unix
+
+if TYPE_CHECKING:
+    from tui.sim.server import Simulator
+
+PREFIX = "/openai/v1"
+PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+ENDPOINTS = (
+    "/v1/responses",
+    "/v1/chat/completions",
+    "/v1/embeddings",
+    "/v1/completions",
+    "/v1/moderations",
+    "/v1/images/generations",
+    "/v1/images/edits",
+    "/v1/videos",
+)
+
+
+def batch_json(batch: OpenAIBatch, now: float) -> dict[str, Any]:
+    """The ``Batch`` object at ``now``; timestamps appear as each stage is reached."""
+    status = batch.status(now)
+    final, final_at = batch.final()
+    terminal = status == final
+
+    def reached(at: float | None) -> int | None:
+        return unix(at) if at is not None and now >= at else None
+
+    started = final != "failed" and not (
+        batch.cancel_at is not None and batch.cancel_at < batch.in_progress_at
+    )
+    data: dict[str, Any] = {
+        "id": batch.id,
+        "object": "batch",
+        "endpoint": batch.endpoint,
+        "model": batch.model,
+        "errors": None,
+        "input_file_id": batch.input_file_id,
+        "completion_window": batch.completion_window,
+        "status": status,
+        "output_file_id": batch.output_file_id if terminal else None,
+        "error_file_id": batch.error_file_id if terminal else None,
+        "created_at": unix(batch.created),
+        "in_progress_at": reached(batch.in_progress_at) if started else None,
+        "expires_at": unix(batch.expires_at),
+        "finalizing_at": reached(batch.run_end) if final == "completed" else None,
+        "completed_at": reached(final_at) if final == "completed" else None,
+        "failed_at": reached(final_at) if final == "failed" else None,
+        "expired_at": reached(final_at) if final == "expired" else None,
+        "cancelling_at": reached(batch.cancel_at),
+        "cancelled_at": reached(final_at) if final == "cancelled" else None,
+        "request_counts": batch.counts(now),
+        "usage": batch.usage(now),
+        "metadata": batch.metadata,
+    }
+    if status == "failed":
+        data["errors"] = {"object": "list", "data": batch.validation_errors}
+    return data
+
+
+def _page(order: Ordered, after: str | None, limit: int) -> tuple[list[str], bool]:
+    start = 0
+    if after is not None:
+        position = order.position(after)
+        start = len(order) if position is None else position + 1
+    return order.ids(start, start + limit), start + limit < len(order)
+
+
+def _list_json(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+        "has_more": has_more,
+    }
+
+
+def _settle(sim: Simulator) -> float:
+    now = sim.clock.time()
+    sim.state.settle(now, sim.options.shuffle)
+    return now
+
+
+def _file(sim: Simulator, request: web.Request) -> FileRecord:
+    _settle(sim)
+    file_id = request.match_info["file_id"]
+    record = sim.state.files.get(file_id)
+    if record is None:
+        raise ApiError(404, f"No such File object: {file_id}", param="id")
+    return record
+
+
+def _batch(sim: Simulator, request: web.Request) -> OpenAIBatch:
+    batch_id = request.match_info["batch_id"]
+    batch = sim.state.openai.get(batch_id)
+    if batch is None:
+        raise ApiError(404, f"No batch found with id '{batch_id}'.", param="batch_id")
+    return batch
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+async def files_create(sim: Simulator, request: web.Request) -> web.StreamResponse:
+    if not request.content_type.startswith("multipart/"):
+        raise ApiError(400, "The request must be multipart/form-data.")
+    fields: dict[str, str] = {}
+    filename, data = None, b""
+    limit = sim.options.max_file_bytes
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if part.name == "file":
+            filename = part.filename or "upload"
+            chunks, size = [], 0
+            while chunk := await part.read_chunk(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(400, "File is too large.", param="file")
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        elif part.name:
+            fields[part.name] = await part.text()
+    purpose = fields.get("purpose")
+    if purpose is None:
+        raise ApiError(400, "Missing required parameter: 'purpose'.", param="purpose")
+    if purpose not in PURPOSES:
+        raise ApiError(
+            400, f"'{purpose}' is not one of {list(PURPOSES)} - 'purpose'", param="purpose"
+        )
+    if filename is None:
+        raise ApiError(400, "Missing required parameter: 'file'.", param="file")
+    if purpose == "batch" and not filename.endswith(".jsonl"):
+        raise ApiError(400, "Invalid file format for Batch API. Must be .jsonl", param="file")
+    record = sim.state.add_file(filename, purpose, data, sim.clock.time())
+    return json_response(record.to_api())
+
+
+async def files_retrieve(sim: Simulator, request: web.Request) -> web.StreamResponse:
+    return json_response(_file(sim, request).to_api())
+
+
+async def files_list(sim: Simulator, request: web.Request) -> web.StreamResponse:
+    _settle(sim)
+    limit = int_param(request, "limit", 10_000, 1, 10_000)
+    order = request.query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise ApiError(400, "order: must be 'asc' or 'desc'", param="order")
+    purpose = request.query.get("purpose")
+    ids = [key[2] for key in sim.state.files_order.keys]
+    if order == "asc":
+        ids.reverse()
+    if purpose is not None:
+        ids = [i for i in ids if sim.state.files[i].purpose == purpose]
+    after = request.query.get("after")
+    start = ids.index(after) + 1 if after in ids else (len(ids) if after else 0)
+    page = ids[start : start + limit]
+    data = [sim.state.files[i].to_api() for i in page]
+    return json_response(_list_json(data, start + limit < len(ids)))
+
+
+async def files_delete(sim: Simulator, request: web.Request) -> web.StreamResponse:
+    record = _file(sim, request)
+    sim.state.delete_file(record.id)
+    return json_response({"id": record.id, "object": "file", "deleted": True})
+
+
+async def files_content(sim: Simulator, request: web.Request) -> web.StreamResponse:
+    record = _file(sim, request)
+    chunk = 256 * 1024
+    pieces = (record.data[i : i + chunk] for i in range(0, len(record.data), chunk))
+    return await sim.stream(request, pieces, "application/octet-stream")
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+
+async def batches_create(sim: Simulator, request: web.Request) -> web.StreamResponse:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    for name in ("input_file_id", "endpoint", "completion_window"):
+        if name not in body:
+            raise ApiError(400, f"Missing required parameter: '{name}'.", param=name)
+    if body["endpoint"] not in ENDPOINTS:
+        raise ApiError(
+            400, f"Invalid value for 'endpoint': {body['endpoint']!r}.", param="endpoint"
+        )
+    if body["completion_window"] != "24h":
+        raise ApiError(
+            400,
+            f"Invalid value for 'completion_window': {body['completion_window']!r}; "
+            "only '24h' is supported.",
+            param="completion_window",
+        )
+    metadata = body.get("metadata")
+    if metadata is not None and (
+        not isinstance(metadata, dict)
+        or len(metadata) > 16
+        or any(not isinstance(v, str) or len(k) > 64 or len(v) > 512 for k, v in metadata.items())
+    ):
+        raise ApiError(400, "Invalid 'metadata': up to 16 string pairs.", param="metadata")
+    record = sim.state.files.get(body["input_file_id"])
+    if record is None:
+        raise ApiError(404, f"No such File object: {body['input_file_id']}", param="input_file_id")
+    if record.purpose != "batch":
+        raise ApiError(
+            400, "The input file must be uploaded with purpose 'batch'.", param="input_file_id"
+        )
+    batch = sim.state.create_openai(
+        input_file=record,
+        endpoint=body["endpoint"],
+        completion_window="24h",
+        metadata=metadata,
+        created=sim.clock.time(),
+    )
+    return json_response(batch_json(batch, sim.clock.time()))
+
+
+async def batches_retrieve(sim: Simulator, request: web.Request) -> web.StreamResponse:
+    now = _settle(sim)
+    return json_response(batch_json(_batch(sim, request), now))
+
+
+async def batches_list(sim: Simulator, request: web.Request) -> web.StreamResponse:
+    now = _settle(sim)
+    limit = int_param(request, "limit", 20, 1, 100)
+    ids, has_more = _page(sim.state.openai_order, request.query.get("after"), limit)
+    data = [batch_json(sim.state.openai[i], now) for i in ids]
+    return json_response(_list_json(data, has_more))
+
+
+async def batches_cancel(sim: Simulator, request: web.Request) -> web.StreamResponse:
+    # The SDK sends content-type: application/json with an empty body: never parse it.
+    now = _settle(sim)
+    batch = _batch(sim, request)
+    status = batch.status(now)
+    if status not in ("validating", "in_progress", "cancelling"):
+        raise ApiError(400, f"Cannot cancel a batch with status '{status}'.", param="batch_id")
+    if batch.cancel_at is None:
+        batch.cancel_at = now
+    return json_response(batch_json(batch, now))
+
+
+ROUTES = (
+    ("POST", "/files", "openai.files.create", files_create),
+    ("GET", "/files", "openai.files.list", files_list),
+    ("GET", "/files/{file_id}", "openai.files.retrieve", files_retrieve),
+    ("DELETE", "/files/{file_id}", "openai.files.delete", files_delete),
+    ("GET", "/files/{file_id}/content", "openai.files.content", files_content),
+    ("POST", "/batches", "openai.batches.create", batches_create),
+    ("GET", "/batches", "openai.batches.list", batches_list),
+    ("GET", "/batches/{batch_id}", "openai.batches.retrieve", batches_retrieve),
+    ("POST", "/batches/{batch_id}/cancel", "openai.batches.cancel", batches_cancel),
+)

@@ -1,0 +1,307 @@
+"""The simulator: one aiohttp server on loopback speaking both batch APIs.
+
+``/anthropic/v1/...`` is the Anthropic API, ``/openai/v1/...`` the OpenAI one and ``/_sim/...``
+the control API. Every API request goes through :meth:`Simulator._serve`, which counts the
+attempt, applies any injected fault, checks the key and renders errors in the right envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from tui.sim import anthropic_api, control, openai_api
+from tui.sim.clock import SimClock
+from tui.sim.faults import ROUTES, Fault, Faults
+from tui.sim.outcomes import digest
+from tui.sim.state import SimState
+from tui.sim.wire import (
+    ANTHROPIC,
+    DROP_AFTER,
+    OPENAI,
+    REQUEST_ID,
+    ApiError,
+    error_body,
+    request_id_header,
+)
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+Handler = Callable[["Simulator", web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(kw_only=True)
+class SimOptions:
+    """How the simulated world behaves. ``speed=0`` freezes the clock (tests advance it)."""
+
+    seed: int = 0
+    speed: float = 1.0
+    expire_rate: float = 0.02
+    """Share of batches that run past the 24-hour window and expire."""
+    error_rate: float = 0.02
+    """Share of requests that fail server-side (``api_error``/``overloaded_error``, or a 500)."""
+    shuffle: bool = True
+    """Return results in a seeded random order, as the real APIs may."""
+    start: datetime | None = None
+    """Simulated time at start (default: now, to the second)."""
+    max_batch_bytes: int = 256 * MB
+    max_file_bytes: int = 200 * MB
+    state_file: Path | None = None
+    """Restore state from this JSON file on start and save it on stop."""
+
+
+class Simulator:
+    """Both batch APIs on loopback; see the README section "Simulator"."""
+
+    def __init__(self, options: SimOptions | None = None) -> None:
+        self.options = options or SimOptions()
+        self.clock = SimClock(self.options.start, self.options.speed)
+        self.state = SimState(
+            seed=self.options.seed,
+            error_rate=self.options.error_rate,
+            expire_rate=self.options.expire_rate,
+        )
+        self.faults = Faults()
+        self.counters: dict[str, int] = dict.fromkeys(ROUTES, 0)
+        self.revoked_keys: set[str] = set()
+        self._request_ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.host = "127.0.0.1"
+        self.port = 0
+        if self.options.state_file is not None and self.options.state_file.exists():
+            self.load_state(self.options.state_file)
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = self.build_app()
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.host, self.port = host, server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.options.state_file is not None:
+            self.save_state(self.options.state_file)
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.base_url + anthropic_api.PREFIX
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.base_url + openai_api.PREFIX
+
+    # --- knobs ---------------------------------------------------------------------------------
+
+    def revoke_key(self, key: str) -> None:
+        """From now on ``key`` gets 401 ``authentication_error`` on every route."""
+        self.revoked_keys.add(key)
+
+    def seed_demo_workspace(self) -> None:
+        """About 30 batches of both providers, created over the simulated past days."""
+        from tui.sim.scenarios import seed_demo_workspace
+
+        seed_demo_workspace(self)
+
+    def save_state(self, path: Path) -> None:
+        data = {"clock": self.clock.time(), "state": self.state.to_json()}
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(orjson.dumps(data))
+        tmp.replace(path)
+
+    def load_state(self, path: Path) -> None:
+        data = orjson.loads(path.read_bytes())
+        self.clock.set_time(data["clock"])
+        self.state.load_json(data["state"])
+
+    # --- HTTP ----------------------------------------------------------------------------------
+
+    def build_app(self) -> web.Application:
+        # The SDK sends a 100,000-request batch as 20-40 MB of JSON; the API allows 256 MB.
+        app = web.Application(client_max_size=self.options.max_batch_bytes + 64 * MB)
+        for provider, prefix, routes in (
+            (ANTHROPIC, anthropic_api.PREFIX, anthropic_api.ROUTES),
+            (OPENAI, openai_api.PREFIX, openai_api.ROUTES),
+        ):
+            for method, path, name, handler in routes:
+                app.router.add_route(method, prefix + path, self._route(provider, name, handler))
+        control.add_routes(app, self)
+        return app
+
+    def _route(
+        self, provider: str, name: str, handler: Handler
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def serve(request: web.Request) -> web.StreamResponse:
+            return await self._serve(provider, name, handler, request)
+
+        return serve
+
+    async def _serve(
+        self, provider: str, name: str, handler: Handler, request: web.Request
+    ) -> web.StreamResponse:
+        self.counters[name] += 1
+        request_id = self._new_request_id()
+        request[REQUEST_ID] = request_id
+        fault = self.faults.take(name)
+        try:
+            if fault is not None:
+                early = await self._apply_fault(fault, request)
+                if early is not None:
+                    raise early
+            self._authenticate(provider, request)
+            response = await handler(self, request)
+        except ApiError as error:
+            response = web.Response(
+                body=orjson.dumps(error_body(provider, error, request_id)),
+                status=error.status,
+                content_type="application/json",
+            )
+            if error.status in (429, 500, 529) and fault is not None:
+                response.headers["retry-after"] = "0"
+                response.headers["retry-after-ms"] = str(fault.retry_after_ms)
+        if not response.prepared:
+            response.headers[request_id_header(provider)] = request_id
+            if DROP_AFTER in request:  # a drop on a plain JSON route: no answer at all
+                _abort(request)
+        return response
+
+    def _new_request_id(self) -> str:
+        return "req_" + digest(self.options.seed, "request", next(self._request_ids))[:12].hex()
+
+    async def _apply_fault(self, fault: Fault, request: web.Request) -> ApiError | None:
+        if fault.kind == "latency":
+            await asyncio.sleep(fault.seconds)
+            return None
+        if fault.kind == "drop":
+            request[DROP_AFTER] = fault.after_bytes
+            return None
+        messages = {
+            "429": ("rate_limit_error", "Number of request tokens has exceeded your rate limit."),
+            "500": ("api_error", "Internal server error (injected fault)."),
+            "529": ("overloaded_error", "Overloaded (injected fault)."),
+        }
+        kind, message = messages[fault.kind]
+        openai_kinds = {"429": "rate_limit_exceeded", "500": "server_error", "529": "server_error"}
+        provider_kind = kind if request.path.startswith(anthropic_api.PREFIX) else None
+        return ApiError(int(fault.kind), message, kind=provider_kind or openai_kinds[fault.kind])
+
+    def _authenticate(self, provider: str, request: web.Request) -> None:
+        key = None
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            key = auth[7:].strip()
+        if provider == ANTHROPIC and not key:
+            key = request.headers.get("x-api-key", "").strip()
+        if not key:
+            if provider == ANTHROPIC:
+                raise ApiError(401, "x-api-key header is required")
+            raise ApiError(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an "
+                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                kind="invalid_request_error",
+            )
+        if key in self.revoked_keys:
+            if provider == ANTHROPIC:
+                raise ApiError(401, "invalid x-api-key")
+            raise ApiError(
+                401,
+                "Incorrect API key provided.",
+                kind="invalid_request_error",
+                code="invalid_api_key",
+            )
+
+    async def stream(
+        self, request: web.Request, chunks: Iterable[bytes], content_type: str
+    ) -> web.StreamResponse:
+        """Send ``chunks`` as a chunked body, batching small ones; a ``drop`` fault cuts it."""
+        provider = ANTHROPIC if request.path.startswith(anthropic_api.PREFIX) else OPENAI
+        response = web.StreamResponse(
+            status=200,
+            headers={
+                "content-type": content_type,
+                request_id_header(provider): request[REQUEST_ID],
+            },
+        )
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        drop_after = request.get(DROP_AFTER)
+        sent = 0
+        for chunk in _coalesce(chunks, anthropic_api.CHUNK_BYTES):
+            if drop_after is not None and sent + len(chunk) > drop_after:
+                await response.write(chunk[: max(0, drop_after - sent)])
+                _abort(request)
+                return response
+            await response.write(chunk)
+            sent += len(chunk)
+        if drop_after is not None:  # the body was shorter than after_bytes: drop at its end
+            _abort(request)
+            return response
+        await response.write_eof()
+        return response
+
+
+def _coalesce(pieces: Iterable[bytes], size: int) -> Iterable[bytes]:
+    """Join small pieces into chunks of about ``size`` bytes."""
+    buffer: list[bytes] = []
+    length = 0
+    for piece in pieces:
+        buffer.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield b"".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield b"".join(buffer)
+
+
+def _abort(request: web.Request) -> None:
+    """Close the connection mid-body, so the client sees an incomplete chunked response."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+
+
+def describe(sim: Simulator) -> dict[str, Any]:
+    return {
+        "base_url": sim.base_url,
+        "anthropic_base_url": sim.anthropic_base_url,
+        "openai_base_url": sim.openai_base_url,
+        "now": sim.clock.now().isoformat().replace("+00:00", "Z"),
+        "speed": sim.clock.speed,
+    }

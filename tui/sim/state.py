@@ -1,0 +1,395 @@
+"""Everything the simulator holds: both providers' batches and the OpenAI files.
+
+:class:`SimState` owns the ids, the newest-first orderings the list endpoints page through, and
+the rules that turn input (request lists, JSONL files) into planned batches. The HTTP layers in
+``anthropic_api`` and ``openai_api`` only translate between the wire and these methods.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from tui.sim import outcomes as oc
+from tui.sim.batches import (
+    AnthropicBatch,
+    FileRecord,
+    OpenAIBatch,
+    Planner,
+    RequestTable,
+    base62,
+    plan_duration,
+)
+
+MAX_OPENAI_REQUESTS = 50_000
+MAX_LINE_ERRORS = 10
+"""A failed OpenAI batch reports at most this many line errors."""
+
+
+@dataclass(kw_only=True)
+class Ordered:
+    """Ids kept newest first (by creation time, then creation order), for cursor paging."""
+
+    keys: list[tuple[float, int, str]] = field(default_factory=list)
+    by_id: dict[str, tuple[float, int, str]] = field(default_factory=dict)
+
+    def add(self, item_id: str, created: float, seq: int) -> None:
+        key = (-created, -seq, item_id)
+        bisect.insort(self.keys, key)
+        self.by_id[item_id] = key
+
+    def remove(self, item_id: str) -> None:
+        key = self.by_id.pop(item_id)
+        del self.keys[bisect.bisect_left(self.keys, key)]
+
+    def position(self, item_id: str) -> int | None:
+        key = self.by_id.get(item_id)
+        return None if key is None else bisect.bisect_left(self.keys, key)
+
+    def ids(self, start: int, stop: int) -> list[str]:
+        return [key[2] for key in self.keys[max(0, start) : max(0, stop)]]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class SimState:
+    """Batches and files of both providers, seeded for reproducible ids and outcomes."""
+
+    def __init__(self, *, seed: int, error_rate: float, expire_rate: float) -> None:
+        self.seed = seed
+        self.error_rate = error_rate
+        self.expire_rate = expire_rate
+        self.seq = 0
+        self.anthropic: dict[str, AnthropicBatch] = {}
+        self.anthropic_order = Ordered()
+        self.openai: dict[str, OpenAIBatch] = {}
+        self.openai_order = Ordered()
+        self.files: dict[str, FileRecord] = {}
+        self.files_order = Ordered()
+        self.unsettled: set[str] = set()  # OpenAI batches whose output files are not written yet
+
+    def _next(self, kind: str) -> tuple[int, bytes]:
+        self.seq += 1
+        return self.seq, oc.digest(self.seed, kind, self.seq)
+
+    # --- Anthropic -----------------------------------------------------------------------------
+
+    def create_anthropic(
+        self, requests: list[tuple[str, Any]], created: float, error_rate: float | None = None
+    ) -> AnthropicBatch:
+        """Plan and store a batch; ``requests`` are (custom_id, params) with a valid envelope."""
+        seq, d = self._next("anthropic")
+        batch_id = "msgbatch_01" + base62(d, 22)
+        rate = self.error_rate if error_rate is None else error_rate
+        planner = Planner(seed=self.seed, batch_id=batch_id, error_rate=rate)
+        table = RequestTable()
+        for custom_id, params in requests:
+            model = params.get("model") if isinstance(params, dict) else None
+            raw = orjson.dumps(params)
+            table.append(custom_id, raw, _intern(model), planner.anthropic(custom_id, params))
+        duration, rng = plan_duration(self.seed, batch_id, self.expire_rate)
+        table.plan_finish_times(rng, duration)
+        batch = AnthropicBatch(
+            id=batch_id,
+            created=created,
+            table=table,
+            seed=self.seed,
+            cancel_delay=10.0 + 80.0 * oc.unit(d, 7),
+        )
+        self.anthropic[batch_id] = batch
+        self.anthropic_order.add(batch_id, created, seq)
+        return batch
+
+    def delete_anthropic(self, batch_id: str) -> None:
+        del self.anthropic[batch_id]
+        self.anthropic_order.remove(batch_id)
+
+    # --- OpenAI files --------------------------------------------------------------------------
+
+    def add_file(self, filename: str, purpose: str, data: bytes, created: float) -> FileRecord:
+        seq, d = self._next("file")
+        record = FileRecord(
+            id="file-" + base62(d, 22),
+            created=created,
+            filename=filename,
+            purpose=purpose,
+            data=data,
+        )
+        self.files[record.id] = record
+        self.files_order.add(record.id, created, seq)
+        return record
+
+    def delete_file(self, file_id: str) -> None:
+        del self.files[file_id]
+        self.files_order.remove(file_id)
+
+    # --- OpenAI batches ------------------------------------------------------------------------
+
+    def create_openai(
+        self,
+        *,
+        input_file: FileRecord,
+        endpoint: str,
+        completion_window: str,
+        metadata: dict[str, str] | None,
+        created: float,
+        error_rate: float | None = None,
+    ) -> OpenAIBatch:
+        seq, d = self._next("openai")
+        batch_id = "batch_" + d[:16].hex()
+        rate = self.error_rate if error_rate is None else error_rate
+        planner = Planner(seed=self.seed, batch_id=batch_id, error_rate=rate)
+        table, model, errors = parse_openai_input(input_file.data, endpoint, planner)
+        duration, rng = plan_duration(self.seed, batch_id, self.expire_rate)
+        table.plan_finish_times(rng, duration)
+        batch = OpenAIBatch(
+            id=batch_id,
+            created=created,
+            endpoint=endpoint,
+            input_file_id=input_file.id,
+            completion_window=completion_window,
+            metadata=metadata,
+            model=model,
+            table=table,
+            seed=self.seed,
+            validation_errors=errors,
+            validate_delay=5.0 + 40.0 * oc.unit(d, 5),
+            finalize_delay=10.0 + 110.0 * oc.unit(d, 6),
+            cancel_delay=30.0 + 270.0 * oc.unit(d, 7),
+        )
+        self.openai[batch_id] = batch
+        self.openai_order.add(batch_id, created, seq)
+        self.unsettled.add(batch_id)
+        return batch
+
+    def settle(self, now: float, shuffle: bool) -> None:
+        """Write the output and error files of every OpenAI batch that has finished by ``now``."""
+        for batch_id in sorted(self.unsettled):
+            batch = self.openai[batch_id]
+            status, at = batch.final()
+            if now < at:
+                continue
+            self.unsettled.discard(batch_id)
+            if status == "failed":
+                continue
+            output = b"".join(batch.output_lines(shuffle))
+            if output:
+                batch.output_file_id = self._output_file(batch, "output", output, at)
+            errors = b"".join(batch.error_lines(shuffle))
+            if errors:
+                batch.error_file_id = self._output_file(batch, "error", errors, at)
+
+    def _output_file(self, batch: OpenAIBatch, kind: str, data: bytes, at: float) -> str:
+        name = f"{batch.id}_{kind}.jsonl"
+        return self.add_file(name, "batch_output", data, at).id
+
+    # --- persistence ---------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "seq": self.seq,
+            "anthropic": [
+                _anthropic_json(b, self.anthropic_order) for b in self.anthropic.values()
+            ],
+            "openai": [_openai_json(b, self.openai_order) for b in self.openai.values()],
+            "files": [_file_json(f, self.files_order) for f in self.files.values()],
+            "unsettled": sorted(self.unsettled),
+        }
+
+    def load_json(self, data: dict[str, Any]) -> None:
+        self.seq = data["seq"]
+        for item in data["anthropic"]:
+            batch = AnthropicBatch(
+                id=item["id"],
+                created=item["created"],
+                seed=self.seed,
+                table=RequestTable.from_json(item["table"]),
+                cancel_at=item["cancel_at"],
+                cancel_delay=item["cancel_delay"],
+            )
+            self.anthropic[batch.id] = batch
+            self.anthropic_order.add(batch.id, batch.created, item["seq"])
+        for item in data["files"]:
+            record = FileRecord(
+                id=item["id"],
+                created=item["created"],
+                filename=item["filename"],
+                purpose=item["purpose"],
+                data=item["data"].encode(),
+            )
+            self.files[record.id] = record
+            self.files_order.add(record.id, record.created, item["seq"])
+        for item in data["openai"]:
+            seq = item.pop("seq")
+            item["table"] = RequestTable.from_json(item["table"])
+            batch = OpenAIBatch(seed=self.seed, **item)
+            self.openai[batch.id] = batch
+            self.openai_order.add(batch.id, batch.created, seq)
+        self.unsettled = set(data["unsettled"])
+
+
+def _seq(order: Ordered, item_id: str) -> int:
+    return -order.by_id[item_id][1]
+
+
+def _anthropic_json(batch: AnthropicBatch, order: Ordered) -> dict[str, Any]:
+    return {
+        "id": batch.id,
+        "seq": _seq(order, batch.id),
+        "created": batch.created,
+        "cancel_at": batch.cancel_at,
+        "cancel_delay": batch.cancel_delay,
+        "table": batch.table.to_json(),
+    }
+
+
+def _openai_json(batch: OpenAIBatch, order: Ordered) -> dict[str, Any]:
+    names = (
+        "id",
+        "created",
+        "endpoint",
+        "input_file_id",
+        "completion_window",
+        "metadata",
+        "model",
+        "validation_errors",
+        "validate_delay",
+        "finalize_delay",
+        "cancel_delay",
+        "cancel_at",
+        "output_file_id",
+        "error_file_id",
+    )
+    data = {name: getattr(batch, name) for name in names}
+    data["seq"] = _seq(order, batch.id)
+    data["table"] = batch.table.to_json()
+    return data
+
+
+def _file_json(record: FileRecord, order: Ordered) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "seq": _seq(order, record.id),
+        "created": record.created,
+        "filename": record.filename,
+        "purpose": record.purpose,
+        "data": record.data.decode("utf-8", "replace"),
+    }
+
+
+_MODELS: dict[str, str] = {}
+
+
+def _intern(model: Any) -> str:
+    """One string object per model name, however many requests name it."""
+    text = model if isinstance(model, str) else ""
+    return _MODELS.setdefault(text, text)
+
+
+def _line_error(code: str, message: str, param: str | None, line: int | None) -> dict[str, Any]:
+    return {"code": code, "message": message, "param": param, "line": line}
+
+
+def parse_openai_input(
+    data: bytes, endpoint: str, planner: Planner
+) -> tuple[RequestTable, str | None, list[dict[str, Any]]]:
+    """Validate a batch input file line by line and plan its requests.
+
+    Returns the request table, the model every line uses, and the validation errors that make
+    the batch ``failed`` (empty when the file is good).
+    """
+    table = RequestTable()
+    errors: list[dict[str, Any]] = []
+    model: str | None = None
+    seen: set[str] = set()
+    lines = [(n, raw) for n, raw in enumerate(data.splitlines(), 1) if raw.strip()]
+    if not lines:
+        errors.append(_line_error("empty_file", "The input file is empty.", None, None))
+    if len(lines) > MAX_OPENAI_REQUESTS:
+        errors.append(
+            _line_error(
+                "too_many_tasks",
+                f"The batch has more than {MAX_OPENAI_REQUESTS} requests.",
+                None,
+                None,
+            )
+        )
+    for number, raw in lines:
+        if len(errors) >= MAX_LINE_ERRORS:
+            break
+        try:
+            item = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            item = None
+        if not isinstance(item, dict):
+            errors.append(
+                _line_error(
+                    "invalid_json_line", "This line is not parseable as valid JSON.", None, number
+                )
+            )
+            continue
+        custom_id = item.get("custom_id")
+        if not isinstance(custom_id, str) or not custom_id:
+            errors.append(
+                _line_error(
+                    "missing_required_parameter",
+                    "Missing required parameter: 'custom_id'.",
+                    "custom_id",
+                    number,
+                )
+            )
+            continue
+        if custom_id in seen:
+            errors.append(
+                _line_error(
+                    "duplicate_custom_id",
+                    f"The custom_id '{custom_id}' is used more than once in this file.",
+                    "custom_id",
+                    number,
+                )
+            )
+            continue
+        seen.add(custom_id)
+        if item.get("url") != endpoint:
+            errors.append(
+                _line_error(
+                    "url_mismatch",
+                    f"The url '{item.get('url')}' does not match the batch endpoint '{endpoint}'.",
+                    "url",
+                    number,
+                )
+            )
+            continue
+        body = item.get("body")
+        if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+            errors.append(
+                _line_error(
+                    "missing_required_parameter",
+                    "Missing required parameter: 'body.model'.",
+                    "body.model",
+                    number,
+                )
+            )
+            continue
+        if model is None:
+            model = body["model"]
+        elif body["model"] != model:
+            errors.append(
+                _line_error(
+                    "model_mismatch",
+                    f"The model '{body['model']}' differs from '{model}' used earlier in the file; "
+                    "a batch uses one model.",
+                    "body.model",
+                    number,
+                )
+            )
+            continue
+        table.append(custom_id, orjson.dumps(body), _intern(model), planner.openai(custom_id, body))
+    if errors:
+        return RequestTable(), model, errors
+    return table, model, errors
