@@ -6,13 +6,16 @@ import asyncio
 
 import anthropic
 import pytest
+from anthropic import AsyncAnthropic
 from simkit import KEY, anthropic_client, message_request
 
 from tui.sim import SimOptions, Simulator
 
 
-async def test_create_returns_an_in_progress_batch_with_every_field(sim: Simulator) -> None:
-    client = anthropic_client(sim)
+async def test_create_returns_an_in_progress_batch_with_every_field(
+    sim: Simulator, aclient: AsyncAnthropic
+) -> None:
+    client = aclient
     batch = await client.messages.batches.create(requests=[message_request("a")])
     assert batch.processing_status == "in_progress"
     assert batch.request_counts.processing == 1
@@ -36,8 +39,10 @@ async def test_create_returns_an_in_progress_batch_with_every_field(sim: Simulat
     assert raw.http_response.json()["created_at"].endswith("Z")
 
 
-async def test_succeeded_and_errored_results_after_the_batch_ends(sim: Simulator) -> None:
-    client = anthropic_client(sim)
+async def test_succeeded_and_errored_results_after_the_batch_ends(
+    sim: Simulator, aclient: AsyncAnthropic
+) -> None:
+    client = aclient
     requests = [message_request(f"ok-{i}", "word " * (i * 40)) for i in range(5)]
     requests.append({"custom_id": "no-max", "params": {"model": "m", "messages": []}})
     requests.append(message_request("streaming", stream=True))
@@ -78,8 +83,7 @@ async def test_succeeded_and_errored_results_after_the_batch_ends(sim: Simulator
 async def test_results_are_deterministic_for_a_seed() -> None:
     async def run() -> list[str]:
         options = SimOptions(seed=7, speed=0.0, expire_rate=0.0, error_rate=0.3)
-        async with Simulator(options) as sim:
-            client = anthropic_client(sim)
+        async with Simulator(options) as sim, anthropic_client(sim) as client:
             requests = [message_request(f"r{i}") for i in range(30)]
             batch = await client.messages.batches.create(requests=requests)
             sim.clock.advance(days=1)
@@ -91,8 +95,8 @@ async def test_results_are_deterministic_for_a_seed() -> None:
     assert any('"api_error"' in line or '"overloaded_error"' in line for line in first)
 
 
-async def test_results_are_shuffled_but_complete(sim: Simulator) -> None:
-    client = anthropic_client(sim)
+async def test_results_are_shuffled_but_complete(sim: Simulator, aclient: AsyncAnthropic) -> None:
+    client = aclient
     requests = [message_request(f"r{i:03d}") for i in range(200)]
     batch = await client.messages.batches.create(requests=requests)
     sim.clock.advance(days=1)
@@ -101,8 +105,8 @@ async def test_results_are_shuffled_but_complete(sim: Simulator) -> None:
     assert ids != sorted(ids)
 
 
-async def test_cancel_ends_with_canceled_results(sim: Simulator) -> None:
-    client = anthropic_client(sim)
+async def test_cancel_ends_with_canceled_results(sim: Simulator, aclient: AsyncAnthropic) -> None:
+    client = aclient
     requests = [message_request(f"r{i}") for i in range(50)]
     batch = await client.messages.batches.create(requests=requests)
     canceling = await client.messages.batches.cancel(batch.id)
@@ -121,8 +125,7 @@ async def test_cancel_ends_with_canceled_results(sim: Simulator) -> None:
 
 async def test_expired_requests_after_24_hours() -> None:
     options = SimOptions(seed=3, speed=0.0, expire_rate=1.0, error_rate=0.0)
-    async with Simulator(options) as sim:
-        client = anthropic_client(sim)
+    async with Simulator(options) as sim, anthropic_client(sim) as client:
         batch = await client.messages.batches.create(
             requests=[message_request(f"r{i}") for i in range(40)]
         )
@@ -141,8 +144,8 @@ async def test_expired_requests_after_24_hours() -> None:
         assert "expired" in kinds
 
 
-async def test_delete_only_when_ended_then_404(sim: Simulator) -> None:
-    client = anthropic_client(sim)
+async def test_delete_only_when_ended_then_404(sim: Simulator, aclient: AsyncAnthropic) -> None:
+    client = aclient
     batch = await client.messages.batches.create(requests=[message_request("a")])
     with pytest.raises(anthropic.BadRequestError):
         await client.messages.batches.delete(batch.id)
@@ -155,8 +158,8 @@ async def test_delete_only_when_ended_then_404(sim: Simulator) -> None:
         await client.messages.batches.delete(batch.id)
 
 
-async def test_results_archived_after_29_days(sim: Simulator) -> None:
-    client = anthropic_client(sim)
+async def test_results_archived_after_29_days(sim: Simulator, aclient: AsyncAnthropic) -> None:
+    client = aclient
     batch = await client.messages.batches.create(requests=[message_request("a")])
     sim.clock.advance(days=29)
     archived = await client.messages.batches.retrieve(batch.id)
@@ -178,8 +181,10 @@ async def test_sync_client_in_a_thread(sim: Simulator) -> None:
     assert (status, kinds) == ("ended", ["succeeded"])
 
 
-async def test_count_tokens_is_deterministic_from_content(sim: Simulator) -> None:
-    client = anthropic_client(sim)
+async def test_count_tokens_is_deterministic_from_content(
+    sim: Simulator, aclient: AsyncAnthropic
+) -> None:
+    client = aclient
     short = await client.messages.count_tokens(
         model="claude-haiku-4-5", messages=[{"role": "user", "content": "Hi"}]
     )

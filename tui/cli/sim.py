@@ -1,16 +1,108 @@
-"""``batchtui sim``: run the batch API simulator on loopback."""
+"""``batchtui sim``: run the batch API simulator on loopback until Ctrl+C."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tui.cli.common import add_command, not_yet_available
+from tui.cli.common import EXIT_USAGE, Context, add_command
+
+if TYPE_CHECKING:
+    from tui.sim import Simulator
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    add_command(
+    parser = add_command(
         subparsers,
         "sim",
-        not_yet_available("sim"),
+        run,
         help="run the batch API simulator (both APIs) on loopback",
+        description="Run the Anthropic Message Batches and OpenAI Batch API simulator on "
+        "loopback. Point the official SDKs at the printed base URLs with any API key.",
     )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per real second (0 freezes)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for ids and outcomes")
+    parser.add_argument(
+        "--state", type=Path, metavar="FILE", help="restore state from FILE and save it on exit"
+    )
+    parser.add_argument(
+        "--expire-rate", type=float, default=0.02, help="share of batches that expire (0-1)"
+    )
+    parser.add_argument(
+        "--error-rate", type=float, default=0.02, help="share of requests that fail (0-1)"
+    )
+    parser.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="faults to inject, e.g. 'anthropic.results:drop:1:after_bytes=200000,*:429:3' "
+        "(route:kind[:count[:key=value...]], comma-separated; count '-' = for ever)",
+    )
+    parser.add_argument("--demo", action="store_true", help="start with the demo workspace")
+
+
+def parse_faults(spec: str) -> list[dict[str, object]]:
+    """``route:kind[:count[:key=value...]]`` items, comma-separated, as ``Faults.inject`` kwargs."""
+    faults: list[dict[str, object]] = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        fields = item.split(":")
+        if len(fields) < 2:
+            raise ValueError(f"fault {item!r}: expected route:kind[:count[:key=value...]]")
+        fault: dict[str, object] = {"route": fields[0], "kind": fields[1]}
+        if len(fields) > 2 and fields[2]:
+            fault["count"] = None if fields[2] == "-" else int(fields[2])
+        for option in fields[3:]:
+            key, _, value = option.partition("=")
+            if key not in ("seconds", "after_bytes", "retry_after_ms"):
+                raise ValueError(f"fault {item!r}: unknown option {key!r}")
+            fault[key] = float(value) if key == "seconds" else int(value)
+        faults.append(fault)
+    return faults
+
+
+def run(args: argparse.Namespace, context: Context) -> int:
+    from tui.sim import SimOptions, Simulator
+
+    try:
+        faults = parse_faults(args.faults or "")
+    except ValueError as exc:
+        print(f"batchtui sim: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    options = SimOptions(
+        seed=args.seed,
+        speed=args.speed,
+        expire_rate=args.expire_rate,
+        error_rate=args.error_rate,
+        state_file=args.state,
+    )
+    sim = Simulator(options)
+    try:
+        for fault in faults:
+            sim.faults.inject(**fault)  # type: ignore[arg-type]
+    except ValueError as exc:
+        print(f"batchtui sim: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.demo and not sim.state.anthropic and not sim.state.openai:
+        sim.seed_demo_workspace()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(sim, args.host, args.port))
+    return 0
+
+
+async def _serve(sim: Simulator, host: str, port: int) -> None:
+    await sim.start(host=host, port=port)
+    print(f"Anthropic base URL: {sim.anthropic_base_url}")
+    print(f"OpenAI base URL:    {sim.openai_base_url}")
+    print(f"Control API:        {sim.base_url}/_sim/  (any API key works; Ctrl+C stops)")
+    sys.stdout.flush()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await sim.stop()

@@ -343,8 +343,7 @@ class OpenAIBatch:
 
     @property
     def run_end(self) -> float:
-        longest = max(self.table.finish) if len(self.table) else 0.0
-        return self.in_progress_at + longest
+        return self.in_progress_at + self.longest
 
     @property
     def cancelled_at(self) -> float | None:
@@ -365,13 +364,24 @@ class OpenAIBatch:
 
     @property
     def cutoff(self) -> float:
-        """Requests finishing after this absolute time never ran."""
-        status, at = self.final()
+        """Requests whose finish time (relative to ``in_progress_at``) is later never ran.
+
+        Kept relative, so that comparing with the stored finish times is exact.
+        """
+        status, _ = self.final()
         if status == "completed":
-            return self.run_end
-        if status == "cancelled" and self.cancel_at < self.in_progress_at:  # type: ignore[operator]
-            return self.in_progress_at  # cancelled while validating: nothing ran
-        return at
+            return self.longest
+        if status == "expired":
+            return self.expires_at - self.in_progress_at
+        if status == "cancelled":
+            if self.cancel_at < self.in_progress_at:  # type: ignore[operator]
+                return 0.0  # cancelled while validating: nothing ran
+            return self.cancelled_at - self.in_progress_at  # type: ignore[operator]
+        return 0.0
+
+    @property
+    def longest(self) -> float:
+        return max(self.table.finish) if len(self.table) else 0.0
 
     def status(self, now: float) -> str:
         status, at = self.final()
@@ -386,13 +396,19 @@ class OpenAIBatch:
         return "in_progress"
 
     def ran(self, index: int) -> bool:
-        return self.in_progress_at + self.table.finish[index] <= self.cutoff
+        return self.table.finish[index] <= self.cutoff
+
+    def _done(self, now: float) -> float:
+        """How far (relative to ``in_progress_at``) the requests have got by ``now``."""
+        if now >= self.in_progress_at + self.cutoff:
+            return self.cutoff
+        return min(now - self.in_progress_at, self.cutoff)
 
     def counts(self, now: float) -> dict[str, int]:
         status = self.status(now)
         if status in ("validating", "failed"):
             return {"total": 0, "completed": 0, "failed": 0}
-        done = min(now, self.cutoff) - self.in_progress_at
+        done = self._done(now)
         completed = bisect.bisect_right(self.ok_finish, done)
         failed = bisect.bisect_right(self.fail_finish, done)
         if status in ("expired", "cancelled"):
@@ -402,7 +418,7 @@ class OpenAIBatch:
     def usage(self, now: float) -> dict[str, Any] | None:
         if self.status(now) in ("validating", "failed"):
             return None
-        done = min(now, self.cutoff) - self.in_progress_at
+        done = self._done(now)
         inp, cached, out = self.ok_usage[bisect.bisect_right(self.ok_finish, done)]
         return {
             "input_tokens": inp,

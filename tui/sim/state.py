@@ -79,7 +79,11 @@ class SimState:
     # --- Anthropic -----------------------------------------------------------------------------
 
     def create_anthropic(
-        self, requests: list[tuple[str, Any]], created: float, error_rate: float | None = None
+        self,
+        requests: list[tuple[str, Any]],
+        created: float,
+        error_rate: float | None = None,
+        duration: float | None = None,
     ) -> AnthropicBatch:
         """Plan and store a batch; ``requests`` are (custom_id, params) with a valid envelope."""
         seq, d = self._next("anthropic")
@@ -91,8 +95,8 @@ class SimState:
             model = params.get("model") if isinstance(params, dict) else None
             raw = orjson.dumps(params)
             table.append(custom_id, raw, _intern(model), planner.anthropic(custom_id, params))
-        duration, rng = plan_duration(self.seed, batch_id, self.expire_rate)
-        table.plan_finish_times(rng, duration)
+        planned, rng = plan_duration(self.seed, batch_id, self.expire_rate)
+        table.plan_finish_times(rng, planned if duration is None else duration)
         batch = AnthropicBatch(
             id=batch_id,
             created=created,
@@ -138,14 +142,15 @@ class SimState:
         metadata: dict[str, str] | None,
         created: float,
         error_rate: float | None = None,
+        duration: float | None = None,
     ) -> OpenAIBatch:
         seq, d = self._next("openai")
         batch_id = "batch_" + d[:16].hex()
         rate = self.error_rate if error_rate is None else error_rate
         planner = Planner(seed=self.seed, batch_id=batch_id, error_rate=rate)
         table, model, errors = parse_openai_input(input_file.data, endpoint, planner)
-        duration, rng = plan_duration(self.seed, batch_id, self.expire_rate)
-        table.plan_finish_times(rng, duration)
+        planned, rng = plan_duration(self.seed, batch_id, self.expire_rate)
+        table.plan_finish_times(rng, planned if duration is None else duration)
         batch = OpenAIBatch(
             id=batch_id,
             created=created,
