@@ -34,16 +34,19 @@ def message_request(
 
 
 def chat_line(
-    custom_id: str, text: str = "Hello", model: str = "gpt-4o-mini", **extra: Any
-) -> dict:
-    line = {
+    custom_id: str,
+    text: str = "Hello",
+    model: str = "gpt-4o-mini",
+    url: str = "/v1/chat/completions",
+    **body: Any,
+) -> dict[str, Any]:
+    """One batch input line; extra keyword arguments go into the request body."""
+    return {
         "custom_id": custom_id,
         "method": "POST",
-        "url": "/v1/chat/completions",
-        "body": {"model": model, "messages": [{"role": "user", "content": text}]},
+        "url": url,
+        "body": {"model": model, "messages": [{"role": "user", "content": text}], **body},
     }
-    line.update(extra)
-    return line
 
 
 def jsonl(lines: list[Any]) -> bytes:

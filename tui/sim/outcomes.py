@@ -157,6 +157,7 @@ def anthropic_usage(inp: int, out: int, cache_role: int, cache_tokens: int) -> d
         },
         "server_tool_use": None,
         "service_tier": "batch",
+        "inference_geo": None,
     }
 
 
@@ -169,10 +170,18 @@ def anthropic_message(
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": [{"type": "text", "text": reply_text(custom_id, tag, usage["output_tokens"])}],
+        "content": [
+            {
+                "type": "text",
+                "text": reply_text(custom_id, tag, usage["output_tokens"]),
+                "citations": None,
+            }
+        ],
         "stop_reason": "max_tokens" if stop == MAX_TOKENS else "end_turn",
         "stop_sequence": None,
+        "stop_details": None,
         "usage": usage,
+        "container": None,
     }
 
 
