@@ -1,0 +1,48 @@
+"""The local SQLite cache of batches, request params and results.
+
+Widgets and commands never write SQL: they call the repositories hanging off :class:`Store`::
+
+    store = await Store.open(paths.database)
+    batches = await store.batches.list()
+    page = await store.results.page(batch_id, ResultFilter(types={ResultType.ERRORED}))
+    await store.close()
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui.core.store.batches import BatchRepository
+from tui.core.store.database import Database
+from tui.core.store.requests import RequestRepository
+from tui.core.store.results import ErrorGroup, ResultFilter, ResultRepository, UsageGroup
+
+__all__ = ["ErrorGroup", "ResultFilter", "Store", "UsageGroup"]
+
+
+class Store:
+    """The open cache: one object handed to the sync engine, the commands and the App."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.batches = BatchRepository(db)
+        self.requests = RequestRepository(db)
+        self.results = ResultRepository(db)
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        """Open or create the database at ``path``; raises :class:`StoreError` if unusable."""
+        return cls(await Database.open(path))
+
+    @property
+    def path(self) -> Path:
+        return self.db.path
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()

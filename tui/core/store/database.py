@@ -1,0 +1,150 @@
+"""The SQLite cache: opening it safely, upgrading its schema, and one object to reach it through.
+
+Two connections: one writer (sync and ingest, serialised by a lock) and one reader (the panes),
+so a long results ingest never makes the UI wait behind it. WAL mode lets them overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+
+from tui.core.errors import StoreError
+from tui.core.store.migrations import LATEST_VERSION, MIGRATIONS
+
+BUSY_TIMEOUT_MS = 5000
+"""How long a statement waits for another process's lock before we report it."""
+
+
+def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
+    """One line a person can act on, for any SQLite failure."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return f"{path}: the database is locked by another process (is another batchtui running?)"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (
+            f"{path}: the database file is corrupt ({text}); move it aside and run "
+            "`batchtui sync` to rebuild the cache from the providers"
+        )
+    if "readonly" in text or "unable to open" in text:
+        return f"{path}: cannot write the database ({text}); check the directory's permissions"
+    return f"{path}: database error: {text}"
+
+
+class Database:
+    """The open database file: a writer and a reader connection."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed, mode 0600) and upgrade the database at ``path``."""
+        path = Path(path)
+        writer = reader = None
+        try:
+            _create_private_file(path)
+            writer = await _connect(path)
+            await _check_readable(writer)
+            await _migrate(writer)
+            reader = await _connect(path)
+            await reader.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as exc:
+            for connection in (writer, reader):
+                if connection is not None:
+                    await connection.close()
+            raise StoreError(describe_sqlite_error(path, exc)) from None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the database: {exc.strerror}") from None
+        return cls(path, writer, reader)
+
+    async def close(self) -> None:
+        await self.reader.close()
+        await self.writer.close()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        async with self._write_lock:
+            try:
+                await self.writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.writer
+                except BaseException:
+                    await self.writer.rollback()
+                    raise
+                await self.writer.commit()
+            except sqlite3.Error as exc:
+                raise StoreError(describe_sqlite_error(self.path, exc)) from None
+
+    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        """Run a read on the reader connection."""
+        try:
+            async with self.reader.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(self.path, exc)) from None
+
+    async def fetchone(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+
+def _create_private_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Create it 0600 ourselves: sqlite would use the umask, and results are private data.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    connection.row_factory = sqlite3.Row
+    try:
+        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable across application crashes in WAL mode; only an OS crash may lose
+        # the last transactions, which the next sync downloads again.
+        await connection.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await connection.close()  # its worker thread would otherwise keep the process alive
+        raise
+    return connection
+
+
+async def _check_readable(connection: aiosqlite.Connection) -> None:
+    """Fail early and clearly on a file that is not an SQLite database.
+
+    A full ``quick_check`` would read every page (seconds on a large cache) at every start;
+    reading the schema catches a foreign or truncated file, and later damage surfaces as a
+    :class:`StoreError` from the query that meets it.
+    """
+    async with connection.execute("SELECT count(*) FROM sqlite_master") as cursor:
+        await cursor.fetchone()
+
+
+async def _migrate(connection: aiosqlite.Connection) -> None:
+    async with connection.execute("PRAGMA user_version") as cursor:
+        (version,) = await cursor.fetchone()
+    if version > LATEST_VERSION:
+        raise sqlite3.DatabaseError(
+            f"schema version {version} is newer than this batchtui understands ({LATEST_VERSION});"
+            " upgrade batchtui"
+        )
+    for step_version, script in MIGRATIONS:
+        if step_version <= version:
+            continue
+        # executescript commits first; the version bump is part of the same script so a crash
+        # mid-upgrade leaves the old version number and the step runs again.
+        await connection.executescript(
+            f"BEGIN;\n{script}\nPRAGMA user_version = {step_version};\nCOMMIT;"
+        )

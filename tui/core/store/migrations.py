@@ -1,0 +1,101 @@
+"""The database schema, as ordered upgrade steps keyed by ``PRAGMA user_version``.
+
+A new database runs every step; an old one runs the steps after its version. Add a change as a
+new step at the end, never by editing a step that has shipped.
+
+Timestamps are stored as UTC epoch seconds (REAL) so they sort and group cheaply.
+"""
+
+from __future__ import annotations
+
+SCHEMA_V1 = """
+CREATE TABLE batches (
+    id                  TEXT PRIMARY KEY,
+    profile             TEXT NOT NULL,
+    provider            TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    provider_status     TEXT NOT NULL,
+    processing          INTEGER NOT NULL DEFAULT 0,
+    succeeded           INTEGER NOT NULL DEFAULT 0,
+    errored             INTEGER NOT NULL DEFAULT 0,
+    canceled            INTEGER NOT NULL DEFAULT 0,
+    expired             INTEGER NOT NULL DEFAULT 0,
+    created_at          REAL NOT NULL,
+    expires_at          REAL,
+    ended_at            REAL,
+    cancel_initiated_at REAL,
+    archived_at         REAL,
+    endpoint            TEXT,
+    models              TEXT NOT NULL DEFAULT '[]',
+    input_file_id       TEXT,
+    output_file_id      TEXT,
+    error_file_id       TEXT,
+    label               TEXT,
+    notes               TEXT,
+    source              TEXT,
+    parent_id           TEXT,
+    results_state       TEXT NOT NULL DEFAULT 'none',
+    deleted_remotely    INTEGER NOT NULL DEFAULT 0,
+    raw                 BLOB
+);
+CREATE INDEX batches_by_profile ON batches (profile, created_at);
+CREATE INDEX batches_by_status ON batches (status);
+CREATE INDEX batches_by_parent ON batches (parent_id);
+
+-- What was sent, per request, when known (submitted here or attached), so retries reuse it.
+CREATE TABLE requests (
+    batch_id  TEXT NOT NULL,
+    custom_id TEXT NOT NULL,
+    params    BLOB NOT NULL,
+    PRIMARY KEY (batch_id, custom_id)
+) WITHOUT ROWID;
+
+CREATE TABLE results (
+    seq            INTEGER PRIMARY KEY,
+    batch_id       TEXT NOT NULL,
+    custom_id      TEXT NOT NULL,
+    type           TEXT NOT NULL,
+    model          TEXT,
+    stop_reason    TEXT,
+    error_type     TEXT,
+    error_message  TEXT,
+    error_key      TEXT,
+    text           TEXT,
+    input_tokens   INTEGER NOT NULL DEFAULT 0,
+    cache_write_5m INTEGER NOT NULL DEFAULT 0,
+    cache_write_1h INTEGER NOT NULL DEFAULT 0,
+    cache_read     INTEGER NOT NULL DEFAULT 0,
+    output_tokens  INTEGER NOT NULL DEFAULT 0,
+    raw            BLOB NOT NULL
+);
+-- Upserts and jumps to a custom_id; measured: without it every page scans the batch.
+CREATE UNIQUE INDEX results_by_custom_id ON results (batch_id, custom_id);
+-- Outcome filters page in custom_id order without a sort.
+CREATE INDEX results_by_type ON results (batch_id, type, custom_id);
+CREATE INDEX results_by_error ON results (batch_id, error_key) WHERE error_key IS NOT NULL;
+
+CREATE VIRTUAL TABLE results_fts USING fts5 (
+    text, error_message, content='results', content_rowid='seq', tokenize='unicode61'
+);
+CREATE TRIGGER results_fts_insert AFTER INSERT ON results BEGIN
+    INSERT INTO results_fts (rowid, text, error_message)
+    VALUES (new.seq, new.text, new.error_message);
+END;
+CREATE TRIGGER results_fts_delete AFTER DELETE ON results BEGIN
+    INSERT INTO results_fts (results_fts, rowid, text, error_message)
+    VALUES ('delete', old.seq, old.text, old.error_message);
+END;
+CREATE TRIGGER results_fts_update AFTER UPDATE OF text, error_message ON results BEGIN
+    INSERT INTO results_fts (results_fts, rowid, text, error_message)
+    VALUES ('delete', old.seq, old.text, old.error_message);
+    INSERT INTO results_fts (rowid, text, error_message)
+    VALUES (new.seq, new.text, new.error_message);
+END;
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, SCHEMA_V1),
+]
+"""``(version, script)`` pairs in ascending order; the database ends at the last version."""
+
+LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,271 @@
+"""Result rows: chunked idempotent writes, keyset-paged reads, counts, error groups, search.
+
+Pages are ordered by ``custom_id`` and fetched by key (``custom_id > ?``) through the indexes
+``(batch_id, custom_id)`` and ``(batch_id, type, custom_id)``, so the cost of a page does not grow
+with how far into a 100,000-request batch it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+
+from tui.core.models import RequestResult, ResultType, Usage
+from tui.core.store.codec import RESULT_COLUMNS, result_from_row, result_values
+from tui.core.store.database import Database
+
+_INSERT = (
+    f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in RESULT_COLUMNS)}) "
+    "ON CONFLICT (batch_id, custom_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in RESULT_COLUMNS[2:])
+)
+# Every column but the raw JSON: list pages never need it, and it is most of a row's bytes.
+_LIST_COLUMNS = "seq, " + ", ".join(c for c in RESULT_COLUMNS if c != "raw") + ", x'' AS raw"
+
+
+@dataclass(frozen=True)
+class ResultFilter:
+    """Which results of a batch a view shows. Empty fields do not filter."""
+
+    types: frozenset[ResultType] | None = None
+    stop_reason: str | None = None
+    error_type: str | None = None
+    error_key: str | None = None
+    """One error group (see :meth:`ResultRepository.error_groups`)."""
+    search: str | None = None
+    """Free text, matched against result text and error messages through the FTS index."""
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Failed results sharing outcome, error type and normalised message."""
+
+    key: str
+    type: ResultType
+    error_type: str | None
+    message: str
+    """An example message of the group, as the provider wrote it."""
+    count: int
+
+
+@dataclass(frozen=True)
+class UsageGroup:
+    """Summed usage of succeeded results sharing batch, model and price tier."""
+
+    batch_id: str
+    model: str | None
+    tier: int
+    """Index of the highest threshold the prompt exceeded (0 = none)."""
+    requests: int
+    usage: Usage
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into a safe FTS5 query: every word must match, the last as a
+    prefix (so results appear while typing). Quotes neutralise FTS5 syntax in the input."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " AND ".join(quoted)
+
+
+def _where(batch_id: str, flt: ResultFilter) -> tuple[str, list]:
+    clauses, params = ["batch_id = ?"], [batch_id]
+    if flt.types:
+        values = sorted(t.value for t in flt.types)
+        clauses.append(f"type IN ({', '.join('?' for _ in values)})")
+        params.extend(values)
+    for column, value in (
+        ("stop_reason", flt.stop_reason),
+        ("error_type", flt.error_type),
+        ("error_key", flt.error_key),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    query = fts_query(flt.search) if flt.search else None
+    if flt.search and query is None:
+        clauses.append("0")  # only punctuation typed: nothing can match
+    elif query:
+        clauses.append("seq IN (SELECT rowid FROM results_fts WHERE results_fts MATCH ?)")
+        params.append(query)
+    return " AND ".join(clauses), params
+
+
+class ResultRepository:
+    """Reads and writes of the ``results`` table."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    async def write(self, results: Sequence[RequestResult]) -> None:
+        """Upsert a chunk in one transaction: a re-download replaces rows, never duplicates."""
+        if not results:
+            return
+        values = [result_values(r) for r in results]
+        async with self._db.transaction() as conn:
+            await conn.executemany(_INSERT, values)
+
+    async def get(self, batch_id: str, custom_id: str) -> RequestResult | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM results WHERE batch_id = ? AND custom_id = ?", (batch_id, custom_id)
+        )
+        return None if row is None else result_from_row(row)
+
+    async def count(self, batch_id: str, flt: ResultFilter = ResultFilter()) -> int:
+        where, params = _where(batch_id, flt)
+        row = await self._db.fetchone(f"SELECT count(*) FROM results WHERE {where}", tuple(params))
+        return row[0]
+
+    async def counts_by_type(self, batch_id: str) -> dict[ResultType, int]:
+        rows = await self._db.fetchall(
+            "SELECT type, count(*) FROM results WHERE batch_id = ? GROUP BY type", (batch_id,)
+        )
+        counts = dict.fromkeys(ResultType, 0)
+        counts.update({ResultType(r[0]): r[1] for r in rows})
+        return counts
+
+    async def page(
+        self,
+        batch_id: str,
+        flt: ResultFilter = ResultFilter(),
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        limit: int = 200,
+    ) -> list[RequestResult]:
+        """Up to ``limit`` results in ``custom_id`` order, after or before a key (keyset paging)."""
+        where, params = _where(batch_id, flt)
+        order = "ASC"
+        if after is not None:
+            where += " AND custom_id > ?"
+            params.append(after)
+        elif before is not None:
+            where += " AND custom_id < ?"
+            params.append(before)
+            order = "DESC"
+        rows = await self._db.fetchall(
+            f"SELECT {_LIST_COLUMNS} FROM results WHERE {where} ORDER BY custom_id {order} LIMIT ?",
+            (*params, limit),
+        )
+        page = [result_from_row(r) for r in rows]
+        return page[::-1] if order == "DESC" else page
+
+    async def page_at(
+        self, batch_id: str, flt: ResultFilter = ResultFilter(), *, offset: int, limit: int = 200
+    ) -> list[RequestResult]:
+        """A page starting at row ``offset``: for jumps (scrollbar drags, ``G``), where there is
+        no neighbouring key to page from. It walks the covering index, not the rows."""
+        where, params = _where(batch_id, flt)
+        rows = await self._db.fetchall(
+            f"SELECT {_LIST_COLUMNS} FROM results WHERE {where} "
+            "ORDER BY custom_id LIMIT ? OFFSET ?",
+            (*params, limit, max(offset, 0)),
+        )
+        return [result_from_row(r) for r in rows]
+
+    async def position(
+        self, batch_id: str, custom_id: str, flt: ResultFilter = ResultFilter()
+    ) -> int:
+        """Row index of the first result at or after ``custom_id`` in the filtered order."""
+        where, params = _where(batch_id, flt)
+        row = await self._db.fetchone(
+            f"SELECT count(*) FROM results WHERE {where} AND custom_id < ?",
+            (*params, custom_id),
+        )
+        return row[0]
+
+    async def error_groups(self, batch_id: str, limit: int = 200) -> list[ErrorGroup]:
+        """Failures grouped by outcome, error type and normalised message, largest first."""
+        rows = await self._db.fetchall(
+            "SELECT error_key, type, error_type, max(error_message) AS message, count(*) AS n "
+            "FROM results WHERE batch_id = ? AND error_key IS NOT NULL "
+            "GROUP BY error_key ORDER BY n DESC, error_key LIMIT ?",
+            (batch_id, limit),
+        )
+        return [
+            ErrorGroup(
+                key=r["error_key"],
+                type=ResultType(r["type"]),
+                error_type=r["error_type"],
+                message=r["message"] or "",
+                count=r["n"],
+            )
+            for r in rows
+        ]
+
+    async def distinct_values(self, batch_id: str, column: str) -> dict[str, int]:
+        """Counts of each ``stop_reason`` or ``error_type`` value in a batch (for filter menus)."""
+        if column not in {"stop_reason", "error_type", "model"}:
+            raise ValueError(f"not a filterable column: {column}")
+        rows = await self._db.fetchall(
+            f"SELECT {column}, count(*) FROM results WHERE batch_id = ? AND {column} IS NOT NULL "
+            f"GROUP BY {column} ORDER BY count(*) DESC",
+            (batch_id,),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def iterate(
+        self, batch_id: str, flt: ResultFilter = ResultFilter(), *, chunk: int = 2000
+    ) -> AsyncIterator[RequestResult]:
+        """Every matching result with its raw JSON, streamed a chunk at a time (for export)."""
+        where, params = _where(batch_id, flt)
+        last = ""
+        while True:
+            rows = await self._db.fetchall(
+                f"SELECT * FROM results WHERE {where} AND custom_id > ? ORDER BY custom_id LIMIT ?",
+                (*params, last, chunk),
+            )
+            for row in rows:
+                yield result_from_row(row)
+            if len(rows) < chunk:
+                return
+            last = rows[-1]["custom_id"]
+
+    async def usage_groups(
+        self,
+        *,
+        batch_ids: Iterable[str] | None = None,
+        tier_thresholds: Sequence[int] = (),
+    ) -> list[UsageGroup]:
+        """Usage of succeeded results summed per (batch, model, tier).
+
+        ``tier_thresholds`` are prompt sizes (all input tokens, cached or not); a request whose
+        prompt exceeds the k-th smallest lands in tier k. Pricing needs this because long-prompt
+        tiers re-price every token of the request, so requests cannot be summed across them.
+        """
+        prompt = "(input_tokens + cache_write_5m + cache_write_1h + cache_read)"
+        cases = " ".join(
+            f"WHEN {prompt} > {int(limit)} THEN {index}"
+            for index, limit in sorted(
+                enumerate(sorted(tier_thresholds), start=1), key=lambda p: -p[1]
+            )
+        )
+        tier = f"CASE {cases} ELSE 0 END" if cases else "0"
+        where, params = "type = 'succeeded'", []
+        if batch_ids is not None:
+            ids = list(batch_ids)
+            if not ids:
+                return []
+            where += f" AND batch_id IN ({', '.join('?' for _ in ids)})"
+            params.extend(ids)
+        rows = await self._db.fetchall(
+            f"SELECT batch_id, model, {tier} AS tier, count(*) AS n, sum(input_tokens), "
+            "sum(cache_write_5m), sum(cache_write_1h), sum(cache_read), sum(output_tokens) "
+            f"FROM results WHERE {where} GROUP BY batch_id, model, tier",
+            tuple(params),
+        )
+        return [
+            UsageGroup(
+                batch_id=r[0],
+                model=r[1],
+                tier=r[2],
+                requests=r[3],
+                usage=Usage(r[4], r[5], r[6], r[7], r[8]),
+            )
+            for r in rows
+        ]
