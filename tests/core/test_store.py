@@ -234,7 +234,7 @@ async def test_pages_use_the_indexes(store: Store) -> None:
 async def test_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "cache.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="corrupt.*move it aside"):
+    with pytest.raises(StoreError, match=r"corrupt.*move it aside"):
         await Store.open(path)
 
 
