@@ -93,8 +93,33 @@ CREATE TRIGGER results_fts_update AFTER UPDATE OF text, error_message ON results
 END;
 """
 
+SCHEMA_V2_SUBMISSIONS = """
+-- The submit ledger: one row per batch we are about to create, written BEFORE the create call
+-- and completed after it, so a crash or timeout in between can be reconciled on the next run
+-- instead of creating the batch twice (see tui/core/submit/ledger.py).
+CREATE TABLE submissions (
+    token         TEXT PRIMARY KEY,
+    run_id        TEXT NOT NULL,
+    profile       TEXT NOT NULL,
+    file_sha256   TEXT NOT NULL,
+    source        TEXT,
+    label         TEXT,
+    parent_id     TEXT,
+    chunk_index   INTEGER NOT NULL,
+    chunk_count   INTEGER NOT NULL,
+    request_count INTEGER NOT NULL,
+    fingerprint   TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    batch_id      TEXT,
+    started_at    REAL NOT NULL,
+    updated_at    REAL NOT NULL
+);
+CREATE INDEX submissions_by_file ON submissions (profile, file_sha256, chunk_index);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, SCHEMA_V1),
+    (2, SCHEMA_V2_SUBMISSIONS),
 ]
 """``(version, script)`` pairs in ascending order; the database ends at the last version."""
 
