@@ -1,0 +1,156 @@
+"""Getting results out: results joined with the params that produced them, and retry files.
+
+``export_results`` streams a batch's results (``store.results.iterate``) in chunks, looks up the
+params of each chunk in one query, and writes JSONL (one object per request, the provider's raw
+result line included) or CSV (flat columns, params as a JSON string). ``write_retry_file``
+writes failed requests in the provider's own input format, ready for ``batchtui submit``.
+
+Nothing here knows about profiles or keys: rows hold only what the provider returned and the
+params that were sent, so an export never contains an API key.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator, Iterable
+from typing import IO
+
+import orjson
+
+from tui.core.models import Batch, ProviderKind, RequestResult, ResultType
+from tui.core.store import ResultFilter, Store
+
+CHUNK = 500
+"""Results per params lookup while exporting."""
+
+CSV_COLUMNS = (
+    "custom_id",
+    "type",
+    "model",
+    "stop_reason",
+    "error_type",
+    "error_message",
+    "input_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "output_tokens",
+    "text",
+    "params",
+)
+
+FORMATS = ("jsonl", "csv")
+
+
+async def export_results(
+    store: Store,
+    batch_id: str,
+    out: IO[str],
+    *,
+    format: str = "jsonl",
+    types: Iterable[ResultType] | None = None,
+) -> int:
+    """Write the batch's results (optionally of some outcomes) to ``out``; returns the count."""
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
+    writer = csv.writer(out) if format == "csv" else None
+    if writer is not None:
+        writer.writerow(CSV_COLUMNS)
+    written = 0
+    flt = ResultFilter(types=frozenset(types) if types else None)
+    async for chunk in _with_params(store, batch_id, store.results.iterate(batch_id, flt)):
+        for result, params in chunk:
+            if writer is not None:
+                writer.writerow(csv_row(result, params))
+            else:
+                out.write(jsonl_row(result, params).decode() + "\n")
+            written += 1
+    return written
+
+
+def jsonl_row(result: RequestResult, params: bytes | None) -> bytes:
+    """One exported JSONL object: the normalised fields, the params, the provider's line."""
+    usage = result.usage
+    row = {
+        "custom_id": result.custom_id,
+        "type": result.type.value,
+        "model": result.model,
+        "stop_reason": result.stop_reason,
+        "error_type": result.error_type,
+        "error_message": result.error_message,
+        "text": result.text,
+        "usage": {
+            "input_tokens": usage.input_tokens,
+            "cache_write_5m_tokens": usage.cache_write_5m_tokens,
+            "cache_write_1h_tokens": usage.cache_write_1h_tokens,
+            "cache_read_tokens": usage.cache_read_tokens,
+            "output_tokens": usage.output_tokens,
+        },
+        "params": orjson.Fragment(params) if params else None,
+        "result": orjson.Fragment(result.raw) if result.raw else None,
+    }
+    return orjson.dumps(row)
+
+
+def csv_row(result: RequestResult, params: bytes | None) -> list[str | int | None]:
+    usage = result.usage
+    return [
+        result.custom_id,
+        result.type.value,
+        result.model,
+        result.stop_reason,
+        result.error_type,
+        result.error_message,
+        usage.input_tokens,
+        usage.cache_write_5m_tokens,
+        usage.cache_write_1h_tokens,
+        usage.cache_read_tokens,
+        usage.output_tokens,
+        result.text,
+        params.decode() if params else None,
+    ]
+
+
+async def write_retry_file(
+    store: Store, batch: Batch, custom_ids: Iterable[str], out: IO[str]
+) -> int:
+    """Write the given requests in the provider's input format; returns how many had params."""
+    wanted = list(custom_ids)
+    written = 0
+    for start in range(0, len(wanted), CHUNK):
+        known = await store.requests.get(batch.id, wanted[start : start + CHUNK])
+        for custom_id in wanted[start : start + CHUNK]:
+            if custom_id in known:
+                out.write(input_line(batch, custom_id, known[custom_id]).decode() + "\n")
+                written += 1
+    return written
+
+
+def input_line(batch: Batch, custom_id: str, params: bytes) -> bytes:
+    """One request in the provider's own JSONL input format."""
+    body = orjson.Fragment(params)
+    if batch.provider is ProviderKind.ANTHROPIC:
+        return orjson.dumps({"custom_id": custom_id, "params": body})
+    url = batch.endpoint or "/v1/chat/completions"
+    return orjson.dumps({"custom_id": custom_id, "method": "POST", "url": url, "body": body})
+
+
+async def _with_params(
+    store: Store, batch_id: str, results: AsyncIterator[RequestResult]
+) -> AsyncIterator[list[tuple[RequestResult, bytes | None]]]:
+    """Results in chunks of :data:`CHUNK`, each paired with its params (or None)."""
+    chunk: list[RequestResult] = []
+    async for result in results:
+        chunk.append(result)
+        if len(chunk) >= CHUNK:
+            yield await _pair(store, batch_id, chunk)
+            chunk = []
+    if chunk:
+        yield await _pair(store, batch_id, chunk)
+
+
+async def _pair(
+    store: Store, batch_id: str, chunk: list[RequestResult]
+) -> list[tuple[RequestResult, bytes | None]]:
+    params = await store.requests.get(batch_id, (r.custom_id for r in chunk))
+    return [(r, params.get(r.custom_id)) for r in chunk]

@@ -1,0 +1,249 @@
+"""Retrying failed requests: pick them, plan a new batch from their stored params, submit it.
+
+The TUI's ``R`` key and ``batchtui retry`` both go through here::
+
+    plan = await plan_retry(session.store, batch_id, types={ResultType.ERRORED})
+    batch = await submit_retry(session, plan)
+
+Requests are chosen by outcome (errored, expired, canceled), error type, error group key, or an
+explicit list of custom_ids (the TUI's marked rows). ``invalid_request_error`` failures are left
+out unless asked for: sent unchanged they would fail the same way. Each request goes out with
+the params it was first sent with (stored at submit time, or by ``batchtui attach``); requests
+without stored params are listed in the plan, not guessed.
+
+The new batch records its parent, so :func:`latest_outcomes` can follow the lineage and say
+which custom_ids are still without a success.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import orjson
+
+from tui.core.errors import BatchtuiError
+from tui.core.models import Batch, ResultType
+from tui.core.store import ResultFilter, Store
+from tui.core.store.codec import error_key
+from tui.core.submit.chunking import LIMITS, chunk_stream, plan_chunks
+from tui.core.submit.submitter import (
+    ProgressFn,
+    SessionLike,
+    SubmitJob,
+    provider_for,
+    submit_chunks,
+)
+from tui.core.submit.validate import RequestLine
+
+FAILED_TYPES = frozenset({ResultType.ERRORED, ResultType.EXPIRED, ResultType.CANCELED})
+"""Outcomes worth retrying (a succeeded request is never resent)."""
+
+INVALID_REQUEST = "invalid_request_error"
+
+
+@dataclass
+class RetryPlan:
+    """Which requests of a batch a retry would resend, and which it cannot or will not."""
+
+    batch: Batch
+    custom_ids: list[str] = field(default_factory=list)
+    """Requests to resend, each with stored params, in custom_id order."""
+    missing_params: list[str] = field(default_factory=list)
+    """Selected requests whose params are unknown (attach the original file to fix)."""
+    excluded_invalid: list[str] = field(default_factory=list)
+    """``invalid_request_error`` failures left out (``include_invalid`` resends them)."""
+    not_failed: list[str] = field(default_factory=list)
+    """Explicitly named custom_ids that succeeded or have no result: never resent."""
+    by_type: dict[ResultType, int] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.custom_ids)
+
+    def identity(self) -> str:
+        """sha256 of the parent and the chosen custom_ids: the same retry twice is refused."""
+        digest = hashlib.sha256(f"retry:{self.batch.id}\n".encode())
+        for custom_id in self.custom_ids:
+            digest.update(custom_id.encode() + b"\n")
+        return digest.hexdigest()
+
+    def lines(self) -> list[str]:
+        """A short human summary (CLI and the TUI's confirm dialog)."""
+        kinds = ", ".join(f"{n} {t.value}" for t, n in self.by_type.items() if n) or "none"
+        lines = [f"retry {self.count:,} request(s) of {self.batch.id} ({kinds})"]
+        if self.excluded_invalid:
+            lines.append(
+                f"left out {len(self.excluded_invalid):,} invalid_request_error failure(s): "
+                "they would fail again unchanged (--include-invalid resends them)"
+            )
+        if self.missing_params:
+            lines.append(
+                f"{len(self.missing_params):,} request(s) have no stored params and cannot be "
+                f"retried; link the original file with `batchtui attach {self.batch.id} FILE`"
+            )
+        if self.not_failed:
+            lines.append(f"{len(self.not_failed):,} named request(s) did not fail: skipped")
+        return lines
+
+
+async def plan_retry(
+    store: Store,
+    batch_id: str,
+    *,
+    types: Iterable[ResultType] | None = None,
+    error_types: Iterable[str] | None = None,
+    error_keys: Iterable[str] | None = None,
+    custom_ids: Iterable[str] | None = None,
+    include_invalid: bool = False,
+) -> RetryPlan:
+    """Choose the failed requests of ``batch_id`` to resend. Empty selectors do not filter;
+    ``types`` defaults to every failed outcome."""
+    batch = await store.batches.find(batch_id)
+    wanted_types = frozenset(types or FAILED_TYPES) & FAILED_TYPES
+    wanted_errors = set(error_types or ())
+    wanted_keys = set(error_keys or ())
+    named = set(custom_ids) if custom_ids is not None else None
+    plan = RetryPlan(batch=batch, by_type=dict.fromkeys(sorted(wanted_types), 0))
+    chosen: list[str] = []
+    seen_named: set[str] = set()
+    flt = ResultFilter(types=wanted_types)
+    async for result in store.results.iterate(batch.id, flt):
+        if named is not None:
+            if result.custom_id not in named:
+                continue
+            seen_named.add(result.custom_id)
+        if wanted_errors and result.error_type not in wanted_errors:
+            continue
+        if wanted_keys and error_key(result) not in wanted_keys:
+            continue
+        if result.error_type == INVALID_REQUEST and not include_invalid and not wanted_errors:
+            plan.excluded_invalid.append(result.custom_id)
+            continue
+        chosen.append(result.custom_id)
+        plan.by_type[result.type] += 1
+    if named is not None:
+        plan.not_failed = sorted(named - seen_named)
+    known = await store.requests.get(batch.id, chosen)
+    plan.custom_ids = [c for c in chosen if c in known]
+    plan.missing_params = [c for c in chosen if c not in known]
+    return plan
+
+
+async def submit_retry(
+    session: SessionLike,
+    plan: RetryPlan,
+    *,
+    label: str | None = None,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+) -> Batch:
+    """Create the retry batch (through the submit ledger) with the parent recorded."""
+    if not plan.custom_ids:
+        raise BatchtuiError(f"nothing to retry in {plan.batch.id}")
+    store, provider = session.store, provider_for(session, plan.batch.profile)
+    kind = plan.batch.provider
+    requests = await _stored_requests(store, plan)
+    limits = LIMITS[kind]
+    job = SubmitJob(
+        profile=plan.batch.profile,
+        kind=kind,
+        identity=plan.identity(),
+        chunks=plan_chunks(requests, limits),
+        source=plan.batch.source,
+        label=label or _retry_label(plan.batch),
+        parent_id=plan.batch.id,
+        endpoint=plan.batch.endpoint,
+    )
+    if len(job.chunks) != 1:
+        # Same provider, same requests: they fitted one batch before, so they fit one now.
+        raise BatchtuiError(f"the retry of {plan.batch.id} does not fit one batch")
+    batches = await submit_chunks(
+        store, provider, job, chunk_stream(requests, limits), force=force, progress=progress
+    )
+    return batches[0]
+
+
+async def _stored_requests(store: Store, plan: RetryPlan) -> list[RequestLine]:
+    params = await store.requests.get(plan.batch.id, plan.custom_ids)
+    return [
+        _request_line(custom_id, params[custom_id], plan.batch.endpoint)
+        for custom_id in plan.custom_ids
+    ]
+
+
+def _request_line(custom_id: str, body: bytes, endpoint: str | None) -> RequestLine:
+    parsed = orjson.loads(body)
+    max_tokens = parsed.get("max_tokens") or parsed.get("max_completion_tokens")
+    return RequestLine(0, custom_id, body, str(parsed.get("model", "")), max_tokens, endpoint)
+
+
+def _retry_label(batch: Batch) -> str:
+    base = batch.label or batch.id[-8:]
+    return base if base.endswith("-retry") else f"{base}-retry"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The newest outcome of one custom_id across a batch and its retries."""
+
+    custom_id: str
+    batch_id: str
+    type: ResultType | None
+    """``None``: the request was sent but its result is not in the cache yet."""
+
+
+@dataclass
+class LineageOutcomes:
+    """Where every request of a lineage stands after all its retries."""
+
+    root: Batch
+    batches: list[Batch]
+    """The root and every retry below it, oldest first."""
+    outcomes: dict[str, Outcome]
+
+    def missing(self) -> Iterator[Outcome]:
+        """custom_ids still without a success, in custom_id order."""
+        for custom_id in sorted(self.outcomes):
+            outcome = self.outcomes[custom_id]
+            if outcome.type is not ResultType.SUCCEEDED:
+                yield outcome
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for outcome in self.outcomes.values():
+            name = outcome.type.value if outcome.type else "pending"
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+
+
+async def latest_outcomes(store: Store, batch_id: str) -> LineageOutcomes:
+    """The latest outcome per custom_id across the lineage of ``batch_id`` (root to leaves).
+
+    A later batch's result replaces an earlier one's; a request sent in a batch whose results
+    are not stored yet counts as pending there.
+    """
+    root = await store.batches.find(batch_id)
+    while root.parent_id:
+        try:
+            root = await store.batches.get(root.parent_id)
+        except BatchtuiError:
+            break
+    batches = await _descendants(store, root)
+    outcomes: dict[str, Outcome] = {}
+    for batch in batches:
+        async for custom_id, _ in store.requests.iterate(batch.id):
+            outcomes[custom_id] = Outcome(custom_id, batch.id, None)
+        async for result in store.results.iterate(batch.id):
+            outcomes[result.custom_id] = Outcome(result.custom_id, batch.id, result.type)
+    return LineageOutcomes(root=root, batches=batches, outcomes=outcomes)
+
+
+async def _descendants(store: Store, root: Batch) -> list[Batch]:
+    found, queue = [root], [root]
+    while queue:
+        for child in await store.batches.children(queue.pop(0).id):
+            found.append(child)
+            queue.append(child)
+    return sorted(found, key=lambda b: b.created_at)

@@ -1,0 +1,316 @@
+"""Reading and checking a JSONL requests file, one line at a time.
+
+A requests file is either Anthropic's batch format (``{"custom_id", "params"}`` per line) or
+OpenAI's (``{"custom_id", "method", "url", "body"}``); the first valid line decides which, and a
+line of the other kind is a problem. :func:`scan_requests_file` reports *every* problem with its
+line number and never holds more than one parsed line at a time, so a 100,000-line file costs a
+dictionary of custom_ids (for duplicates) and little else. A file with problems is never
+submitted.
+
+OpenAI batches take one model each; a file naming several models is not a problem here: the
+chunker gives every model its own batches (see :mod:`tui.core.submit.chunking`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tui.core.errors import BatchtuiError
+from tui.core.models import ProviderKind
+
+CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+"""What both APIs accept as a custom_id."""
+
+OPENAI_ENDPOINTS = frozenset(
+    {
+        "/v1/responses",
+        "/v1/chat/completions",
+        "/v1/embeddings",
+        "/v1/completions",
+        "/v1/moderations",
+        "/v1/images/generations",
+        "/v1/images/edits",
+        "/v1/videos",
+    }
+)
+"""Endpoints the OpenAI Batch API accepts (``url`` of each line)."""
+
+ANTHROPIC_REFUSED = {
+    "speed": "fast mode (speed) is not available in batches",
+}
+"""Params the Message Batches API refuses whatever their value (besides ``stream: true``)."""
+
+MAX_PROBLEMS = 1000
+"""Stop collecting after this many: a wrong file would otherwise print 100,000 lines."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one line of a requests file."""
+
+    line: int
+    """1-based line number in the file."""
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLine:
+    """One valid request, as the provider will receive it."""
+
+    line: int
+    custom_id: str
+    body: bytes
+    """Compact JSON of Anthropic ``params`` or OpenAI ``body``: what ``create_batch`` takes."""
+    model: str
+    max_tokens: int | None
+    url: str | None = None
+    """The OpenAI endpoint of the line; ``None`` for Anthropic."""
+
+    @property
+    def wire_bytes(self) -> int:
+        """About how many bytes this request adds to a create call or an input file."""
+        return len(self.body) + len(self.custom_id) + len(self.url or "") + 64
+
+    def params(self) -> dict[str, Any]:
+        return orjson.loads(self.body)
+
+
+@dataclass
+class FileScan:
+    """What a full pass over a requests file found."""
+
+    path: Path
+    kind: ProviderKind | None = None
+    count: int = 0
+    """Valid requests (lines with problems are not counted)."""
+    sha256: str = ""
+    """Digest of the file's bytes: how the ledger recognises a file submitted before."""
+    endpoint: str | None = None
+    models: dict[str, int] = field(default_factory=dict)
+    """Requests per model, in order of first appearance."""
+    problems: list[Problem] = field(default_factory=list)
+    truncated: bool = False
+    """More problems existed than :data:`MAX_PROBLEMS`."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.count > 0
+
+    def summary(self) -> str:
+        models = ", ".join(f"{m} ×{n}" for m, n in self.models.items()) or "no model"
+        kind = self.kind.value if self.kind else "unknown"
+        return f"{self.count} {kind} requests ({models})"
+
+
+class ValidationFailed(BatchtuiError):
+    """The requests file has problems; nothing was submitted."""
+
+    exit_code = 2
+
+    def __init__(self, scan: FileScan):
+        self.scan = scan
+        lines = [str(p) for p in scan.problems[:20]]
+        more = len(scan.problems) - len(lines)
+        if more > 0 or scan.truncated:
+            lines.append(f"... and {'more than ' if scan.truncated else ''}{more} more")
+        if not scan.problems:
+            lines.append("the file holds no requests")
+        super().__init__(f"{scan.path}: not submitted:\n  " + "\n  ".join(lines))
+
+
+class _LineError(Exception):
+    """A problem with the line being parsed (internal: becomes a :class:`Problem`)."""
+
+
+def detect_kind(obj: dict[str, Any]) -> ProviderKind | None:
+    """Which provider's format a line is in, from its keys."""
+    if "params" in obj:
+        return ProviderKind.ANTHROPIC
+    if "body" in obj or "url" in obj or "method" in obj:
+        return ProviderKind.OPENAI
+    return None
+
+
+def scan_requests_file(path: Path) -> FileScan:
+    """Check every line of ``path``; the result lists every problem with its line number."""
+    scan = FileScan(path=Path(path))
+    first_line: dict[str, int] = {}
+    kind_line = endpoint_line = 0
+    digest = hashlib.sha256()
+    for number, raw in _numbered_lines(scan.path, digest):
+        try:
+            obj = _parse_object(raw)
+            kind = detect_kind(obj)
+            if kind is None:
+                raise _LineError('neither "params" (Anthropic) nor "body" (OpenAI) is present')
+            if scan.kind is None:
+                scan.kind, kind_line = kind, number
+            elif kind != scan.kind:
+                raise _LineError(
+                    f"an {kind.value} request, but line {kind_line} is {scan.kind.value}; "
+                    "one file holds one provider's format"
+                )
+            custom_id = _check_custom_id(obj, number, first_line, scan)
+            request = _parse_request(kind, obj, number, custom_id)
+            if request.url is not None:
+                if scan.endpoint is None:
+                    scan.endpoint, endpoint_line = request.url, number
+                elif request.url != scan.endpoint:
+                    raise _LineError(
+                        f"url {request.url} differs from {scan.endpoint} (line {endpoint_line});"
+                        " a batch has one endpoint"
+                    )
+        except _LineError as error:
+            if not _add_problem(scan, Problem(number, str(error))):
+                break
+            continue
+        scan.count += 1
+        scan.models[request.model] = scan.models.get(request.model, 0) + 1
+    scan.sha256 = digest.hexdigest()
+    return scan
+
+
+def iter_requests(path: Path, kind: ProviderKind) -> Iterator[RequestLine]:
+    """The requests of a file that :func:`scan_requests_file` passed, one at a time."""
+    for number, raw in _numbered_lines(Path(path), None):
+        try:
+            obj = _parse_object(raw)
+            yield _parse_request(kind, obj, number, obj["custom_id"])
+        except (_LineError, KeyError) as error:
+            # The file changed since it was scanned: never submit something unchecked.
+            raise BatchtuiError(f"{path}:{number}: changed since it was checked: {error}") from None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _numbered_lines(path: Path, digest: Any) -> Iterator[tuple[int, bytes]]:
+    """Non-blank lines with their 1-based numbers, feeding ``digest`` every byte read."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below, also when the caller stops early
+    except OSError as exc:
+        raise BatchtuiError(f"{path}: cannot read: {exc.strerror}") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if digest is not None:
+                digest.update(raw)
+            if raw.strip():
+                yield number, raw
+
+
+def _parse_object(raw: bytes) -> dict[str, Any]:
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise _LineError(f"invalid JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise _LineError("each line must be a JSON object")
+    return obj
+
+
+def _check_custom_id(
+    obj: dict[str, Any], number: int, first_line: dict[str, int], scan: FileScan
+) -> str:
+    custom_id = obj.get("custom_id")
+    if custom_id is None:
+        raise _LineError("missing custom_id")
+    if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
+        raise _LineError(f"custom_id {custom_id!r} must be 1-64 letters, digits, '_' or '-'")
+    first = first_line.setdefault(custom_id, number)
+    if first != number:
+        raise _LineError(f"duplicate custom_id {custom_id!r} (first on line {first})")
+    return custom_id
+
+
+def _parse_request(
+    kind: ProviderKind, obj: dict[str, Any], number: int, custom_id: str
+) -> RequestLine:
+    if kind is ProviderKind.ANTHROPIC:
+        return _anthropic_request(obj, number, custom_id)
+    return _openai_request(obj, number, custom_id)
+
+
+def _anthropic_request(obj: dict[str, Any], number: int, custom_id: str) -> RequestLine:
+    extra = sorted(set(obj) - {"custom_id", "params"})
+    if extra:
+        raise _LineError(f"unexpected field(s) {', '.join(extra)}: a line has custom_id and params")
+    params = obj["params"]
+    if not isinstance(params, dict):
+        raise _LineError("params must be an object")
+    problems = []
+    model = params.get("model")
+    if not isinstance(model, str) or not model:
+        problems.append("params.model is missing")
+    max_tokens = params.get("max_tokens")
+    if not _positive_int(max_tokens):
+        problems.append("params.max_tokens must be an integer ≥ 1")
+    messages = params.get("messages")
+    if not isinstance(messages, list) or not messages:
+        problems.append("params.messages must be a non-empty list")
+    if params.get("stream"):
+        problems.append("params.stream: true is not allowed in a batch")
+    problems.extend(f"params.{k}: {why}" for k, why in ANTHROPIC_REFUSED.items() if k in params)
+    if problems:
+        raise _LineError("; ".join(problems))
+    return RequestLine(number, custom_id, orjson.dumps(params), model, max_tokens)
+
+
+def _openai_request(obj: dict[str, Any], number: int, custom_id: str) -> RequestLine:
+    problems = []
+    if obj.get("method") != "POST":
+        problems.append('method must be "POST"')
+    url = obj.get("url")
+    if url not in OPENAI_ENDPOINTS:
+        known = ", ".join(sorted(OPENAI_ENDPOINTS))
+        problems.append(f"url {url!r} is not a batch endpoint ({known})")
+    body = obj.get("body")
+    if not isinstance(body, dict):
+        problems.append("body must be an object")
+        body = {}
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        problems.append("body.model is missing")
+    if body.get("stream"):
+        problems.append("body.stream: true is not allowed in a batch")
+    max_tokens = _openai_max_tokens(body)
+    if max_tokens is not None and not _positive_int(max_tokens):
+        problems.append("body.max_tokens must be an integer ≥ 1")
+    if problems:
+        raise _LineError("; ".join(problems))
+    return RequestLine(number, custom_id, orjson.dumps(body), model, max_tokens, url)
+
+
+def _openai_max_tokens(body: dict[str, Any]) -> Any:
+    """The output cap, whichever name the endpoint uses for it (None if unset)."""
+    for name in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
+        if name in body:
+            return body[name]
+    return None
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _add_problem(scan: FileScan, problem: Problem) -> bool:
+    """Record a problem; False once there are too many to be worth listing."""
+    if len(scan.problems) >= MAX_PROBLEMS:
+        scan.truncated = True
+        return False
+    scan.problems.append(problem)
+    return True
