@@ -1,0 +1,138 @@
+"""The Anthropic Message Batches API through the official async SDK.
+
+Batches are read through ``with_raw_response`` and parsed with orjson, so :attr:`Batch.raw` is
+exactly what the API sent; results are streamed as raw bytes (see
+:mod:`tui.core.providers.streaming`). The SDK is imported when a provider is built, never when
+this module is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from tui.core.config import Profile
+from tui.core.errors import ProviderError
+from tui.core.models import Batch, ProviderKind, RequestResult
+from tui.core.providers.base import ProgressCallback
+from tui.core.providers.normalize import anthropic_batch, anthropic_result
+from tui.core.providers.streaming import parse_chunks
+from tui.core.providers.translate import is_sdk_or_transport_error, provider_error
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+
+PAGE_SIZE = 1000
+"""Batches per list request (the API's maximum)."""
+
+TIMEOUT = 120.0
+"""Seconds per request; the SDK's default of 600 s hides a dead connection for too long."""
+
+
+class AnthropicProvider:
+    """One Anthropic profile (:class:`~tui.core.providers.base.Provider`)."""
+
+    kind = ProviderKind.ANTHROPIC
+
+    def __init__(self, profile: Profile, api_key: str, *, client: AsyncAnthropic | None = None):
+        self.profile = profile
+        self._key = api_key
+        if client is None:
+            from anthropic import AsyncAnthropic  # slow: seconds on a cold start
+
+            client = AsyncAnthropic(api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT)
+        self.client = client
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Turn SDK and network exceptions into a one-line :class:`ProviderError`."""
+        try:
+            yield
+        except ProviderError:
+            raise
+        except Exception as exc:
+            if not is_sdk_or_transport_error(exc):
+                raise
+            raise provider_error(exc, profile=self.profile.name, key=self._key) from None
+
+    def _batch(self, data: dict[str, Any]) -> Batch:
+        return anthropic_batch(data, self.profile.name)
+
+    async def list_batches(self) -> AsyncIterator[Batch]:
+        after: str | None = None
+        while True:
+            query: dict[str, Any] = {"limit": PAGE_SIZE}
+            if after is not None:
+                query["after_id"] = after
+            with self._translated():
+                response = await self.client.messages.batches.with_raw_response.list(**query)
+            page = orjson.loads(response.http_response.content)
+            for item in page.get("data") or []:
+                yield self._batch(item)
+            after = page.get("last_id")
+            if not page.get("has_more") or not page.get("data") or not after:
+                return
+
+    async def get_batch(self, batch_id: str) -> Batch:
+        with self._translated():
+            response = await self.client.messages.batches.with_raw_response.retrieve(batch_id)
+        return self._batch(orjson.loads(response.http_response.content))
+
+    async def create_batch(
+        self, requests: Sequence[tuple[str, bytes]], *, endpoint: str | None = None
+    ) -> Batch:
+        import httpx2
+
+        # Spliced as bytes: the SDK's typed create() walks every param of 100,000 requests.
+        body = b'{"requests":[' + b",".join(_request_item(c, p) for c, p in requests) + b"]}"
+        with self._translated():
+            response = await self.client.post(
+                "/v1/messages/batches",
+                content=body,
+                cast_to=httpx2.Response,
+                options={"headers": {"content-type": "application/json"}},
+            )
+        return self._batch(orjson.loads(response.content))
+
+    async def cancel_batch(self, batch_id: str) -> Batch:
+        with self._translated():
+            response = await self.client.messages.batches.with_raw_response.cancel(batch_id)
+        return self._batch(orjson.loads(response.http_response.content))
+
+    async def delete_batch(self, batch_id: str) -> None:
+        with self._translated():
+            await self.client.messages.batches.delete(batch_id)
+
+    async def stream_results(
+        self, batch: Batch, *, chunk_size: int = 2000, progress: ProgressCallback | None = None
+    ) -> AsyncIterator[list[RequestResult]]:
+        with self._translated():
+            streaming = self.client.messages.batches.with_streaming_response
+            async with streaming.results(batch.id) as response:
+                chunks = parse_chunks(
+                    response.iter_bytes(),
+                    anthropic_result,
+                    batch.id,
+                    chunk_size=chunk_size,
+                    progress=progress,
+                )
+                async for results in chunks:
+                    yield results
+
+    async def count_tokens(self, params: dict) -> int:
+        fields = {"model", "messages", "system", "tools", "tool_choice", "thinking"}
+        with self._translated():
+            counted = await self.client.messages.count_tokens(
+                **{k: v for k, v in params.items() if k in fields}
+            )
+        return counted.input_tokens
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def _request_item(custom_id: str, params: bytes) -> bytes:
+    return b'{"custom_id":' + orjson.dumps(custom_id) + b',"params":' + params + b"}"

@@ -1,0 +1,163 @@
+"""The OpenAI Batch and Files APIs through the official async SDK.
+
+A batch's results live in two files, the output file (successes) and the error file (failures,
+expiries, cancellations); both are streamed as raw bytes and every line is judged by its own
+content (see :mod:`tui.core.providers.normalize`). OpenAI has no batch delete: deleting a batch
+deletes its files. The SDK is imported when a provider is built, never when this module is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from tui.core.config import Profile
+from tui.core.errors import ProviderError
+from tui.core.models import Batch, ProviderKind, RequestResult
+from tui.core.providers.base import ProgressCallback
+from tui.core.providers.normalize import openai_batch, openai_result
+from tui.core.providers.streaming import parse_chunks
+from tui.core.providers.translate import is_sdk_or_transport_error, provider_error
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+PAGE_SIZE = 100
+"""Batches per list request (the API's maximum)."""
+
+TIMEOUT = 120.0
+DEFAULT_ENDPOINT = "/v1/chat/completions"
+
+
+class OpenAIProvider:
+    """One OpenAI profile (:class:`~tui.core.providers.base.Provider`)."""
+
+    kind = ProviderKind.OPENAI
+
+    def __init__(self, profile: Profile, api_key: str, *, client: AsyncOpenAI | None = None):
+        self.profile = profile
+        self._key = api_key
+        if client is None:
+            from openai import AsyncOpenAI  # slow: seconds on a cold start
+
+            client = AsyncOpenAI(api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT)
+        self.client = client
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Turn SDK and network exceptions into a one-line :class:`ProviderError`."""
+        try:
+            yield
+        except ProviderError:
+            raise
+        except Exception as exc:
+            if not is_sdk_or_transport_error(exc):
+                raise
+            raise provider_error(exc, profile=self.profile.name, key=self._key) from None
+
+    def _batch(self, data: dict[str, Any]) -> Batch:
+        return openai_batch(data, self.profile.name)
+
+    async def list_batches(self) -> AsyncIterator[Batch]:
+        after: str | None = None
+        while True:
+            query: dict[str, Any] = {"limit": PAGE_SIZE}
+            if after is not None:
+                query["after"] = after
+            with self._translated():
+                response = await self.client.batches.with_raw_response.list(**query)
+            page = orjson.loads(response.content)
+            data = page.get("data") or []
+            for item in data:
+                yield self._batch(item)
+            if not page.get("has_more") or not data:
+                return
+            after = data[-1]["id"]  # as the SDK pages: by the last item, not last_id
+
+    async def get_batch(self, batch_id: str) -> Batch:
+        with self._translated():
+            response = await self.client.batches.with_raw_response.retrieve(batch_id)
+        return self._batch(orjson.loads(response.content))
+
+    async def create_batch(
+        self, requests: Sequence[tuple[str, bytes]], *, endpoint: str | None = None
+    ) -> Batch:
+        url = endpoint or DEFAULT_ENDPOINT
+        data = b"".join(_input_line(custom_id, body, url) for custom_id, body in requests)
+        with self._translated():
+            uploaded = await self.client.files.create(
+                file=("batch.jsonl", data, "application/jsonl"), purpose="batch"
+            )
+            response = await self.client.batches.with_raw_response.create(
+                input_file_id=uploaded.id, endpoint=url, completion_window="24h"
+            )
+        return self._batch(orjson.loads(response.content))
+
+    async def cancel_batch(self, batch_id: str) -> Batch:
+        with self._translated():
+            response = await self.client.batches.with_raw_response.cancel(batch_id)
+        return self._batch(orjson.loads(response.content))
+
+    async def delete_batch(self, batch_id: str) -> None:
+        batch = await self.get_batch(batch_id)
+        for file_id in (batch.input_file_id, batch.output_file_id, batch.error_file_id):
+            if file_id:
+                await self._delete_file(file_id)
+
+    async def _delete_file(self, file_id: str) -> None:
+        try:
+            with self._translated():
+                await self.client.files.delete(file_id)
+        except ProviderError as exc:
+            if exc.kind != "not_found":  # already gone is what we wanted
+                raise
+
+    async def stream_results(
+        self, batch: Batch, *, chunk_size: int = 2000, progress: ProgressCallback | None = None
+    ) -> AsyncIterator[list[RequestResult]]:
+        received_before = 0
+
+        def overall(received: int) -> None:
+            if progress is not None:
+                progress(received_before + received)
+
+        for file_id in (batch.output_file_id, batch.error_file_id):
+            if not file_id:
+                continue
+            received = 0
+
+            def counted(n: int) -> None:
+                nonlocal received
+                received = n
+                overall(n)
+
+            with self._translated():
+                streaming = self.client.files.with_streaming_response
+                async with streaming.content(file_id) as response:
+                    chunks = parse_chunks(
+                        response.iter_bytes(),
+                        openai_result,
+                        batch.id,
+                        chunk_size=chunk_size,
+                        progress=counted,
+                    )
+                    async for results in chunks:
+                        yield results
+            received_before += received
+
+    async def count_tokens(self, params: dict) -> int:
+        raise ProviderError(
+            f"profile {self.profile.name!r}: OpenAI has no token-counting endpoint",
+            kind="bad_request",
+        )
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def _input_line(custom_id: str, body: bytes, url: str) -> bytes:
+    head = orjson.dumps({"custom_id": custom_id, "method": "POST", "url": url})
+    return head[:-1] + b',"body":' + body + b"}\n"
