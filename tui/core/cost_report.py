@@ -20,13 +20,12 @@ from typing import Any
 
 import orjson
 
-from tui.core.costs import UNKNOWN_MODEL, Tally, usd
+from tui.core.costs import GROUPINGS, UNKNOWN_MODEL, Tally, usd
 from tui.core.models import Batch, ResultsState, Usage
 from tui.core.prices import PriceTable
 from tui.core.store import Store, UsageGroup
 
-GROUPINGS = ("batch", "model", "label", "profile", "day", "month")
-"""What ``batchtui cost --by`` and the TUI can group by."""
+__all__ = ["GROUPINGS", "CostReport", "build_report", "estimate_usage"]
 
 NO_LABEL = "(no label)"
 JSON_SCHEMA_VERSION = 1

@@ -33,6 +33,9 @@ USD_PLACES = Decimal("0.000001")
 
 UNKNOWN_MODEL = "(unknown model)"
 
+GROUPINGS = ("batch", "model", "label", "profile", "day", "month")
+"""What ``batchtui cost --by`` and the TUI can group by."""
+
 
 def tokens_by_class(usage: Usage) -> dict[str, int]:
     """Usage keyed like the price table's token classes."""
