@@ -56,12 +56,11 @@ import argparse
 import asyncio
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 
 import orjson
 
 from tui.cli.common import Context, add_command
-from tui.core.costs import GROUPINGS
+from tui.core.costs import GROUPINGS, format_rate, format_usd
 from tui.core.errors import ConfigError
 from tui.core.models import utcnow
 
@@ -139,21 +138,15 @@ async def _build(args: argparse.Namespace, context: Context):
 HEADERS = ("paid", "standard", "batch saving", "cache saving", "hit rate", "unpriced")
 
 
-def money(value: Decimal) -> str:
-    """Dollars with cents for large sums, tenths of a cent below $100 (batches are cheap)."""
-    places = 2 if abs(value) >= 100 else 4
-    return f"${value:,.{places}f}"
-
-
 def _cells(tally) -> list[str]:
     rate = tally.hit_rate
     mark = "~" if tally.estimate else ""
     return [
-        mark + money(tally.paid),
-        mark + money(tally.standard),
-        mark + money(tally.batch_saving),
-        "" if tally.estimate else money(tally.cache_saving),
-        "-" if rate is None or tally.estimate else f"{rate:.1%}",
+        mark + format_usd(tally.paid),
+        mark + format_usd(tally.standard),
+        mark + format_usd(tally.batch_saving),
+        "" if tally.estimate else format_usd(tally.cache_saving),
+        "-" if tally.estimate else format_rate(rate),
         f"{tally.unpriced_requests} req" if tally.unpriced_requests else "",
     ]
 
@@ -185,7 +178,7 @@ def _notes(report) -> list[str]:
     notes = []
     if report.estimate is not None:
         notes.append(
-            f"running batches: up to ~{money(report.estimate.paid)} more "
+            f"running batches: up to ~{format_usd(report.estimate.paid)} more "
             "(estimate from stored params; not in TOTAL)"
         )
     if report.totals.unpriced_models:
