@@ -25,6 +25,7 @@ import orjson
 
 from tui.core.errors import ProviderError
 from tui.core.models import Usage, utcnow
+from tui.core.store import Store
 from tui.core.submit.validate import RequestLine
 
 PriceFn = Callable[[str, Usage, int], float | None]
@@ -362,3 +363,14 @@ def _prompt_blocks(params: dict[str, Any]) -> list[Any]:
         content = message.get("content") if isinstance(message, dict) else message
         blocks.extend(content if isinstance(content, list) else [content])
     return blocks
+
+
+async def output_history(store: Store) -> dict[str, float]:
+    """Average output tokens of past succeeded requests per model (for the expected figure)."""
+    sums: dict[str, list[int]] = {}
+    for group in await store.results.usage_groups():
+        if group.model:
+            total = sums.setdefault(group.model, [0, 0])
+            total[0] += group.usage.output_tokens
+            total[1] += group.requests
+    return {model: tokens / count for model, (tokens, count) in sums.items() if count}

@@ -1,0 +1,206 @@
+"""``batchtui submit|retry|results|attach`` end to end on the simulator.
+
+The simulator serves on the test's event loop while each command runs ``asyncio.run`` in a
+worker thread, exactly as from a shell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tui.cli.main import main
+from tui.core.models import ResultType
+from tui.core.store import Store
+from tui.sim import SimOptions, Simulator
+
+KEY = "sk-ant-test-cli"
+
+
+def write_config(tmp_path: Path, sim: Simulator) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[profiles.a]\n"
+        'provider = "anthropic"\n'
+        f'api_key = "{KEY}"\n'
+        f'base_url = "{sim.anthropic_base_url}"\n'
+        "[profiles.o]\n"
+        'provider = "openai"\n'
+        'api_key = "sk-openai-cli"\n'
+        f'base_url = "{sim.openai_base_url}"\n'
+    )
+    path.chmod(0o600)
+    return path
+
+
+def params(i: int) -> dict:
+    return {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 100,
+        "messages": [{"role": "user", "content": f"Question {i}"}],
+    }
+
+
+def write_requests(path: Path, count: int) -> Path:
+    lines = [orjson.dumps({"custom_id": f"q-{i:03d}", "params": params(i)}) for i in range(count)]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+async def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator, *args: str):
+    config = tmp_path / "config.toml"
+    if not config.exists():
+        write_config(tmp_path, sim)
+    argv = ["--config", str(config), "--data-dir", str(tmp_path / "data"), *args]
+    code = await asyncio.to_thread(main, argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+async def failing_sim():
+    simulator = Simulator(SimOptions(seed=11, speed=0.0, expire_rate=1.0, error_rate=0.3))
+    await simulator.start(host="127.0.0.1", port=0)
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()
+
+
+async def test_submit_reports_problems_by_line_and_sends_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        orjson.dumps({"custom_id": "a", "params": params(1)}).decode()
+        + "\n{not json\n"
+        + orjson.dumps({"custom_id": "a", "params": params(2)}).decode()
+        + "\n"
+    )
+    code, _, err = await cli(capsys, tmp_path, sim, "submit", str(path), "--yes")
+    assert code == 2
+    assert "line 2: invalid JSON" in err
+    assert "line 3: duplicate custom_id 'a' (first on line 1)" in err
+    assert len(sim.state.anthropic) == 0
+
+
+async def test_dry_run_estimates_and_max_cost_refuses(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator
+) -> None:
+    path = write_requests(tmp_path / "job.jsonl", 30)
+    code, out, _ = await cli(capsys, tmp_path, sim, "submit", str(path), "--dry-run")
+    assert code == 0
+    assert "30 anthropic requests" in out
+    assert "counted exactly" in out
+    assert "cost:" in out
+    assert "dry run" in out
+    code, _, err = await cli(
+        capsys, tmp_path, sim, "submit", str(path), "--max-cost", "0.000001", "--yes"
+    )
+    assert code == 1
+    assert "exceeds --max-cost" in err
+    assert len(sim.state.anthropic) == 0
+
+
+async def test_submit_then_refuse_resubmit(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator
+) -> None:
+    path = write_requests(tmp_path / "job.jsonl", 10)
+    code, out, err = await cli(
+        capsys, tmp_path, sim, "submit", str(path), "--yes", "--label", "job"
+    )
+    assert code == 0
+    batch_id = out.strip().splitlines()[-1]
+    assert batch_id in sim.state.anthropic
+    assert "created" in err
+    code, _, err = await cli(capsys, tmp_path, sim, "submit", str(path), "--yes")
+    assert code == 1
+    assert f"already submitted as {batch_id}" in err
+    assert len(sim.state.anthropic) == 1
+
+
+async def test_retry_results_and_retry_file_round_trip(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, failing_sim: Simulator
+) -> None:
+    sim = failing_sim
+    path = write_requests(tmp_path / "job.jsonl", 40)
+    _, out, _ = await cli(capsys, tmp_path, sim, "submit", str(path), "--yes")
+    batch_id = out.strip().splitlines()[-1]
+    sim.clock.advance(hours=40)
+    async with await Store.open(tmp_path / "data" / "batchtui.db") as store:
+        from tui.core.config import Profile
+        from tui.core.models import ProviderKind
+        from tui.core.providers.factory import make_provider
+
+        provider = make_provider(
+            Profile("a", ProviderKind.ANTHROPIC, api_key=KEY, base_url=sim.anthropic_base_url)
+        )
+        await store.batches.upsert([await provider.get_batch(batch_id)])
+        batch = await store.batches.get(batch_id)
+        async for chunk in provider.stream_results(batch):
+            await store.results.write(chunk)
+        await provider.close()
+        counts = await store.results.counts_by_type(batch_id)
+    failed = counts[ResultType.ERRORED] + counts[ResultType.EXPIRED]
+    assert failed > 0
+
+    # JSONL export: one row per result, with its params.
+    out_file = tmp_path / "results.jsonl"
+    code, _, _ = await cli(capsys, tmp_path, sim, "results", batch_id[:20], "--out", str(out_file))
+    assert code == 0
+    rows = [orjson.loads(line) for line in out_file.read_text().splitlines()]
+    assert len(rows) == 40
+    by_id = {r["custom_id"]: r for r in rows}
+    assert by_id["q-007"]["params"] == params(7)
+    assert {r["type"] for r in rows} <= {t.value for t in ResultType}
+    assert KEY not in out_file.read_text()
+
+    # CSV export of the errored ones only.
+    code, out, _ = await cli(
+        capsys, tmp_path, sim, "results", batch_id, "--type", "errored", "--format", "csv"
+    )
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert len(table) == counts[ResultType.ERRORED]
+    assert all(orjson.loads(row["params"])["model"] == "claude-haiku-4-5" for row in table)
+
+    # A retry file is a valid requests file of exactly the failed requests.
+    retry_file = tmp_path / "retry.jsonl"
+    await cli(capsys, tmp_path, sim, "results", batch_id, "--retry-file", "--out", str(retry_file))
+    lines = [orjson.loads(line) for line in retry_file.read_text().splitlines()]
+    assert len(lines) == failed
+    assert all(set(line) == {"custom_id", "params"} for line in lines)
+
+    # retry --dry-run says what it would send; retry --yes sends it.
+    code, out, _ = await cli(capsys, tmp_path, sim, "retry", batch_id, "--dry-run")
+    assert f"retry {failed} request(s)" in out
+    code, out, _ = await cli(capsys, tmp_path, sim, "retry", batch_id, "--yes")
+    assert code == 0
+    retry_id = out.strip().splitlines()[-1]
+    assert sorted(sim.state.anthropic[retry_id].table.custom_ids) == sorted(
+        line["custom_id"] for line in lines
+    )
+
+
+async def test_attach_links_params_of_a_batch_made_elsewhere(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator
+) -> None:
+    from anthropic import AsyncAnthropic
+
+    path = write_requests(tmp_path / "orig.jsonl", 5)
+    client = AsyncAnthropic(api_key=KEY, base_url=sim.anthropic_base_url)
+    created = await client.messages.batches.create(
+        requests=[{"custom_id": f"q-{i:03d}", "params": params(i)} for i in range(5)]
+    )
+    await client.close()
+    code, out, _ = await cli(
+        capsys, tmp_path, sim, "attach", created.id, str(path), "--profile", "a"
+    )
+    assert code == 0
+    assert "5 request(s)" in out
+    async with await Store.open(tmp_path / "data" / "batchtui.db") as store:
+        assert await store.requests.count(created.id) == 5
