@@ -1,0 +1,188 @@
+"""BatchApp: wiring only. Services in, the main screen up, polling on a re-armed timer.
+
+The App owns the one thing every screen shares, the poll loop:
+
+* ``sync_batches`` is an exclusive worker in the ``sync`` group; the first run imports every
+  batch of every profile, later runs poll the active ones (and download ended results).
+* The sync engine reports what changed through its ``on_event`` callback. Events are buffered
+  and delivered to the main screen as one :class:`~tui.messages.SyncEventsArrived` per burst, so
+  importing a thousand batches repaints once, not a thousand times.
+* The next poll is armed with ``set_timer(engine.next_delay())`` only when a poll has finished
+  (successfully or not), in the single ``Worker.StateChanged`` handler; polls never overlap and
+  a slow or failing API is never hammered. A cancelled poll does not re-arm.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from tui.commands import BatchCommands
+from tui.core.events import BatchChanged, ProfileHealth, SyncEvent
+from tui.formatting import batch_name, progress_text, safe
+from tui.messages import BatchesLoaded, SyncEventsArrived
+from tui.screens.help import HelpScreen
+from tui.screens.main import PROVIDER_ACTIONS, MainScreen
+from tui.services import Services
+
+
+class BatchApp(App[None]):
+    """The batchtui terminal app; see the module docstring."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "batchtui"
+    COMMANDS: ClassVar = App.COMMANDS | {BatchCommands}
+    BINDINGS: ClassVar = [
+        Binding("r", "poll", "Poll now", id="app.poll"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.main = MainScreen(services)
+        self._pending: list[SyncEvent] = []
+        self._poll_timer: Timer | None = None
+        self._imported = False
+        theme = services.config.settings.theme
+        if theme in self.available_themes:
+            self.theme = theme
+
+    def get_default_screen(self) -> MainScreen:
+        return self.main
+
+    def on_mount(self) -> None:
+        self.services.engine.on_event = self._on_sync_event
+        self.load_batches()
+        if self.services.auto_poll:
+            self.sync_batches()
+
+    # --- workers --------------------------------------------------------------------------------
+
+    @work(group="store", exit_on_error=False, name="load", description="Reading the cache")
+    async def load_batches(self) -> None:
+        self.post_message(BatchesLoaded(await self.services.store.batches.list()))
+
+    @work(
+        group="sync",
+        exclusive=True,
+        exit_on_error=False,
+        name="sync",
+        description="Polling the batch APIs",
+    )
+    async def sync_batches(self) -> None:
+        """One poll; the first one imports every batch (all pages) of every profile."""
+        engine = self.services.engine
+        if not self._imported:
+            await engine.import_all()
+            # Import again next time if a profile could not be reached this time.
+            self._imported = all(
+                status.health in (ProfileHealth.OK, ProfileHealth.MISCONFIGURED)
+                for status in engine.statuses.values()
+            )
+        await engine.poll_once()
+
+    # --- sync events, batched -------------------------------------------------------------------
+
+    def _on_sync_event(self, event: SyncEvent) -> None:
+        """Called by the engine, inside the sync worker: buffer, and post once per burst."""
+        if self._pending:
+            self._pending.append(event)  # already announced by the message not yet handled
+            return
+        self._pending = [event]
+        self.post_message(SyncEventsArrived(self._pending))
+
+    def on_batches_loaded(self, message: BatchesLoaded) -> None:
+        self.main.show_batches(message.batches)
+        self.main.load_costs()
+
+    def on_sync_events_arrived(self, message: SyncEventsArrived) -> None:
+        self._pending = []
+        if self.main.apply_events(message.events):
+            self.main.load_costs()
+        for event in message.events:
+            if isinstance(event, BatchChanged) and event.ended and event.previous is not None:
+                self._announce_end(event)
+
+    def _announce_end(self, event: BatchChanged) -> None:
+        batch = event.batch
+        summary = progress_text(batch.counts).plain
+        severity = "information" if batch.counts.failed == 0 else "warning"
+        self.notify(
+            f"{batch_name(batch)}: {batch.status.value} · {summary}",
+            title="Batch ended",
+            severity=severity,
+            timeout=10,
+        )
+        if self.services.config.settings.bell:
+            self.bell()
+
+    # --- worker outcomes and the poll timer -----------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures become visible, and where polling re-arms."""
+        worker = event.worker
+        if event.state is WorkerState.ERROR:
+            what = worker.description or worker.name
+            self.notify(f"{what} failed: {safe(worker.error)}", severity="error", timeout=10)
+        if worker.group == "sync":
+            self._sync_state_changed(event.state)
+
+    def _sync_state_changed(self, state: WorkerState) -> None:
+        if state is WorkerState.RUNNING:
+            self.main.set_poll_state(polling=True, next_at=None)
+            return
+        if state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        last_ok = self.services.clock() if state is WorkerState.SUCCESS else None
+        next_at = None
+        if self.services.auto_poll and state is not WorkerState.CANCELLED:
+            delay = self.services.engine.next_delay()
+            self._poll_timer = self.set_timer(delay, self._poll_due, name="poll")
+            next_at = time.monotonic() + delay
+        self.main.set_poll_state(polling=False, next_at=next_at, last_ok=last_ok)
+
+    def _poll_due(self) -> None:
+        self._poll_timer = None
+        self.sync_batches()
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def action_poll(self) -> None:
+        if any(w.group == "sync" and w.is_running for w in self.workers):
+            self.notify("Already polling.", timeout=2)
+            return
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        self.sync_batches()
+
+    def action_help(self) -> None:
+        screen_bindings = [
+            b
+            for b in MainScreen.BINDINGS
+            if not (self.services.read_only and b.action in PROVIDER_ACTIONS)
+        ]
+        sections = [
+            ("Batch list", screen_bindings),
+            ("Everywhere", [*self.BINDINGS, Binding("ctrl+p", "command_palette", "Commands")]),
+            (
+                "Moving around",
+                [
+                    Binding("up,down", "", "Move the selection"),
+                    Binding("pageup,pagedown", "", "Page through the list"),
+                    Binding("home,end", "", "First / last batch"),
+                ],
+            ),
+        ]
+        notes = ["Filter tokens: status: model: profile: provider: label: id: notes:, ! negates."]
+        if self.services.read_only:
+            notes.append("Read-only mode: cancel, delete and download are off.")
+        self.push_screen(HelpScreen(sections, notes))

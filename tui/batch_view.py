@@ -1,0 +1,164 @@
+"""Which batches the list shows, and in what order: quick views, filter queries and sort keys.
+
+Pure functions over :class:`~tui.core.models.Batch`, so they are tested without an App. A filter
+query is a space-separated list of tokens, all of which must match::
+
+    status:ended model:haiku profile:work label:nightly id:msgbatch_01 !status:ended refunds
+
+``key:value`` tokens match one field (substring, case-insensitive); a leading ``!`` inverts a
+token; bare words match the id, label, notes, profile and models.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tui.core.models import Batch, BatchStatus, ResultsState
+from tui.formatting import STATUS_LOOKS
+
+
+class View(enum.StrEnum):
+    """The quick filters shown as tabs above the list."""
+
+    ACTIVE = "active"
+    ATTENTION = "attention"
+    ENDED = "ended"
+    ALL = "all"
+
+    @property
+    def title(self) -> str:
+        return _VIEW_TITLES[self]
+
+
+_VIEW_TITLES = {
+    View.ACTIVE: "Active",
+    View.ATTENTION: "Needs attention",
+    View.ENDED: "Ended",
+    View.ALL: "All",
+}
+
+_PROBLEM_STATUSES = {BatchStatus.CANCELED, BatchStatus.EXPIRED, BatchStatus.FAILED}
+_SETTLED_RESULTS = {ResultsState.COMPLETE, ResultsState.UNAVAILABLE}
+
+
+def needs_attention(batch: Batch) -> bool:
+    """Something failed, or the batch ended and its results are not safely downloaded yet."""
+    if batch.status in _PROBLEM_STATUSES or batch.counts.failed:
+        return True
+    return batch.status is BatchStatus.ENDED and batch.results_state not in _SETTLED_RESULTS
+
+
+def in_view(batch: Batch, view: View) -> bool:
+    if view is View.ACTIVE:
+        return not batch.is_terminal
+    if view is View.ENDED:
+        return batch.is_terminal
+    if view is View.ATTENTION:
+        return needs_attention(batch)
+    return True
+
+
+def _status_words(batch: Batch) -> str:
+    return f"{batch.status.value} {STATUS_LOOKS[batch.status].word} {batch.provider_status}"
+
+
+_FIELDS: dict[str, Callable[[Batch], str]] = {
+    "status": _status_words,
+    "model": lambda b: " ".join(b.models),
+    "profile": lambda b: b.profile,
+    "provider": lambda b: b.provider.value,
+    "label": lambda b: b.label or "",
+    "id": lambda b: b.id,
+    "notes": lambda b: b.notes or "",
+}
+"""Fields a ``key:value`` token can name."""
+
+
+def _free_text(batch: Batch) -> str:
+    return " ".join((batch.id, batch.label or "", batch.notes or "", batch.profile, *batch.models))
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed filter: ``(field or None, needle, negated)`` terms, all of which must match."""
+
+    terms: tuple[tuple[str | None, str, bool], ...] = ()
+    unknown: tuple[str, ...] = ()
+    """Field names the user typed that do not exist (shown as a hint, otherwise ignored)."""
+
+    def matches(self, batch: Batch) -> bool:
+        for field, needle, negated in self.terms:
+            haystack = _FIELDS[field](batch) if field else _free_text(batch)
+            if (needle in haystack.lower()) == negated:
+                return False
+        return True
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+
+def parse_query(text: str) -> Query:
+    terms: list[tuple[str | None, str, bool]] = []
+    unknown: list[str] = []
+    for token in text.split():
+        negated = token.startswith("!")
+        token = token.removeprefix("!")
+        field, sep, needle = token.partition(":")
+        if not sep:
+            field, needle = None, token
+        elif field.lower() not in _FIELDS:
+            unknown.append(field)
+            continue
+        else:
+            field = field.lower()
+        if needle:
+            terms.append((field, needle.lower(), negated))
+    return Query(tuple(terms), tuple(unknown))
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    """A column the list can be sorted by, and the natural direction of its first press."""
+
+    key: str
+    title: str
+    value: Callable[[Batch, datetime], object]
+    descending: bool = False
+
+
+def _progress(batch: Batch, now: datetime) -> float:
+    return batch.counts.finished / batch.counts.total if batch.counts.total else 0.0
+
+
+def _left(batch: Batch, now: datetime) -> float:
+    end = batch.results_available_until if batch.is_terminal else batch.processing_deadline()
+    return (end - now).total_seconds()
+
+
+_STATUS_ORDER = {status: index for index, status in enumerate(STATUS_LOOKS)}
+
+SORT_COLUMNS: tuple[SortColumn, ...] = (
+    SortColumn("created", "created", lambda b, now: b.created_at.timestamp(), descending=True),
+    SortColumn("status", "status", lambda b, now: _STATUS_ORDER[b.status]),
+    SortColumn("left", "time left", _left),
+    SortColumn("progress", "progress", _progress, descending=True),
+    SortColumn("label", "label", lambda b, now: (b.label is None, (b.label or "").lower())),
+    SortColumn("profile", "profile", lambda b, now: b.profile),
+    SortColumn("models", "model", lambda b, now: b.models),
+    SortColumn("id", "id", lambda b, now: b.id),
+)
+"""The order ``s`` cycles through; the first is the default (newest first)."""
+
+SORTS_BY_KEY = {column.key: column for column in SORT_COLUMNS}
+
+
+def sort_key(column: SortColumn, now: datetime) -> Callable[[Batch], tuple]:
+    """A key for :func:`sorted`; ties fall back to newest first, then id, so order is stable."""
+
+    def key(batch: Batch) -> tuple:
+        return (column.value(batch, now), -batch.created_at.timestamp(), batch.id)
+
+    return key

@@ -1,0 +1,172 @@
+"""How batchtui writes things on screen: status glyphs, durations, money, ids and safe text.
+
+Everything here is a pure function of its arguments (the current time is always passed in), so
+the same batch renders the same way in a test, a screenshot and a live session. Text that comes
+from a provider, a model or a user (labels, notes, error messages) is untrusted: it goes through
+:func:`safe` and into a :class:`rich.text.Text`, which never interprets markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rich.text import Text
+
+from tui.core.models import Batch, BatchStatus, RequestCounts
+
+# ESC-introduced sequences (CSI, OSC, and two-byte escapes), then any remaining C0/C1 control
+# character or DEL. A label or an error message must never move the cursor or set the title.
+_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"[\t\n\r]+")
+
+DASH = "—"
+"""What a cell shows when there is nothing to show (unknown cost, no label)."""
+
+
+def safe(value: object, *, one_line: bool = True) -> str:
+    """Strip escape sequences and control characters; fold line breaks if ``one_line``."""
+    text = "" if value is None else str(value)
+    text = _CONTROLS.sub("", _ESCAPES.sub("", text))
+    return _BREAKS.sub(" ", text) if one_line else text.replace("\r", "")
+
+
+def plain(value: object, style: str = "", *, one_line: bool = True) -> Text:
+    """Untrusted text as a Text: no markup is ever interpreted."""
+    return Text(safe(value, one_line=one_line), style=style, no_wrap=one_line, end="")
+
+
+@dataclass(frozen=True)
+class StatusLook:
+    """How one normalised status is drawn: a glyph that survives NO_COLOR, a word, a colour."""
+
+    glyph: str
+    word: str
+    style: str
+
+
+STATUS_LOOKS: dict[BatchStatus, StatusLook] = {
+    BatchStatus.VALIDATING: StatusLook("◌", "validating", "cyan"),
+    BatchStatus.IN_PROGRESS: StatusLook("◐", "running", "bold bright_blue"),
+    BatchStatus.FINALIZING: StatusLook("◑", "finalizing", "cyan"),
+    BatchStatus.CANCELING: StatusLook("◍", "canceling", "yellow"),
+    BatchStatus.ENDED: StatusLook("✓", "ended", "green"),
+    BatchStatus.CANCELED: StatusLook("⊘", "canceled", "yellow"),
+    BatchStatus.EXPIRED: StatusLook("⧗", "expired", "red"),
+    BatchStatus.FAILED: StatusLook("✗", "failed", "bold red"),
+}
+"""One glyph and colour per status, the same for both providers (glyphs are one cell wide)."""
+
+
+def status_text(status: BatchStatus) -> Text:
+    look = STATUS_LOOKS[status]
+    return Text(f"{look.glyph} {look.word}", style=look.style, no_wrap=True, end="")
+
+
+def duration(delta: timedelta) -> str:
+    """A compact, two-unit duration: ``2d 3h``, ``3h 12m``, ``12m``, ``45s``."""
+    seconds = int(abs(delta.total_seconds()))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m"
+    return f"{secs}s"
+
+
+def ago(then: datetime | None, now: datetime) -> str:
+    if then is None:
+        return DASH
+    if then > now:
+        return "just now"
+    return f"{duration(now - then)} ago"
+
+
+def timestamp(moment: datetime | None, now: datetime) -> str:
+    """An absolute time in the viewer's zone (the zone of ``now``), to the minute."""
+    if moment is None:
+        return DASH
+    local = moment.astimezone(now.tzinfo)
+    if local.date() == now.date():
+        return local.strftime("today %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def money(amount: float | None) -> str:
+    """US dollars: cents above a dollar, more digits below so small batches are not all $0.00."""
+    if amount is None:
+        return DASH
+    if amount >= 1 or amount == 0:
+        return f"${amount:,.2f}"
+    if amount >= 0.01:
+        return f"${amount:.3f}"
+    return "<$0.01" if amount > 0 else f"${amount:.2f}"
+
+
+def count(n: int) -> str:
+    """A request count that fits a narrow cell: ``950``, ``9,500``, ``20k``, ``1.2M``."""
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n / 1000:.0f}k" if n >= 100_000 else f"{n / 1000:.1f}k".replace(".0k", "k")
+    return f"{n / 1_000_000:.1f}M"
+
+
+_ID_PREFIXES = ("msgbatch_01", "msgbatch_", "batch_")
+
+
+def short_id(batch_id: str, width: int = 12) -> str:
+    """The distinctive part of an id (provider prefixes dropped), cut to ``width`` with ``…``."""
+    core = batch_id
+    for prefix in _ID_PREFIXES:
+        if core.startswith(prefix) and len(core) > len(prefix):
+            core = core[len(prefix) :]
+            break
+    core = safe(core)
+    return core if len(core) <= width else core[: width - 1] + "…"
+
+
+def progress_text(counts: RequestCounts) -> Text:
+    """``118/400``, then failures worth a look: ``✗`` errored, ``⊘`` canceled, ``⧗`` expired."""
+    text = Text(no_wrap=True, end="")
+    done_style = "green" if counts.total and counts.processing == 0 else ""
+    text.append(f"{count(counts.finished)}/{count(counts.total)}", style=done_style)
+    for glyph, value, style in (
+        ("✗", counts.errored, "red"),
+        ("⊘", counts.canceled, "yellow"),
+        ("⧗", counts.expired, "red"),
+    ):
+        if value:
+            text.append(f" {glyph}{count(value)}", style=style)
+    return text
+
+
+def time_left(batch: Batch, now: datetime) -> Text:
+    """While running: time until unfinished requests expire. Once ended: until results go."""
+    if not batch.is_terminal:
+        left = batch.processing_deadline() - now
+        style = "red" if left < timedelta(hours=2) else ""
+        return Text(duration(left) if left.total_seconds() > 0 else "due", style=style, end="")
+    left = batch.results_available_until - now
+    if left.total_seconds() <= 0:
+        return Text("gone", style="dim", end="")
+    style = "yellow" if left < timedelta(days=3) else "dim"
+    return Text(duration(left), style=style, end="")
+
+
+def models_text(models: tuple[str, ...]) -> str:
+    if not models:
+        return DASH
+    first = safe(models[0])
+    return first if len(models) == 1 else f"{first} +{len(models) - 1}"
+
+
+def batch_name(batch: Batch) -> str:
+    """What a toast or a modal calls a batch: its label if it has one, else its short id."""
+    return safe(batch.label) if batch.label else short_id(batch.id, 20)

@@ -1,0 +1,55 @@
+"""App-wide messages: what workers report back to the widgets (messages up).
+
+Widget-specific messages live in their widget; these cross from the App's sync worker and the
+main screen's action workers to whoever shows the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from tui.core.events import SyncEvent
+from tui.core.models import Batch
+
+
+@dataclass
+class BatchesLoaded(Message):
+    """The cached batches, read from the store at start-up (the first paint needs no network)."""
+
+    batches: list[Batch]
+
+
+@dataclass
+class SyncEventsArrived(Message):
+    """The sync engine emitted events; they were buffered and arrive here in one go."""
+
+    events: list[SyncEvent]
+
+
+@dataclass
+class ActionFinished(Message):
+    """A cancel, delete, download or annotation finished (``error`` is set if it failed)."""
+
+    verb: str
+    batch_id: str
+    message: str
+    error: bool = False
+    batch: Batch | None = None
+
+
+@dataclass
+class DetailLoaded(Message):
+    """Lineage of the selected batch, read from the store for the detail pane."""
+
+    batch_id: str
+    parent: Batch | None
+    children: list[Batch] = field(default_factory=list)
+
+
+@dataclass
+class CostsLoaded(Message):
+    """Cost so far of each batch with downloaded results, in USD."""
+
+    costs: dict[str, float]

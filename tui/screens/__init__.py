@@ -1,0 +1,1 @@
+"""Screens: the main batch list, and the modals it opens (confirm, annotate, help)."""

@@ -1,0 +1,59 @@
+"""A small modal to edit a batch's local label and notes (never sent to a provider)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, TextArea
+
+from tui.core.models import Batch
+from tui.formatting import batch_name, safe
+
+
+class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
+    """Dismisses with ``(label, notes)``, or None if the user backed out."""
+
+    AUTO_FOCUS = "#annotate-label"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="annotate.back"),
+        Binding("ctrl+s", "save", "Save", id="annotate.save"),
+    ]
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__()
+        self.batch = batch
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="annotate-dialog"):
+            yield Label(f"Label and notes of {batch_name(self.batch)}", markup=False)
+            yield Input(safe(self.batch.label or ""), placeholder="label", id="annotate-label")
+            yield TextArea(
+                safe(self.batch.notes or "", one_line=False),
+                id="annotate-notes",
+                soft_wrap=True,
+                show_line_numbers=False,
+            )
+            with Horizontal(id="annotate-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.dismiss(None)
+
+    def action_save(self) -> None:
+        label = self.query_one("#annotate-label", Input).value.strip()
+        notes = self.query_one("#annotate-notes", TextArea).text.strip()
+        self.dismiss((label, notes))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,406 @@
+"""The main screen: status bar, quick-filter tabs, the batch list and the selected batch's detail.
+
+It routes rather than computes: sync events arrive from the App (attributes down), user actions
+start workers for anything that touches the store or a provider, and their outcomes come back as
+messages from :mod:`tui.messages`. Which actions apply to the selected batch is decided in
+:meth:`MainScreen.unavailable_reason`, used both by ``check_action`` (the footer dims them) and
+to tell the user why a key did nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.events import Key
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Tab, Tabs
+
+from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
+from tui.core.errors import NotFoundError
+from tui.core.events import BatchChanged, ProfileStatusChanged, ResultsProgress, SyncEvent
+from tui.core.models import Batch, BatchStatus
+from tui.formatting import batch_name, safe
+from tui.messages import ActionFinished, CostsLoaded, DetailLoaded
+from tui.screens.confirm import ConfirmScreen, cancel_stakes, delete_stakes
+from tui.widgets.batch_detail import BatchDetail
+from tui.widgets.batch_table import BatchTable
+from tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from tui.services import Services
+
+PROVIDER_ACTIONS = frozenset({"cancel_batch", "delete_batch", "download"})
+"""Actions that change something at a provider: hidden in read-only mode."""
+
+_NEEDS_BATCH = frozenset({"cancel_batch", "delete_batch", "copy_id", "annotate", "open_requests"})
+_RELATIVE_TICK = 30.0
+"""Seconds between rewrites of relative times ("3h ago"); cells that did not change stay."""
+
+
+class MainScreen(Screen):
+    """The dashboard of every batch; see the module docstring."""
+
+    AUTO_FOCUS = "#batches"
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide")]
+    BINDINGS: ClassVar = [
+        Binding("enter", "open_requests", "Requests", id="main.open"),
+        Binding("c", "cancel_batch", "Cancel", id="main.cancel"),
+        Binding("d", "delete_batch", "Delete", id="main.delete"),
+        Binding("y", "copy_id", "Copy id", id="main.copy"),
+        Binding("e", "annotate", "Label", id="main.annotate"),
+        Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("s", "cycle_sort", "Sort", id="main.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse"),
+        Binding("i", "toggle_ids", "Full ids", show=False, id="main.ids"),
+        Binding("D", "download", "Download results", show=False, id="main.download"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear"),
+        Binding("1", "view('active')", "Active", show=False, id="main.view.active"),
+        Binding("2", "view('attention')", "Needs attention", show=False, id="main.view.attention"),
+        Binding("3", "view('ended')", "Ended", show=False, id="main.view.ended"),
+        Binding("4", "view('all')", "All", show=False, id="main.view.all"),
+    ]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.costs: dict[str, float] = {}
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Tabs(*(Tab(view.title, id=view.value) for view in View), id="views", active="all")
+        with Container(id="body"):
+            yield BatchTable(id="batches")
+            yield BatchDetail(id="detail")
+        yield Input(
+            placeholder="filter: status:ended model:haiku profile:work label:x !status:ended text",
+            id="filter",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Tabs).can_focus = False
+        self.table.cost_of = lambda batch: self.costs.get(batch.id)
+        bar = self.status_bar
+        bar.auto_poll = self.services.auto_poll
+        bar.read_only = self.services.read_only
+        bar.profiles = dict(self.services.engine.statuses)
+        self.set_interval(_RELATIVE_TICK, self.tick)
+
+    # --- widgets --------------------------------------------------------------------------------
+
+    @property
+    def table(self) -> BatchTable:
+        return self.query_one(BatchTable)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    @property
+    def detail(self) -> BatchDetail:
+        return self.query_one(BatchDetail)
+
+    @property
+    def selected(self) -> Batch | None:
+        return self.table.selected
+
+    # --- what the App calls (attributes down) ---------------------------------------------------
+
+    def show_batches(self, batches: list[Batch]) -> None:
+        """The first fill, from the cache."""
+        self.table.replace(batches, self.services.clock())
+        self._after_change()
+
+    def apply_events(self, events: list[SyncEvent]) -> bool:
+        """Apply a burst of sync events; returns True if some batch's results finished."""
+        changed = [e.batch for e in events if isinstance(e, BatchChanged)]
+        for event in events:
+            if isinstance(event, ProfileStatusChanged):
+                self.status_bar.profiles[event.status.profile] = event.status
+        if changed:
+            self.table.upsert(changed, self.services.clock())
+        self._after_change()
+        return any(isinstance(e, ResultsProgress) and e.done for e in events)
+
+    def show_costs(self, costs: dict[str, float]) -> None:
+        self.costs = costs
+        self.table.tick(self.services.clock())
+        self._show_detail()
+
+    def set_poll_state(self, *, polling: bool, next_at: float | None, last_ok=None) -> None:
+        bar = self.status_bar
+        bar.polling, bar.next_poll_at = polling, next_at
+        if last_ok is not None:
+            bar.last_ok = last_ok
+        bar.now = self.services.clock()
+        bar.show()
+
+    def tick(self) -> None:
+        now = self.services.clock()
+        self.table.tick(now)
+        self.status_bar.now = now
+        self.status_bar.show()
+        self._show_detail()
+
+    def _after_change(self) -> None:
+        batches = self.table.batches.values()
+        self.status_bar.counts = (
+            sum(not b.is_terminal for b in batches),
+            sum(needs_attention(b) for b in batches),
+        )
+        self.status_bar.now = self.services.clock()
+        self.status_bar.show()
+        self._label_tabs()
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _label_tabs(self) -> None:
+        batches = list(self.table.batches.values())
+        tabs = self.query_one(Tabs)
+        for view in View:
+            shown = sum(1 for b in batches if in_view(b, view))
+            tabs.query_one(f"#{view.value}", Tab).label = f"{view.title} {shown}"
+
+    def _show_detail(self) -> None:
+        detail = self.detail
+        batch = self.selected
+        if detail.batch is None or batch is None or detail.batch.id != batch.id:
+            detail.parent_batch, detail.children_batches = None, []
+        detail.batch = batch
+        detail.now = self.services.clock()
+        detail.cost = self.costs.get(batch.id) if batch else None
+        detail.show()
+
+    # --- events from the widgets ----------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#batches")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+        batch = self.selected
+        if batch is not None:
+            self.load_lineage(batch)
+
+    @on(DataTable.RowSelected, "#batches")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.run_action("open_requests")
+
+    @on(Tabs.TabActivated, "#views")
+    def _view_changed(self, event: Tabs.TabActivated) -> None:
+        if event.tab is not None and event.tab.id:
+            self.table.configure(view=View(event.tab.id))
+            self._after_change()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        query = parse_query(event.value)
+        self.table.configure(query=query)
+        self._after_change()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        query = parse_query(event.value)
+        if query.unknown:
+            self.notify(f"Unknown filter field(s): {', '.join(map(safe, query.unknown))}")
+        if not event.value.strip():
+            self.query_one("#filter").remove_class("-shown")
+        self.table.focus()
+
+    def on_key(self, event: Key) -> None:
+        """Keys of disabled actions reach here (no binding took them): say why."""
+        for binding in self.BINDINGS:
+            if event.key not in binding.key.split(","):
+                continue
+            action = binding.action
+            if self.services.read_only and action in PROVIDER_ACTIONS:
+                self.notify("Read-only mode: nothing is changed at the provider.")
+                return
+            reason = self.unavailable_reason(action)
+            if reason:
+                self.notify(reason, title=binding.description, severity="warning")
+            return
+
+    # --- messages from the workers --------------------------------------------------------------
+
+    def on_action_finished(self, message: ActionFinished) -> None:
+        self.notify(message.message, severity="error" if message.error else "information")
+        if message.batch is not None:
+            self.table.upsert([message.batch], self.services.clock())
+            self._after_change()
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if self.detail.batch is not None and self.detail.batch.id == message.batch_id:
+            self.detail.parent_batch = message.parent
+            self.detail.children_batches = message.children
+            self.detail.show()
+
+    def on_costs_loaded(self, message: CostsLoaded) -> None:
+        self.show_costs(message.costs)
+
+    # --- which actions apply --------------------------------------------------------------------
+
+    def unavailable_reason(self, action: str) -> str | None:
+        """Why ``action`` does not apply to the selected batch right now (None if it does)."""
+        batch = self.selected
+        if action in _NEEDS_BATCH and batch is None:
+            return "No batch selected."
+        if batch is None:
+            return None
+        if action == "cancel_batch":
+            if batch.status is BatchStatus.CANCELING:
+                return "This batch is already canceling."
+            if batch.is_terminal:
+                return f"This batch has {batch.status.value}; only running batches can be canceled."
+        if action == "delete_batch" and not batch.is_terminal:
+            return "Only ended batches can be deleted: cancel it and wait for it to end."
+        if action == "download" and not batch.is_terminal:
+            return "Results can be downloaded once the batch has ended."
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in PROVIDER_ACTIONS and self.services.read_only:
+            return False
+        if action == "clear_filter":
+            return bool(self.query_one("#filter", Input).value) or None
+        return None if self.unavailable_reason(action) else True
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def action_cancel_batch(self) -> None:
+        batch = self.selected
+        if batch is None:
+            return
+        stakes = cancel_stakes(batch, self.costs.get(batch.id))
+        screen = ConfirmScreen("Cancel this batch?", stakes, "Cancel batch")
+        self.app.push_screen(screen, lambda ok: self._confirmed(ok, self.run_cancel, batch.id))
+
+    def action_delete_batch(self) -> None:
+        batch = self.selected
+        if batch is None:
+            return
+        stakes = delete_stakes(batch, self.costs.get(batch.id))
+        screen = ConfirmScreen("Delete this batch at the provider?", stakes, "Delete batch")
+        self.app.push_screen(screen, lambda ok: self._confirmed(ok, self.run_delete, batch.id))
+
+    def _confirmed(self, ok: bool | None, start, batch_id: str) -> None:
+        if ok:
+            start(batch_id)
+
+    def action_download(self) -> None:
+        if self.selected is not None:
+            self.run_download(self.selected.id)
+
+    def action_copy_id(self) -> None:
+        batch = self.selected
+        if batch is not None:
+            self.app.copy_to_clipboard(batch.id)
+            self.notify(f"Copied {safe(batch.id)}", title="Batch id")
+
+    def action_annotate(self) -> None:
+        from tui.screens.annotate import AnnotateScreen
+
+        batch = self.selected
+        if batch is not None:
+            self.app.push_screen(AnnotateScreen(batch), lambda r: self._annotated(batch.id, r))
+
+    def _annotated(self, batch_id: str, result: tuple[str, str] | None) -> None:
+        if result is not None:
+            self.run_annotate(batch_id, *result)
+
+    def action_open_requests(self) -> None:
+        batch = self.selected
+        if batch is None:
+            return
+        try:
+            from tui.screens.requests import RequestsScreen
+        except ImportError:
+            self.notify("The request inspector is not available in this build yet.")
+            return
+        screen = RequestsScreen(self.services.store, batch, read_only=self.services.read_only)
+        self.app.push_screen(screen)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("-shown")
+        self.table.focus()
+
+    def action_cycle_sort(self) -> None:
+        keys = [column.key for column in SORT_COLUMNS]
+        current = keys.index(self.table.sort_column.key)
+        column = SORT_COLUMNS[(current + 1) % len(SORT_COLUMNS)]
+        self.table.configure(sort=(column, False))
+        self.notify(f"Sorted by {column.title}", timeout=2)
+
+    def action_reverse_sort(self) -> None:
+        self.table.configure(sort=(self.table.sort_column, not self.table.sort_reverse))
+
+    def action_toggle_ids(self) -> None:
+        self.table.configure(full_ids=not self.table.full_ids)
+
+    def action_view(self, view: str) -> None:
+        self.query_one(Tabs).active = View(view).value
+
+    # --- workers: store and provider calls only happen here -------------------------------------
+
+    @work(group="action", exit_on_error=False, name="cancel", description="Cancelling the batch")
+    async def run_cancel(self, batch_id: str) -> None:
+        batch = await self.services.engine.cancel(batch_id)
+        text = f"Cancel requested: {batch_name(batch)} is {batch.status.value}."
+        self.post_message(ActionFinished("cancel", batch_id, text, batch=batch))
+
+    @work(group="action", exit_on_error=False, name="delete", description="Deleting the batch")
+    async def run_delete(self, batch_id: str) -> None:
+        await self.services.engine.delete(batch_id)
+        text = "Deleted at the provider; the local copy and its results stay here."
+        self.post_message(ActionFinished("delete", batch_id, text))
+
+    @work(group="action", exit_on_error=False, name="download", description="Downloading results")
+    async def run_download(self, batch_id: str) -> None:
+        stored = await self.services.engine.download_results(batch_id)
+        self.post_message(ActionFinished("download", batch_id, f"{stored:,} results stored."))
+
+    @work(group="action", exit_on_error=False, name="annotate", description="Saving label")
+    async def run_annotate(self, batch_id: str, label: str, notes: str) -> None:
+        store = self.services.store
+        await store.batches.annotate(batch_id, label=label or None, notes=notes or None)
+        batch = await store.batches.get(batch_id)
+        self.post_message(
+            ActionFinished("annotate", batch_id, "Label and notes saved.", batch=batch)
+        )
+
+    @work(group="costs", exclusive=True, exit_on_error=False, description="Pricing results")
+    async def load_costs(self) -> None:
+        """Cost so far of every batch with downloaded results (the cost module prices them)."""
+        try:
+            from tui.core.cost_report import build_report
+            from tui.core.costs import usd
+            from tui.core.prices import load_price_table
+        except ImportError:  # an older build without the cost module: the column shows "—"
+            return
+        prices = load_price_table(self.services.config.price_overrides)
+        report = await build_report(self.services.store, prices, group_by="batch", estimates=False)
+        costs = {row.key: usd(row.paid) for row in report.rows if row.requests}
+        self.post_message(CostsLoaded(costs))
+
+    @work(group="detail", exclusive=True, exit_on_error=False, description="Reading lineage")
+    async def load_lineage(self, batch: Batch) -> None:
+        store = self.services.store
+        parent = None
+        if batch.parent_id:
+            try:
+                parent = await store.batches.get(batch.parent_id)
+            except NotFoundError:
+                parent = None
+        children = await store.batches.children(batch.id)
+        if parent is not None or children:
+            self.post_message(DetailLoaded(batch.id, parent, children))

@@ -1,0 +1,154 @@
+"""The detail pane: everything about the selected batch, from counts to lineage and cost.
+
+The screen sets the batch (and, once a worker has read them, its parent and retries) and calls
+:meth:`BatchDetail.show`; nothing here touches the store. Labels, notes and provider messages
+are untrusted text and go through :func:`~tui.formatting.plain`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import ProgressBar, Static
+
+from tui.core.models import Batch, ResultsState
+from tui.formatting import (
+    DASH,
+    STATUS_LOOKS,
+    ago,
+    count,
+    duration,
+    models_text,
+    money,
+    plain,
+    safe,
+    short_id,
+    timestamp,
+)
+
+_RESULTS_WORDS = {
+    ResultsState.NONE: ("not downloaded", "yellow"),
+    ResultsState.PARTIAL: ("downloading…", "yellow"),
+    ResultsState.COMPLETE: ("downloaded", "green"),
+    ResultsState.UNAVAILABLE: ("none available", "dim"),
+}
+
+
+class BatchDetail(VerticalScroll, can_focus=False):
+    """Counts with a progress bar, clocks, lineage, label and notes, and cost of one batch."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.batch: Batch | None = None
+        self.parent_batch: Batch | None = None
+        self.children_batches: list[Batch] = []
+        self.cost: float | None = None
+        self.now: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-title", markup=False)
+        yield ProgressBar(total=1, show_eta=False, id="detail-progress")
+        yield Static(id="detail-body", markup=False)
+
+    def show(self) -> None:
+        """Re-render from the attributes (call after setting them)."""
+        title = self.query_one("#detail-title", Static)
+        body = self.query_one("#detail-body", Static)
+        bar = self.query_one("#detail-progress", ProgressBar)
+        batch, now = self.batch, self.now
+        if batch is None or now is None:
+            title.update(Text("No batch selected", style="dim"))
+            body.update("")
+            bar.display = False
+            return
+        bar.display = True
+        bar.update(total=max(batch.counts.total, 1), progress=batch.counts.finished)
+        title.update(self._title(batch))
+        body.update(Group(self._facts(batch, now), self._annotations(batch)))
+
+    def _title(self, batch: Batch) -> Text:
+        look = STATUS_LOOKS[batch.status]
+        text = Text(f"{look.glyph} {look.word}", style=look.style, end="")
+        if batch.provider_status != batch.status.value:
+            text.append(f" ({safe(batch.provider_status)})", style="dim")
+        text.append("  ")
+        text.append(safe(batch.id), style="bold")
+        return text
+
+    def _facts(self, batch: Batch, now: datetime) -> Table:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for name, value in self._rows(batch, now):
+            grid.add_row(name, value)
+        return grid
+
+    def _rows(self, batch: Batch, now: datetime) -> list[tuple[str, Text | str]]:
+        c = batch.counts
+        rows: list[tuple[str, Text | str]] = [
+            ("Requests", self._counts(batch)),
+            ("Profile", plain(f"{batch.profile} · {batch.provider.value}")),
+            ("Model", plain(", ".join(batch.models) if batch.models else models_text(()))),
+            ("Created", f"{timestamp(batch.created_at, now)} ({ago(batch.created_at, now)})"),
+        ]
+        if batch.is_terminal:
+            ended = batch.ended_at
+            rows.append(("Ended", f"{timestamp(ended, now)} ({ago(ended, now)})"))
+            left = batch.results_available_until - now
+            words = f"in {duration(left)}" if left.total_seconds() > 0 else "no longer"
+            rows.append(("Results", self._results(batch, f"provider keeps them {words}")))
+        else:
+            deadline = batch.processing_deadline()
+            left = deadline - now
+            clock = f"in {duration(left)}" if left.total_seconds() > 0 else "now"
+            rows.append(("Expires", f"{timestamp(deadline, now)} ({clock}; {c.processing:,} left)"))
+        if batch.cancel_initiated_at:
+            rows.append(("Cancel asked", timestamp(batch.cancel_initiated_at, now)))
+        rows.append(("Cost", money(self.cost) if self.cost is not None else f"{DASH} not priced"))
+        rows.extend(self._lineage(batch))
+        return rows
+
+    def _counts(self, batch: Batch) -> Text:
+        c = batch.counts
+        text = Text(f"{count(c.finished)}/{count(c.total)} done", end="")
+        for word, value, style in (
+            ("processing", c.processing, "bright_blue"),
+            ("succeeded", c.succeeded, "green"),
+            ("errored", c.errored, "red"),
+            ("canceled", c.canceled, "yellow"),
+            ("expired", c.expired, "red"),
+        ):
+            if value:
+                text.append(f" · {value:,} {word}", style=style)
+        return text
+
+    def _results(self, batch: Batch, window: str) -> Text:
+        word, style = _RESULTS_WORDS[batch.results_state]
+        text = Text(word, style=style, end="")
+        text.append(f"; {window}", style="dim")
+        return text
+
+    def _lineage(self, batch: Batch) -> list[tuple[str, Text | str]]:
+        rows: list[tuple[str, Text | str]] = []
+        if batch.parent_id:
+            parent = self.parent_batch
+            name = parent.label if parent and parent.label else short_id(batch.parent_id, 30)
+            rows.append(("Retry of", plain(name)))
+        if self.children_batches:
+            names = ", ".join(short_id(child.id, 16) for child in self.children_batches)
+            rows.append(("Retried by", plain(names)))
+        return rows
+
+    def _annotations(self, batch: Batch) -> Table:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        grid.add_row("Label", plain(batch.label) if batch.label else Text(DASH, style="dim"))
+        notes = plain(batch.notes, one_line=False) if batch.notes else Text("e to add", style="dim")
+        grid.add_row("Notes", notes)
+        return grid
