@@ -204,3 +204,15 @@ async def test_attach_links_params_of_a_batch_made_elsewhere(
     assert "5 request(s)" in out
     async with await Store.open(tmp_path / "data" / "batchtui.db") as store:
         assert await store.requests.count(created.id) == 5
+
+
+def test_dry_run_works_without_any_profile(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write_requests(tmp_path / "job.jsonl", 3)
+    argv = ["--config", str(tmp_path / "none.toml"), "--data-dir", str(tmp_path / "data")]
+    code = main([*argv, "submit", str(path), "--dry-run"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "estimated locally" in out
+    assert "dry run: nothing submitted" in out

@@ -244,3 +244,38 @@ async def test_attach_then_retry_a_batch_created_with_the_sdk(
 
         with_invalid = await plan_retry(session.store, created.id, include_invalid=True)
         assert "ext-bad" in with_invalid.custom_ids
+
+
+async def test_openai_file_with_two_models_makes_one_batch_per_model(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    profile = Profile("o", ProviderKind.OPENAI, api_key="sk-openai-t", base_url=sim.openai_base_url)
+    path = tmp_path / "openai.jsonl"
+    lines = []
+    for i in range(6):
+        body = {
+            "model": "gpt-4o-mini" if i % 2 else "gpt-4.1",
+            "messages": [{"role": "user", "content": f"q{i}"}],
+        }
+        lines.append(
+            orjson.dumps(
+                {
+                    "custom_id": f"o-{i}",
+                    "method": "POST",
+                    "url": "/v1/chat/completions",
+                    "body": body,
+                }
+            )
+        )
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    config = Config(path=tmp_path / "config.toml", profiles={"o": profile})
+    async with Session.open(config, tmp_path / "cache.db") as session:
+        plan = plan_file(path, profile)
+        estimate = await estimate_file(plan, session.providers["o"], None)
+        assert estimate.input_method == "local"
+        batches = await submit_file(session, plan)
+        assert [b.endpoint for b in batches] == ["/v1/chat/completions"] * 2
+        stored = [await session.store.batches.get(b.id) for b in batches]
+        assert [s.models for s in stored] == [("gpt-4.1",), ("gpt-4o-mini",)]
+        assert [await session.store.requests.count(b.id) for b in batches] == [3, 3]
+    assert len(sim.state.openai) == 2

@@ -25,6 +25,9 @@ from tui.core.models import ProviderKind, ResultType
 
 FAILED_CHOICES = ("errored", "expired", "canceled")
 
+OFFLINE_PROFILE = "(no profile)"
+"""Stands in for a profile when a dry run has none: the file is checked and estimated locally."""
+
 SUBMIT_EXAMPLES = """\
 examples:
   batchtui submit requests.jsonl --dry-run         check and estimate only
@@ -200,15 +203,13 @@ async def _submit(args: argparse.Namespace, context: Context) -> int:
     from tui.core.submit.estimate import output_history, price_table_fn
     from tui.core.submit.submitter import estimate_file, load_previous, plan_file, submit_file
 
-    profile = _choose_profile(context, args.profile, args.file)
+    profile = _choose_profile(context, args.profile, args.file, offline_ok=args.dry_run)
     plan = plan_file(args.file, profile, label=args.label)
     chunks = len(plan.job.chunks)
     print(f"{args.file}: {plan.scan.summary()}")
     print(f"→ {chunks} batch{'es' if chunks > 1 else ''} on profile {profile.name!r}")
-    async with _session_or_store(context, profile.name, offline_ok=args.dry_run) as (
-        store,
-        session,
-    ):
+    wanted = None if profile.name == OFFLINE_PROFILE else profile.name
+    async with _session_or_store(context, wanted, offline_ok=args.dry_run) as (store, session):
         provider = session.providers.get(profile.name) if session else None
         price = price_table_fn(context.config.price_overrides)
         estimate = await estimate_file(plan, provider, price, await output_history(store))
@@ -234,11 +235,15 @@ async def _submit(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
-def _choose_profile(context: Context, name: str | None, path: Path) -> Profile:
+def _choose_profile(
+    context: Context, name: str | None, path: Path, *, offline_ok: bool = False
+) -> Profile:
     """The named profile, or the only one of the file's provider."""
     if name is not None:
         return context.config.profile(name)[0]
     kind = _peek_kind(path)
+    if not context.config.profiles and kind is not None and offline_ok:
+        return Profile(OFFLINE_PROFILE, kind)  # a dry run checks and estimates without a key
     matching = [p for p in context.config.require_profiles() if kind is None or p.provider == kind]
     if len(matching) == 1:
         return matching[0]

@@ -44,6 +44,9 @@ COUNT_CONCURRENCY = 8
 CHARS_PER_TOKEN = 4
 """The local fallback's tokenizer: about four characters a token for English text and JSON."""
 
+YIELD_EVERY = 1000
+"""Requests read between two yields to the event loop."""
+
 OPENAI_DEFAULT_MAX_TOKENS = 4096
 """Assumed output cap of an OpenAI request that sets none (used for the maximum only)."""
 
@@ -195,6 +198,8 @@ async def estimate_requests(
     sample: list[tuple[str, int, dict[str, Any]]] = []
     caches = _CacheCheck()
     for index, request in enumerate(requests):
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # a 100,000-line file must not freeze the TUI's event loop
         params = request.params()
         local = local_input_tokens(params)
         _add_request(estimate, request, local, expected_output or {})
