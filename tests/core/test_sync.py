@@ -420,11 +420,7 @@ async def test_next_delay_backs_off_and_honours_retry_after(sim: Simulator, tmp_
     try:
         await engine.import_all()
         assert engine.statuses["slow"].health == ProfileHealth.RATE_LIMITED
-        engine._retry_after = None  # a poll resets it; set from this import below
-        engine._note_failure(
-            "slow", ProviderError("x", kind="rate_limited", retry_after=120), [].append
-        )
-        assert engine.next_delay() == 120
+        assert engine.next_delay() == 120  # the provider's retry-after beats our 10 s
     finally:
         await engine.close()
         await store.close()

@@ -1,17 +1,102 @@
-"""``batchtui cancel|delete``: actions on one batch at its provider."""
+"""``batchtui cancel|delete``: actions on one batch at its provider.
+
+Both ask for confirmation on a terminal; elsewhere (scripts, pipes) they need ``--yes``, so a
+mistyped command in a script never cancels anything by itself. ``delete`` refuses a batch that
+has not ended, before any network call. Only the batch's own profile needs a key.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
 
-from tui.cli.common import add_command, not_yet_available
+from tui.cli.common import EXIT_USAGE, Context, add_command
+from tui.core.errors import BatchtuiError
+from tui.core.models import Batch
+from tui.core.session import Session
+from tui.core.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    add_command(subparsers, "cancel", not_yet_available("cancel"), help="cancel a running batch")
-    add_command(
+    cancel = add_command(subparsers, "cancel", run_cancel, help="cancel a running batch")
+    cancel.add_argument("id", metavar="ID", help="batch id, or a unique prefix of one")
+    cancel.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    delete = add_command(
         subparsers,
         "delete",
-        not_yet_available("delete"),
+        run_delete,
         help="delete an ended batch at its provider (the local copy stays)",
     )
+    delete.add_argument("id", metavar="ID", help="batch id, or a unique prefix of one")
+    delete.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
+
+def run_cancel(args: argparse.Namespace, context: Context) -> int:
+    return asyncio.run(_cancel(args, context))
+
+
+def run_delete(args: argparse.Namespace, context: Context) -> int:
+    return asyncio.run(_delete(args, context))
+
+
+async def _cancel(args: argparse.Namespace, context: Context) -> int:
+    batch = await _find(args.id, context)
+    if batch.is_terminal:
+        raise BatchtuiError(f"batch {batch.id} has already ended ({batch.status.value})")
+    c = batch.counts
+    question = (
+        f"Cancel batch {batch.id} ({batch.profile}, {c.finished:,}/{c.total:,} requests done)? "
+        "Unfinished requests will not run."
+    )
+    if not _confirmed(question, args.yes):
+        return EXIT_USAGE
+    async with _session(batch, context) as session:
+        canceled = await session.engine.cancel(batch.id)
+    print(f"{canceled.id}: {canceled.status.value}")
+    return 0
+
+
+async def _delete(args: argparse.Namespace, context: Context) -> int:
+    batch = await _find(args.id, context)
+    if not batch.is_terminal:
+        raise BatchtuiError(
+            f"batch {batch.id} is {batch.status.value}: only an ended batch can be deleted; "
+            f"cancel it first (`batchtui cancel {batch.id}`) and wait for it to end"
+        )
+    question = (
+        f"Delete batch {batch.id} ({batch.profile}) at {batch.provider.value}? "
+        "The provider's copy of its results goes; the local cache keeps its copy."
+    )
+    if not _confirmed(question, args.yes):
+        return EXIT_USAGE
+    async with _session(batch, context) as session:
+        await session.engine.delete(batch.id)
+    print(f"{batch.id}: deleted at {batch.provider.value} (kept in the local cache)")
+    return 0
+
+
+async def _find(id_or_prefix: str, context: Context) -> Batch:
+    context.paths.ensure_data_dir()
+    async with await Store.open(context.paths.database) as store:
+        return await store.batches.find(id_or_prefix)
+
+
+def _session(batch: Batch, context: Context):
+    return Session.open(
+        context.config, context.paths.database, profile=batch.profile, env=context.env
+    )
+
+
+def _confirmed(question: str, yes: bool) -> bool:
+    """``--yes``, or a "y" typed on a terminal; anything else declines, with a message."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print("batchtui: not a terminal: pass --yes to confirm", file=sys.stderr)
+        return False
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        print("nothing done", file=sys.stderr)
+        return False
+    return True

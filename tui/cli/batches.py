@@ -1,24 +1,359 @@
-"""``batchtui sync|ls|show|watch``: the cache and the sync engine from a shell."""
+"""``batchtui sync|ls|show|watch``: the cache and the sync engine from a shell.
+
+``ls`` and ``show`` read the local cache only (no network, no key needed) unless ``ls --refresh``.
+
+JSON output (``ls --json``, ``show --json``) is stable: fields are only ever added. One batch::
+
+    {
+      "id": "msgbatch_01...",          "profile": "work",
+      "provider": "anthropic",         # or "openai"
+      "status": "ended",               # validating|in_progress|finalizing|canceling|ended|
+                                       # canceled|expired|failed (same words for both providers)
+      "provider_status": "ended",      # the provider's own word
+      "counts": {"processing": 0, "succeeded": 98, "errored": 2, "canceled": 0, "expired": 0,
+                 "total": 100},
+      "created_at": "2026-11-22T04:10:00Z",   # ISO 8601 UTC; null when unknown or not reached
+      "expires_at": "...", "ended_at": "...", "cancel_initiated_at": null, "archived_at": null,
+      "endpoint": null,                # OpenAI's endpoint, e.g. "/v1/chat/completions"
+      "models": ["claude-haiku-4-5"],
+      "label": null, "notes": null, "source": null, "parent_id": null,
+      "results_state": "complete"      # none|partial|complete|unavailable (the local copy)
+    }
+
+``ls --json`` prints an array of these, newest first. ``show --json`` prints one, plus
+``"results": {"stored": N, "by_type": {"succeeded": N, ...}}`` and ``"raw"`` (the provider's
+own JSON for the batch, as last seen).
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
-from tui.cli.common import add_command, not_yet_available
+import orjson
+
+from tui.cli.common import Context, add_command
+from tui.core.errors import ProviderError
+from tui.core.events import (
+    BatchChanged,
+    ProfileHealth,
+    ProfileStatus,
+    ResultsProgress,
+    SyncEvent,
+)
+from tui.core.models import Batch, BatchStatus, ResultType
+from tui.core.session import Session
+from tui.core.store import Store
+
+ACTIVE = "active"
+"""``ls --status active``: every status that is not terminal."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    add_command(
+    sync = add_command(
         subparsers,
         "sync",
-        not_yet_available("sync"),
+        run_sync,
         help="one pass: import batches, refresh active ones, download ended results",
     )
-    add_command(subparsers, "ls", not_yet_available("ls"), help="list cached batches")
-    add_command(subparsers, "show", not_yet_available("show"), help="show one batch")
-    add_command(
+    sync.add_argument("--profile", metavar="P", help="only this profile")
+
+    ls = add_command(subparsers, "ls", run_ls, help="list cached batches")
+    ls.add_argument("--json", action="store_true", help="print JSON (see `batchtui ls --help`)")
+    ls.add_argument(
+        "--status",
+        action="append",
+        metavar="S",
+        choices=[s.value for s in BatchStatus] + [ACTIVE],
+        help=f"only batches in this status (repeatable; '{ACTIVE}' = not ended yet)",
+    )
+    ls.add_argument("--profile", metavar="P", help="only this profile")
+    ls.add_argument("--refresh", action="store_true", help="import from the providers first")
+
+    show = add_command(subparsers, "show", run_show, help="show one batch")
+    show.add_argument("id", metavar="ID", help="batch id, or a unique prefix of one")
+    show.add_argument("--json", action="store_true", help="print JSON")
+
+    watch = add_command(
         subparsers,
         "watch",
-        not_yet_available("watch"),
+        run_watch,
         help="poll until every active batch has ended, printing each transition",
     )
+    watch.add_argument("--profile", metavar="P", help="only this profile")
+    watch.add_argument(
+        "--interval",
+        type=float,
+        metavar="S",
+        help="seconds between polls (default: adaptive, from the config's poll_interval)",
+    )
+
+
+# --- sync ------------------------------------------------------------------------------------
+
+
+def run_sync(args: argparse.Namespace, context: Context) -> int:
+    return asyncio.run(_sync(args, context))
+
+
+async def _sync(args: argparse.Namespace, context: Context) -> int:
+    context.paths.ensure_data_dir()
+    async with Session.open(
+        context.config, context.paths.database, profile=args.profile, env=context.env
+    ) as session:
+        engine = session.engine
+        events = await engine.import_all()
+        events += await engine.poll_once()
+        for name, status in sorted(engine.statuses.items()):
+            if status.health != ProfileHealth.OK:
+                print(f"profile {name!r}: {status.health.value}: {status.message}", file=sys.stderr)
+        healthy = [n for n, s in engine.statuses.items() if s.health == ProfileHealth.OK]
+        if not healthy:
+            messages = "; ".join(s.message for s in engine.statuses.values() if s.message)
+            raise ProviderError(f"sync failed for every profile: {messages}")
+        for name in sorted(healthy):
+            print(await _summary(session.store, name, events))
+    return 0
+
+
+async def _summary(store: Store, profile: str, events: list[SyncEvent]) -> str:
+    batches = await store.batches.list(profile=profile)
+    ids = {b.id for b in batches}
+    active = sum(1 for b in batches if not b.is_terminal)
+    changed = {e.batch.id for e in events if isinstance(e, BatchChanged) and e.batch.id in ids}
+    downloaded = sum(
+        e.stored for e in events if isinstance(e, ResultsProgress) and e.done and e.batch_id in ids
+    )
+    return (
+        f"{profile}: {len(batches)} batches ({active} active), {len(changed)} new or changed, "
+        f"{downloaded:,} results downloaded"
+    )
+
+
+# --- ls --------------------------------------------------------------------------------------
+
+
+def run_ls(args: argparse.Namespace, context: Context) -> int:
+    return asyncio.run(_ls(args, context))
+
+
+async def _ls(args: argparse.Namespace, context: Context) -> int:
+    if args.refresh:
+        await _refresh(args, context)
+    context.paths.ensure_data_dir()
+    async with await Store.open(context.paths.database) as store:
+        batches = await store.batches.list(profile=args.profile, statuses=_statuses(args.status))
+    if args.json:
+        _print_json([batch_json(b) for b in batches])
+    elif not batches:
+        print("no batches in the cache (run `batchtui sync`)", file=sys.stderr)
+    else:
+        print(_table(batches))
+    return 0
+
+
+async def _refresh(args: argparse.Namespace, context: Context) -> None:
+    context.paths.ensure_data_dir()
+    async with Session.open(
+        context.config, context.paths.database, profile=args.profile, env=context.env
+    ) as session:
+        await session.engine.import_all()
+        for name, status in sorted(session.engine.statuses.items()):
+            if status.health != ProfileHealth.OK:
+                print(f"profile {name!r}: {status.health.value}: {status.message}", file=sys.stderr)
+
+
+def _statuses(chosen: list[str] | None) -> set[BatchStatus] | None:
+    if not chosen:
+        return None
+    statuses = {BatchStatus(s) for s in chosen if s != ACTIVE}
+    if ACTIVE in chosen:
+        statuses |= {s for s in BatchStatus if not s.is_terminal}
+    return statuses
+
+
+def _table(batches: Iterable[Batch]) -> str:
+    rows = [("ID", "PROFILE", "STATUS", "DONE", "ERRORS", "CREATED (UTC)", "MODELS / LABEL")]
+    for b in batches:
+        c = b.counts
+        rows.append(
+            (
+                b.id,
+                b.profile,
+                b.status.value,
+                f"{c.finished}/{c.total}",
+                str(c.failed),
+                b.created_at.strftime("%Y-%m-%d %H:%M"),
+                b.label or ", ".join(b.models),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        for row in rows
+    ).rstrip()
+
+
+# --- show ------------------------------------------------------------------------------------
+
+
+def run_show(args: argparse.Namespace, context: Context) -> int:
+    return asyncio.run(_show(args, context))
+
+
+async def _show(args: argparse.Namespace, context: Context) -> int:
+    context.paths.ensure_data_dir()
+    async with await Store.open(context.paths.database) as store:
+        batch = await store.batches.find(args.id)
+        by_type = await store.results.counts_by_type(batch.id)
+        groups = await store.results.error_groups(batch.id, limit=5)
+    if args.json:
+        data = batch_json(batch)
+        data["results"] = {
+            "stored": sum(by_type.values()),
+            "by_type": {t.value: n for t, n in by_type.items()},
+        }
+        data["raw"] = batch.raw
+        _print_json(data)
+        return 0
+    print(_describe(batch, by_type))
+    for group in groups:
+        print(
+            f"  {group.count:>7,}  {group.type.value}: {group.error_type or '-'}: {group.message}"
+        )
+    return 0
+
+
+def _describe(batch: Batch, by_type: dict[ResultType, int]) -> str:
+    c = batch.counts
+    lines = [
+        f"{batch.id}  ({batch.profile}, {batch.provider.value})",
+        f"  status      {batch.status.value} (provider: {batch.provider_status})",
+        f"  requests    {c.total:,}: {c.processing:,} processing, {c.succeeded:,} succeeded, "
+        f"{c.errored:,} errored, {c.canceled:,} canceled, {c.expired:,} expired",
+        f"  created     {_when(batch.created_at)}",
+        f"  expires     {_when(batch.expires_at)}",
+        f"  ended       {_when(batch.ended_at)}",
+    ]
+    if batch.cancel_initiated_at:
+        lines.append(f"  cancel      {_when(batch.cancel_initiated_at)}")
+    if batch.models:
+        lines.append(f"  models      {', '.join(batch.models)}")
+    if batch.endpoint:
+        lines.append(f"  endpoint    {batch.endpoint}")
+    for name in ("label", "notes", "source", "parent_id"):
+        if getattr(batch, name):
+            lines.append(f"  {name:<11} {getattr(batch, name)}")
+    stored = sum(by_type.values())
+    lines.append(f"  results     {batch.results_state.value}, {stored:,} stored locally")
+    return "\n".join(lines)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
+
+
+# --- watch -----------------------------------------------------------------------------------
+
+
+def run_watch(args: argparse.Namespace, context: Context) -> int:
+    return asyncio.run(_watch(args, context))
+
+
+async def _watch(args: argparse.Namespace, context: Context) -> int:
+    context.paths.ensure_data_dir()
+    bell = context.config.settings.bell
+    async with Session.open(
+        context.config, context.paths.database, profile=args.profile, env=context.env
+    ) as session:
+        engine = session.engine
+        shown: dict[str, ProfileHealth] = {}
+        _print_transitions(await engine.import_all(), bell)
+        while True:
+            _print_transitions(await engine.poll_once(), bell)
+            _print_health(engine.statuses, shown)
+            active = [
+                b
+                for name in session.providers
+                for b in await session.store.batches.list(profile=name)
+                if not b.is_terminal
+            ]
+            if not active:
+                print("no active batches", flush=True)
+                return 0
+            delay = engine.next_delay() if args.interval is None else args.interval
+            await asyncio.sleep(delay)
+
+
+def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
+    for event in events:
+        if not isinstance(event, BatchChanged):
+            continue
+        before = event.previous.status.value if event.previous else "new"
+        after = event.batch.status.value
+        if before == after:
+            continue
+        c = event.batch.counts
+        ring = "\a" if event.ended and bell else ""
+        now = datetime.now().astimezone().strftime("%H:%M:%S")
+        print(
+            f"{now}  {event.batch.id}  {before} → {after}  "
+            f"({c.finished:,}/{c.total:,} done, {c.failed:,} failed){ring}",
+            flush=True,
+        )
+
+
+def _print_health(statuses: dict[str, ProfileStatus], shown: dict[str, ProfileHealth]) -> None:
+    """Report each profile's trouble once, not at every poll; ``shown`` remembers."""
+    for name, status in statuses.items():
+        if shown.get(name) != status.health and status.health != ProfileHealth.OK:
+            print(f"profile {name!r}: {status.health.value}: {status.message}", file=sys.stderr)
+        shown[name] = status.health
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def batch_json(batch: Batch) -> dict[str, Any]:
+    """The stable JSON form of a batch (see the module docstring)."""
+    c = batch.counts
+    return {
+        "id": batch.id,
+        "profile": batch.profile,
+        "provider": batch.provider.value,
+        "status": batch.status.value,
+        "provider_status": batch.provider_status,
+        "counts": {
+            "processing": c.processing,
+            "succeeded": c.succeeded,
+            "errored": c.errored,
+            "canceled": c.canceled,
+            "expired": c.expired,
+            "total": c.total,
+        },
+        "created_at": _iso(batch.created_at),
+        "expires_at": _iso(batch.expires_at),
+        "ended_at": _iso(batch.ended_at),
+        "cancel_initiated_at": _iso(batch.cancel_initiated_at),
+        "archived_at": _iso(batch.archived_at),
+        "endpoint": batch.endpoint,
+        "models": list(batch.models),
+        "label": batch.label,
+        "notes": batch.notes,
+        "source": batch.source,
+        "parent_id": batch.parent_id,
+        "results_state": batch.results_state.value,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.flush()

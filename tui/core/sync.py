@@ -165,7 +165,10 @@ class SyncEngine:
     # --- per profile ---------------------------------------------------------------------------
 
     async def _each_profile(self, work: Callable) -> list[SyncEvent]:
-        """Run ``work(name, provider, emit)`` for all profiles at once; collect their events."""
+        """Run ``work(name, provider, emit)`` for all profiles at once; collect their events.
+
+        ``work`` returns whether it talked to the provider at all.
+        """
         events: list[SyncEvent] = []
 
         def emit(event: SyncEvent) -> None:
@@ -175,16 +178,17 @@ class SyncEngine:
         async def run(name: str, provider: Provider) -> None:
             async with self._locks[name]:
                 try:
-                    await work(name, provider, emit)
+                    contacted = await work(name, provider, emit)
                 except ProviderError as exc:
                     self._note_failure(name, exc, emit)
                     return
-                self._note_ok(name, emit)
+                if contacted:  # a poll with nothing to ask says nothing about the profile
+                    self._note_ok(name, emit)
 
         await asyncio.gather(*(run(name, p) for name, p in self.providers.items()))
         return events
 
-    async def _import_profile(self, name: str, provider: Provider, emit: Callable) -> None:
+    async def _import_profile(self, name: str, provider: Provider, emit: Callable) -> bool:
         known = {b.id: b for b in await self.store.batches.list(profile=name)}
         pending: list[tuple[Batch, Batch | None]] = []
         async for fresh in provider.list_batches():
@@ -196,8 +200,9 @@ class SyncEngine:
                 await self._store_changes(pending, emit)
                 pending = []
         await self._store_changes(pending, emit)
+        return True
 
-    async def _poll_profile(self, name: str, provider: Provider, emit: Callable) -> None:
+    async def _poll_profile(self, name: str, provider: Provider, emit: Callable) -> bool:
         active = [b for b in await self.store.batches.list(profile=name) if not b.is_terminal]
         gate = asyncio.Semaphore(REFRESH_CONCURRENCY)
 
@@ -215,22 +220,26 @@ class SyncEngine:
 
         changes = await asyncio.gather(*(refresh(b) for b in active))
         await self._store_changes([c for c in changes if c is not None], emit)
+        contacted = bool(active)
         for batch in await self.store.batches.list(profile=name):
             if batch.is_terminal and batch.results_state in _DOWNLOADABLE:
-                await self._download_guarded(provider, batch, emit)
+                contacted |= await self._download_guarded(provider, batch, emit)
+        return contacted
 
-    async def _download_guarded(self, provider: Provider, batch: Batch, emit: Callable) -> None:
+    async def _download_guarded(self, provider: Provider, batch: Batch, emit: Callable) -> bool:
+        """Download unless someone else just did; returns whether the provider was asked."""
         lock = self._download_locks.setdefault(batch.id, asyncio.Lock())
         async with lock:
             current = await self.store.batches.get(batch.id)
             if current.results_state not in _DOWNLOADABLE:  # finished while we waited
-                return
+                return False
             try:
                 await self._download(provider, current, emit)
             except ProviderError as exc:
                 if exc.kind in _HEALTH_BY_KIND:
                     raise  # the profile is in trouble: stop this poll, report it
                 # Otherwise only this batch is refused; it stays PARTIAL for the next poll.
+            return _has_results(current)
 
     async def _store_changes(
         self, changes: Iterable[tuple[Batch, Batch | None]], emit: Callable

@@ -1,0 +1,187 @@
+"""``batchtui sync|ls|show|watch|cancel|delete`` against the simulator, through ``main``.
+
+The simulator runs in the test's event loop, so each command runs in a thread (it has its own
+``asyncio.run``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tui.cli.main import main
+from tui.sim import Simulator
+
+ANTHROPIC_KEY = "sk-ant-cli-0123456789"
+OPENAI_KEY = "sk-openai-cli-0123456789"
+PARAMS = {
+    "model": "claude-haiku-4-5",
+    "max_tokens": 50,
+    "messages": [{"role": "user", "content": "hi"}],
+}
+
+
+@pytest.fixture
+def cli(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    """Run ``batchtui ARGS`` in a thread; returns (exit code, stdout, stderr)."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[settings]\npoll_interval = 1\nmax_poll_interval = 2\n\n"
+        f'[profiles.a]\nprovider = "anthropic"\napi_key_env = "ANTHROPIC_API_KEY"\n'
+        f'base_url = "{sim.anthropic_base_url}"\n\n'
+        f'[profiles.o]\nprovider = "openai"\napi_key_env = "OPENAI_API_KEY"\n'
+        f'base_url = "{sim.openai_base_url}"\n'
+    )
+    monkeypatch.setenv("ANTHROPIC_API_KEY", ANTHROPIC_KEY)
+    monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+    base = ["--config", str(config), "--data-dir", str(tmp_path / "data")]
+
+    async def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = await asyncio.to_thread(main, [*base, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def anthropic_batch(sim: Simulator, count: int = 5, hours_ago: float = 0.0) -> str:
+    pairs = [(f"r{i}", PARAMS) for i in range(count)]
+    created = sim.clock.time() - hours_ago * 3600
+    return sim.state.create_anthropic(pairs, created, duration=1800).id
+
+
+def openai_batch(sim: Simulator, count: int = 4) -> str:
+    line = {"method": "POST", "url": "/v1/chat/completions", "body": {"model": "gpt-4o-mini"}}
+    data = b"".join(orjson.dumps({"custom_id": f"c{i}", **line}) + b"\n" for i in range(count))
+    record = sim.state.add_file("in.jsonl", "batch", data, sim.clock.time() - 7200)
+    return sim.state.create_openai(
+        input_file=record,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+        metadata=None,
+        created=sim.clock.time() - 7200,
+        duration=600,
+    ).id
+
+
+async def test_sync_then_ls_and_show_from_the_cache(sim: Simulator, cli) -> None:
+    ended = anthropic_batch(sim, hours_ago=2)
+    active = anthropic_batch(sim, count=3)
+    finished_openai = openai_batch(sim)
+
+    code, out, err = await cli("sync")
+    assert code == 0, err
+    assert "a: 2 batches (1 active), 2 new or changed, 5 results downloaded" in out
+    assert "o: 1 batches (0 active), 1 new or changed, 4 results downloaded" in out
+
+    calls = dict(sim.counters)
+    code, out, _ = await cli("ls", "--json")
+    assert code == 0
+    listed = orjson.loads(out)
+    assert {b["id"] for b in listed} == {ended, active, finished_openai}
+    assert sim.counters == calls  # ls reads the cache only
+
+    code, out, _ = await cli("ls", "--status", "active", "--json")
+    assert [b["id"] for b in orjson.loads(out)] == [active]
+    code, out, _ = await cli("ls", "--profile", "o")
+    assert finished_openai in out
+    assert ended not in out
+
+    code, out, _ = await cli("show", ended[:14], "--json")
+    shown = orjson.loads(out)
+    assert shown["id"] == ended
+    assert shown["status"] == "ended"
+    assert shown["results_state"] == "complete"
+    assert shown["results"] == {
+        "stored": 5,
+        "by_type": {"succeeded": 5, "errored": 0, "canceled": 0, "expired": 0},
+    }
+    assert shown["counts"]["total"] == 5
+    assert shown["raw"]["id"] == ended
+    assert shown["created_at"].endswith("Z")
+
+    code, out, _ = await cli("show", finished_openai)
+    assert code == 0
+    assert "results     complete, 4 stored locally" in out
+
+
+async def test_watch_prints_each_transition_and_rings_when_one_ends(sim: Simulator, cli) -> None:
+    batch_id = anthropic_batch(sim, count=3)
+    await cli("sync")
+    sim.clock.advance(hours=1)
+    code, out, _ = await cli("watch", "--interval", "0")
+    assert code == 0
+    assert f"{batch_id}  in_progress → ended  (3/3 done, 0 failed)\a" in out
+    assert out.rstrip().endswith("no active batches")
+
+
+async def test_cancel_and_delete_ask_first_and_refuse_what_cannot_be_done(
+    sim: Simulator, cli
+) -> None:
+    batch_id = anthropic_batch(sim, count=30)
+    await cli("sync")
+
+    code, _, err = await cli("cancel", batch_id)
+    assert code == 2
+    assert "--yes" in err
+    code, _, err = await cli("delete", batch_id, "--yes")
+    assert code == 1
+    assert "cancel it first" in err
+    assert err.count("\n") == 1
+
+    code, out, _ = await cli("cancel", batch_id, "--yes")
+    assert code == 0
+    assert out.strip() == f"{batch_id}: canceling"
+    assert sim.state.anthropic[batch_id].cancel_at is not None
+
+    sim.clock.advance(minutes=5)
+    await cli("sync")
+    code, out, err = await cli("delete", batch_id[:16], "--yes")
+    assert code == 0, err
+    assert batch_id not in sim.state.anthropic
+    code, out, _ = await cli("show", batch_id, "--json")
+    assert orjson.loads(out)["status"] == "canceled"  # the local copy stays
+
+
+async def test_errors_are_one_line_without_traceback(
+    sim: Simulator, cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = await cli("show", "msgbatch_nope")
+    assert code == 4
+    assert err.startswith("batchtui: no batch")
+
+    sim.revoke_key(ANTHROPIC_KEY)
+    sim.revoke_key(OPENAI_KEY)
+    code, _, err = await cli("sync")
+    assert code == 4
+    assert err.strip().splitlines()[-1].startswith("batchtui: sync failed for every profile")
+    assert "Traceback" not in err
+    assert ANTHROPIC_KEY not in err
+
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    code, _, err = await cli("sync")
+    assert code == 2
+    assert "ANTHROPIC_API_KEY" in err
+    assert len(err.strip().splitlines()) == 1
+
+    (tmp_path / "data" / "batchtui.db").write_bytes(b"this is not a database" * 100)
+    code, _, err = await cli("ls")
+    assert code == 3
+    assert "corrupt" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+async def test_one_profile_without_key_is_skipped_with_a_warning(
+    sim: Simulator, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anthropic_batch(sim, hours_ago=2)
+    monkeypatch.delenv("OPENAI_API_KEY")
+    code, out, err = await cli("sync")
+    assert code == 0
+    assert "a: 1 batches" in out
+    assert "profile 'o': misconfigured" in err
