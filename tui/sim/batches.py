@@ -10,6 +10,7 @@ to a few tens of megabytes.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import random
 import sys
@@ -180,13 +181,15 @@ class AnthropicBatch:
     seed: int
     cancel_at: float | None = None
     cancel_delay: float = 30.0
+    _final_counts: dict[str, int] | None = field(default=None, repr=False)
 
     @property
     def expires(self) -> float:
         return self.created + WINDOW
 
-    @property
+    @functools.cached_property
     def natural_end(self) -> float:
+        # Cached: the finish times never change once planned, and this is read per request.
         longest = max(self.table.finish) if len(self.table) else 0.0
         return self.created + min(longest, WINDOW)
 
@@ -216,9 +219,11 @@ class AnthropicBatch:
         if now < self.end:
             counts["processing"] = len(self.table)
             return counts
-        for index in range(len(self.table)):
-            counts[self.result_type(index)] += 1
-        return counts
+        if self._final_counts is None:  # an ended batch never changes again: count once
+            for index in range(len(self.table)):
+                counts[self.result_type(index)] += 1
+            self._final_counts = counts
+        return dict(self._final_counts)
 
     def order(self, shuffle: bool) -> Iterable[int]:
         indices = list(range(len(self.table)))
@@ -379,8 +384,9 @@ class OpenAIBatch:
             return self.cancelled_at - self.in_progress_at  # type: ignore[operator]
         return 0.0
 
-    @property
+    @functools.cached_property
     def longest(self) -> float:
+        # Cached: the finish times never change once planned, and this is read per request.
         return max(self.table.finish) if len(self.table) else 0.0
 
     def status(self, now: float) -> str:
