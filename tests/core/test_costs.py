@@ -201,6 +201,10 @@ def test_tally_sums_and_keeps_unpriced_apart() -> None:
     assert tally.cache_saving == D("0.00365")
     assert (tally.requests, tally.unpriced_requests) == (4, 2)
     assert tally.unpriced_models == {"claude-mythos-5-2"}
+    assert tally.known_paid is None  # a lower bound is not a price
+    priced = Tally(key="p")
+    priced.add(1, HAIKU_USAGE, "claude-haiku-4-5", quote("claude-haiku-4-5"), D("0.5"))
+    assert priced.known_paid == D("0.003")
 
 
 def test_estimate_from_params() -> None:

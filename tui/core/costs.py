@@ -166,6 +166,12 @@ class Tally:
         return self.standard - self.paid
 
     @property
+    def known_paid(self) -> Decimal | None:
+        """``paid`` when every billed request was priced; ``None`` (show "unknown", never $0)
+        when some were not, since ``paid`` is then only a lower bound."""
+        return None if self.unpriced_requests else self.paid
+
+    @property
     def hit_rate(self) -> float | None:
         return hit_rate(self.usage)
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -163,7 +163,7 @@ class PriceTable:
         price = self.find(model)
         return None if price is None else price.quote(day, prompt_tokens)
 
-    @property
+    @cached_property
     def tier_thresholds(self) -> tuple[int, ...]:
         """Every long-prompt threshold of any model, ascending (for ``usage_groups``)."""
         return tuple(sorted({t.above for p in self.models.values() for t in p.tiers}))
