@@ -74,11 +74,11 @@ async def test_estimate_small_file_counts_every_request_at_the_sim(
 async def test_estimate_large_file_extrapolates_from_a_sample(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_file(tmp_path / "large.jsonl", 450)
+    path = write_file(tmp_path / "large.jsonl", 260)
     async with session_on(sim, tmp_path) as session:
         provider = session.providers["a"]
         estimate = await estimate_file(plan_file(path, profile_for(sim)), provider, None)
-        exact = sum([await provider.count_tokens(params(i)) for i in range(450)])
+        exact = sum([await provider.count_tokens(params(i)) for i in range(260)])
     assert estimate.input_method == "sampled"
     assert estimate.sampled <= 200
     assert abs(estimate.input_tokens - exact) / exact < 0.1
@@ -279,3 +279,55 @@ async def test_openai_file_with_two_models_makes_one_batch_per_model(
         assert [s.models for s in stored] == [("gpt-4.1",), ("gpt-4o-mini",)]
         assert [await session.store.requests.count(b.id) for b in batches] == [3, 3]
     assert len(sim.state.openai) == 2
+
+
+class CrashOnSecondCreate(CrashAfterCreate):
+    """Creates the first batch normally; dies right after the second create returns."""
+
+    def __init__(self, provider):
+        super().__init__(provider)
+        self.calls = 0
+
+    async def create_batch(self, requests, *, endpoint=None):
+        self.calls += 1
+        if self.calls == 1:
+            return await self._provider.create_batch(requests, endpoint=endpoint)
+        return await super().create_batch(requests, endpoint=endpoint)
+
+
+async def test_an_interrupted_multi_batch_run_resumes_without_duplicates(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    profile = Profile("o", ProviderKind.OPENAI, api_key="sk-openai-t", base_url=sim.openai_base_url)
+    path = tmp_path / "openai.jsonl"
+    lines = []
+    for i in range(9):
+        body = {"model": f"gpt-{i % 3}", "messages": [{"role": "user", "content": f"q{i}"}]}
+        line = {
+            "custom_id": f"o-{i}",
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": body,
+        }
+        lines.append(orjson.dumps(line))
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    config = Config(path=tmp_path / "config.toml", profiles={"o": profile})
+    async with Session.open(config, tmp_path / "cache.db") as session:
+        real = session.providers["o"]
+        session.providers["o"] = CrashOnSecondCreate(real)
+        with pytest.raises(KeyboardInterrupt):
+            await submit_file(session, plan_file(path, profile))
+        assert len(sim.state.openai) == 2  # the first, and the one whose answer was lost
+
+        session.providers["o"] = real
+        progress = []
+        batches = await submit_file(session, plan_file(path, profile), progress=progress.append)
+        assert [p.stage for p in progress if p.stage != "creating"] == [
+            "skipped",
+            "adopted",
+            "created",
+        ]
+        assert len(sim.state.openai) == 3
+        assert len({b.id for b in batches}) == 3
+        with pytest.raises(AlreadySubmitted):
+            await submit_file(session, plan_file(path, profile))

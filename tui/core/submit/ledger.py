@@ -20,9 +20,11 @@ The reconcile rule, per provider:
 - **Both** (and OpenAI batches without our metadata): a batch created between the row's start
   (minus :data:`CLOCK_SKEW`) and :data:`CREATE_WINDOW` after it, holding exactly the row's number
   of requests, that no other ledger row has claimed. Anthropic does not reveal a batch's
-  custom_ids before it ends, so the count and the time are all there is to compare. One such
-  batch is adopted; several are reported as ambiguous and nothing is created (``--force``
-  overrides); none means the create never reached the provider, and it is safe to create.
+  custom_ids before it ends, so the count and the time are all there is to compare. An OpenAI
+  batch still ``validating`` reports zero requests: its count is unknown, so it is a candidate
+  on time alone. One candidate is adopted; several are reported as ambiguous and nothing is
+  created (``--force`` overrides); none means the create never reached the provider, and it is
+  safe to create.
 """
 
 from __future__ import annotations
@@ -213,7 +215,7 @@ async def find_match(provider, entry: Submission, claimed: set[str]) -> Batch | 
         by_metadata = is_match_by_metadata(batch, entry)
         if by_metadata is True:
             return batch
-        if by_metadata is None and batch.counts.total == entry.request_count:
+        if by_metadata is None and _count_fits(batch, entry):
             candidates.append(batch)
     if len(candidates) > 1:
         ids = ", ".join(b.id for b in candidates)
@@ -223,6 +225,12 @@ async def find_match(provider, entry: Submission, claimed: set[str]) -> Batch | 
             "created. Check them, then run again with --force to create it anyway"
         )
     return candidates[0] if candidates else None
+
+
+def _count_fits(batch: Batch, entry: Submission) -> bool:
+    """Same number of requests, or a number not known yet (OpenAI reports 0 while validating)."""
+    total = batch.counts.total
+    return total == entry.request_count or (total == 0 and not batch.is_terminal)
 
 
 def _from_row(row) -> Submission:
