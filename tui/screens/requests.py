@@ -1,0 +1,328 @@
+"""The per-request inspector of one batch: every request, filters, error groups, marks for retry.
+
+The screen wires three widgets together (attributes down, messages up): the filter bar posts what
+the user asked for, the screen builds a :class:`ResultFilter` and hands it to the list; the error
+groups panel posts the group picked or marked; the list posts Enter and Space. All store reads
+run in workers. The App pushes this screen on Enter in the batch list and forwards results
+download progress through :meth:`RequestsScreen.results_progress`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, ProgressBar, Static
+
+from tui.core.costs import request_cost, usd
+from tui.core.models import Batch, RequestResult, ResultsState, ResultType
+from tui.core.prices import PriceTable, load_price_table
+from tui.core.store import ErrorGroup, ResultFilter, Store
+from tui.screens.request_detail import RequestDetailScreen
+from tui.widgets.error_groups import ErrorGroupsPanel
+from tui.widgets.result_filters import ResultFilters
+from tui.widgets.results_view import ResultsView
+from tui.widgets.untrusted import one_line
+
+
+class RequestsScreen(Screen):
+    """Every request of one batch, for triage: what failed, why, and which to retry."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="requests.back"),
+        Binding("slash", "search", "Search", id="requests.search"),
+        Binding("colon,ctrl+g", "jump", "Go to id", id="requests.jump"),
+        Binding("x", "clear_filters", "Clear filters", id="requests.clear"),
+        Binding("p", "toggle_groups", "Groups", id="requests.groups"),
+        Binding("R", "retry", "Retry", id="requests.retry"),
+        Binding("U", "unmark_all", "Unmark all", show=False, id="requests.unmark"),
+    ]
+
+    class RetryRequested(Message):
+        """The user asked to retry the marked requests and groups (the App plans and confirms)."""
+
+        def __init__(
+            self, batch_id: str, custom_ids: frozenset[str], error_keys: frozenset[str]
+        ) -> None:
+            super().__init__()
+            self.batch_id = batch_id
+            self.custom_ids = custom_ids
+            self.error_keys = error_keys
+
+    def __init__(
+        self,
+        store: Store,
+        batch: Batch,
+        *,
+        read_only: bool = False,
+        prices: PriceTable | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.batch = batch
+        self.read_only = read_only
+        self.prices = prices if prices is not None else load_price_table()
+        self.marked_ids: set[str] = set()
+        """Requests marked with Space in the list."""
+        self.marked_groups: set[str] = set()
+        """Error group keys marked with Space in the groups panel."""
+        self.group_key: str | None = None
+        """The error group the list is filtered to, if any."""
+        self.groups: list[ErrorGroup] = []
+        self.stored = 0
+        """How many results of the batch are in the store."""
+        self.matching = 0
+        """How many of them the list's filter matches."""
+
+    # --- layout ---
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(), id="requests-title")
+        yield ResultFilters(id="requests-filters")
+        with Horizontal(id="requests-progress"):
+            yield Label("", id="requests-progress-label")
+            yield ProgressBar(total=100, show_eta=False, id="requests-progress-bar")
+        with Horizontal(id="requests-body"):
+            yield ResultsView(self.store, self.batch.id, cost=self._cost_of, id="requests-list")
+            yield ErrorGroupsPanel(id="requests-groups")
+        yield Input(placeholder="custom_id (Enter to go, Esc to cancel)", id="requests-jump")
+        yield Footer()
+
+    def _title(self) -> str:
+        name = self.batch.label or self.batch.id
+        title = f"{one_line(name, 80)} · {self.batch.provider.value} · {self.batch.status.value}"
+        return title + f" · {self.batch.counts.total:,} requests"
+
+    def on_mount(self) -> None:
+        self.query_one("#requests-groups", ErrorGroupsPanel).border_title = "Error groups"
+        self.query_one("#requests-jump").display = False
+        self._show_progress(self._downloading)
+        self.query_one(ResultsView).focus()
+        self._load_summary()
+
+    @property
+    def _downloading(self) -> bool:
+        """The batch ended but its results are not all stored yet."""
+        return self.batch.is_terminal and self.batch.results_state in (
+            ResultsState.NONE,
+            ResultsState.PARTIAL,
+        )
+
+    def _cost_of(self, result: RequestResult) -> float | None:
+        created: date = self.batch.created_at.date()
+        cost = request_cost(result, created, self.prices)
+        return None if cost is None else usd(cost.paid)
+
+    # --- the App calls these (attributes down) ---
+
+    def results_progress(self, stored: int, total: int, done: bool = False) -> None:
+        """Results are being stored: show how far, and show the rows that arrived."""
+        self.stored = stored
+        finished = done or (total > 0 and stored >= total)
+        if finished:
+            self.batch.results_state = ResultsState.COMPLETE
+        self._show_progress(not finished, stored, total)
+        self.query_one(ResultsView).reload()
+        self._load_summary()
+
+    def _show_progress(self, visible: bool, stored: int = 0, total: int | None = None) -> None:
+        self.query_one("#requests-progress").display = visible
+        if not visible:
+            return
+        total = total if total is not None else self.batch.counts.total
+        self.query_one(ProgressBar).update(total=total or None, progress=stored)
+        label = f"Downloading results: {stored:,} of {total:,} stored; browse what has arrived"
+        self.query_one("#requests-progress-label", Label).update(label)
+
+    # --- store reads ---
+
+    @work(group="requests-summary", exclusive=True, exit_on_error=False)
+    async def _load_summary(self) -> None:
+        """Counts per outcome, filter choices and error groups (all cheap grouped queries)."""
+        results = self.store.results
+        counts = await results.counts_by_type(self.batch.id)
+        stop_reasons = await results.distinct_values(self.batch.id, "stop_reason")
+        error_types = await results.distinct_values(self.batch.id, "error_type")
+        groups = await results.error_groups(self.batch.id)
+        self.stored = sum(counts.values())
+        filters = self.query_one(ResultFilters)
+        filters.set_counts(counts)
+        filters.set_choices(stop_reasons, error_types)
+        self.groups = groups
+        self._refresh_groups()
+        self._show_match_count()
+        if self._downloading and self.query_one("#requests-progress").display:
+            self._show_progress(True, self.stored, self.batch.counts.total)
+
+    @work(group="requests-jump", exclusive=True, exit_on_error=False)
+    async def _jump_to(self, custom_id: str) -> None:
+        view = self.query_one(ResultsView)
+        row = await self.store.results.position(self.batch.id, custom_id, view.filter)
+        if row >= view.count:
+            self.notify("No request at or after that id in this view.", severity="warning")
+            return
+        view.move_cursor(row)
+
+    # --- filters ---
+
+    def _current_filter(self) -> ResultFilter:
+        bar = self.query_one(ResultFilters)
+        outcome = bar.outcome
+        return ResultFilter(
+            types=frozenset({outcome}) if outcome else None,
+            stop_reason=bar.stop_reason,
+            error_type=bar.error_type,
+            error_key=self.group_key,
+            search=bar.search or None,
+        )
+
+    def _apply_filter(self) -> None:
+        self.query_one(ResultsView).set_filter(self._current_filter())
+
+    @on(ResultFilters.Changed)
+    def _filters_changed(self, event: ResultFilters.Changed) -> None:
+        self._apply_filter()
+        if event.submitted:
+            self.query_one(ResultsView).focus()
+
+    @on(ResultsView.CountChanged)
+    def _count_changed(self, event: ResultsView.CountChanged) -> None:
+        self.matching = event.count
+        self._show_match_count()
+
+    def _show_match_count(self) -> None:
+        text = f"{self.matching:,} of {self.stored:,}"
+        if self.group_key is not None:
+            text += " in group"
+        self.query_one(ResultFilters).set_match_count(text)
+
+    # --- error groups ---
+
+    def _refresh_groups(self) -> None:
+        panel = self.query_one(ErrorGroupsPanel)
+        panel.show(self.groups, marked=self.marked_groups, active_key=self.group_key)
+
+    @on(ErrorGroupsPanel.GroupSelected)
+    def _group_selected(self, event: ErrorGroupsPanel.GroupSelected) -> None:
+        self.group_key = event.key
+        self._refresh_groups()
+        self._apply_filter()
+        if event.key is not None:
+            self.query_one(ResultsView).focus()
+
+    @on(ErrorGroupsPanel.GroupMarkToggled)
+    def _group_mark_toggled(self, event: ErrorGroupsPanel.GroupMarkToggled) -> None:
+        self.marked_groups ^= {event.key}
+        self._refresh_groups()
+        self._marks_changed()
+
+    # --- marks and retry ---
+
+    @on(ResultsView.MarkToggled)
+    def _mark_toggled(self, event: ResultsView.MarkToggled) -> None:
+        self.marked_ids ^= {event.custom_id}
+        self.query_one(ResultsView).set_marked(self.marked_ids)
+        self._marks_changed()
+
+    @property
+    def marked_count(self) -> int:
+        """Requests the retry would cover (a request both marked and in a marked group counts
+        twice; the retry plan removes such duplicates)."""
+        in_groups = sum(g.count for g in self.groups if g.key in self.marked_groups)
+        return len(self.marked_ids) + in_groups
+
+    def _marks_changed(self) -> None:
+        self.refresh_bindings()
+
+    @property
+    def active_bindings(self) -> dict:
+        """The footer's bindings, with the number of marked requests in the retry label."""
+        bindings = super().active_bindings
+        active = bindings.get("R")
+        if active is not None and self.marked_count:
+            label = f"Retry ({self.marked_count:,})"
+            bindings["R"] = active._replace(binding=replace(active.binding, description=label))
+        return bindings
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            if self.read_only:
+                return False
+            return True if self.marked_count else None
+        return True
+
+    def action_retry(self) -> None:
+        if self.read_only:
+            self.notify("Read-only mode: retry is disabled.", severity="warning")
+            return
+        if not self.marked_count:
+            self.notify("Mark requests (Space in the list) or error groups first.")
+            return
+        ids, keys = frozenset(self.marked_ids), frozenset(self.marked_groups)
+        self.post_message(self.RetryRequested(self.batch.id, ids, keys))
+        self.notify(f"Retry of {self.marked_count:,} requests requested.", title="Retry")
+
+    def action_unmark_all(self) -> None:
+        self.marked_ids.clear()
+        self.marked_groups.clear()
+        self.query_one(ResultsView).set_marked(self.marked_ids)
+        self._refresh_groups()
+        self._marks_changed()
+
+    # --- navigation ---
+
+    @on(ResultsView.Selected)
+    def _open_request(self, event: ResultsView.Selected) -> None:
+        self.app.push_screen(
+            RequestDetailScreen(self.store, self.batch, event.custom_id, prices=self.prices)
+        )
+
+    def action_search(self) -> None:
+        self.query_one(ResultFilters).focus_search()
+
+    def action_jump(self) -> None:
+        jump = self.query_one("#requests-jump", Input)
+        jump.display = True
+        jump.value = ""
+        jump.focus()
+
+    @on(Input.Submitted, "#requests-jump")
+    def _jump_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close_jump()
+        if event.value.strip():
+            self._jump_to(event.value.strip())
+
+    def _close_jump(self) -> None:
+        self.query_one("#requests-jump").display = False
+        self.query_one(ResultsView).focus()
+
+    def action_clear_filters(self) -> None:
+        self.group_key = None
+        self._refresh_groups()
+        self.query_one(ResultFilters).clear()
+
+    def action_toggle_groups(self) -> None:
+        panel = self.query_one(ErrorGroupsPanel)
+        panel.display = not panel.display
+
+    def action_back(self) -> None:
+        """Esc leaves an input first, then the screen."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            if focused.id == "requests-jump":
+                self._close_jump()
+            else:
+                self.query_one(ResultsView).focus()
+            return
+        self.dismiss()
+
+    def show_outcome(self, outcome: ResultType | None) -> None:
+        """Switch the outcome tab (used by the App to open the screen on "errored" directly)."""
+        self.query_one(ResultFilters).select_outcome(outcome)
