@@ -21,7 +21,7 @@ from typing import IO
 from tui.cli.common import Context, add_command
 from tui.core.config import Profile
 from tui.core.errors import BatchtuiError, ConfigError, NotFoundError
-from tui.core.models import ProviderKind, ResultType
+from tui.core.models import ProviderKind, ResultsState, ResultType
 
 FAILED_CHOICES = ("errored", "expired", "canceled")
 
@@ -315,6 +315,8 @@ async def _retry(args: argparse.Namespace, context: Context) -> int:
         )
     for line in plan.lines():
         print(line)
+    if plan.batch.results_state is not ResultsState.COMPLETE:
+        print(f"note: the results of {plan.batch.id} are not all cached; run `batchtui sync`")
     if args.dry_run or not plan.count:
         print("dry run: nothing submitted" if args.dry_run else "nothing to retry")
         return 0

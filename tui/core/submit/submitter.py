@@ -40,6 +40,7 @@ from tui.core.submit.validate import (
     FileScan,
     RequestLine,
     ValidationFailed,
+    file_sha256,
     iter_requests,
     scan_requests_file,
 )
@@ -179,6 +180,8 @@ async def submit_file(
     progress: ProgressFn | None = None,
 ) -> list[Batch]:
     """Create the file's batches (see the module docstring); returns them in chunk order."""
+    if file_sha256(plan.path) != plan.job.identity:
+        raise BatchtuiError(f"{plan.path} changed since it was checked; check it again")
     chunks = chunk_stream(iter_requests(plan.path, plan.job.kind), LIMITS[plan.job.kind])
     provider = provider_for(session, plan.job.profile)
     return await submit_chunks(
