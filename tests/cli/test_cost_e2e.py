@@ -1,8 +1,9 @@
 """``batchtui cost`` end to end: the SDK submits, the simulator runs, the engine syncs.
 
-The test submits a batch with the official SDK (prompt caching included), lets the simulated
+Each test submits a batch with the official SDK (prompt caching included), lets the simulated
 clock run it to the end, syncs it into the cache with the real engine, then checks that
-``batchtui cost --json`` equals a sum worked out independently from the raw result lines.
+``batchtui cost --json`` equals a sum worked out independently from the raw result lines: the
+Anthropic results JSONL, and the OpenAI output file (whose cached input is a cache read).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from anthropic import AsyncAnthropic
+from openai import AsyncOpenAI
 
 from tui.cli.main import main
 from tui.core.config import load_config
@@ -157,3 +159,75 @@ async def test_cost_json_matches_raw_results_from_the_simulator(
         await asyncio.to_thread(run_cost, capsys, tmp_path, "--json", "--by", "model")
     )
     assert sum(row["requests"] for row in by_model["rows"]) == 6
+
+
+# --- OpenAI: cached input is billed at the cache-read rate ------------------------------------
+
+LONG_SYSTEM = "Answer as a patient teacher would, with one example each time. " * 80
+
+
+def chat_line(custom_id: str) -> dict:
+    return {
+        "custom_id": custom_id,
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {
+            "model": "gpt-4o-mini",
+            "max_tokens": 200,
+            "messages": [
+                {"role": "system", "content": LONG_SYSTEM},
+                {"role": "user", "content": f"Question {custom_id}"},
+            ],
+        },
+    }
+
+
+def openai_independent_paid(lines: list[dict]) -> tuple[Decimal, int]:
+    """Reference B.10 written out: ((p - c) x in + c x cached + o x out) x 0.5 per 200 line."""
+    rates = load_price_table().quote("gpt-4o-mini", None)
+    assert rates is not None
+    paid, cached_total = Decimal(0), 0
+    for line in lines:
+        if line["response"]["status_code"] != 200:
+            continue
+        usage = line["response"]["body"]["usage"]
+        p, o = usage["prompt_tokens"], usage["completion_tokens"]
+        c = usage["prompt_tokens_details"]["cached_tokens"] or 0
+        cached_total += c
+        std = (p - c) * rates.rates.input + c * rates.rates.cache_read + o * rates.rates.output
+        paid += std / Decimal(1_000_000) * Decimal("0.5")
+    return paid, cached_total
+
+
+async def test_openai_cost_matches_raw_output_lines(
+    sim: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = AsyncOpenAI(base_url=sim.openai_base_url, api_key=KEY)
+    body = b"".join(json.dumps(chat_line(f"q{i}")).encode() + b"\n" for i in range(4))
+    upload = await client.files.create(file=("in.jsonl", body), purpose="batch")
+    batch = await client.batches.create(
+        input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    sim.clock.advance(hours=25)
+    batch = await client.batches.retrieve(batch.id)
+    assert batch.output_file_id
+    content = (await client.files.content(batch.output_file_id)).read()
+    await client.close()
+    lines = [json.loads(line) for line in content.splitlines() if line]
+    paid, cached = openai_independent_paid(lines)
+    assert cached > 0  # the shared system prompt was read from the cache
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.oai]\nprovider = "openai"\napi_key = "{KEY}"\n'
+        f'base_url = "{sim.openai_base_url}"\n'
+    )
+    config.chmod(0o600)
+    async with Session.open(load_config(config), tmp_path / "data" / "batchtui.db") as s:
+        await s.engine.import_all()
+        await s.engine.poll_once()
+
+    document = json.loads(await asyncio.to_thread(run_cost, capsys, tmp_path, "--json"))
+    assert document["totals"]["paid_usd"] == usd(paid)
+    assert document["totals"]["tokens"]["cache_read"] == cached
+    assert document["totals"]["requests"] == 4

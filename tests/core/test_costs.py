@@ -371,6 +371,21 @@ async def test_report_json_is_stable(filled: Store) -> None:
     )
 
 
+async def test_json_keys_are_pinned(filled: Store) -> None:
+    """The documented --json format (tui/cli/cost.py): keys may be added, never renamed."""
+    document = (await build_report(filled, PRICES)).to_json()
+    assert set(document) == {
+        "schema", "currency", "group_by", "filters", "batches", "totals", "rows", "by_model",
+        "daily_paid_usd", "estimate", "batches_without_results", "warnings",
+    }  # fmt: skip
+    assert set(document["totals"]) == {
+        "key", "title", "estimate", "requests", "unpriced_requests", "unpriced_models",
+        "unofficial_models", "tokens", "paid_usd", "standard_usd", "batch_saving_usd",
+        "cache_saving_usd", "paid_by_class_usd", "cache_hit_rate",
+    }  # fmt: skip
+    assert document["daily_paid_usd"][0] == ["2026-11-01", 0.00825]
+
+
 async def test_estimates_are_cached_per_request_count(filled: Store) -> None:
     cache: dict = {}
     await build_report(filled, PRICES, estimate_cache=cache)
