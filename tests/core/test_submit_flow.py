@@ -331,3 +331,25 @@ async def test_an_interrupted_multi_batch_run_resumes_without_duplicates(
         assert len({b.id for b in batches}) == 3
         with pytest.raises(AlreadySubmitted):
             await submit_file(session, plan_file(path, profile))
+
+
+async def test_two_lookalike_batches_after_a_crash_are_ambiguous_and_nothing_is_created(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    from tui.core.submit.ledger import AmbiguousSubmission
+
+    path = write_file(tmp_path / "job.jsonl", 4)
+    async with session_on(sim, tmp_path) as session:
+        real = session.providers["a"]
+        session.providers["a"] = CrashAfterCreate(real)
+        with pytest.raises(KeyboardInterrupt):
+            await submit_file(session, plan_file(path, profile_for(sim)))
+        session.providers["a"] = real
+        # Another tool creates a batch of the same size at about the same time.
+        await real.create_batch([(f"other-{i}", orjson.dumps(params(i))) for i in range(4)])
+        with pytest.raises(AmbiguousSubmission):
+            await submit_file(session, plan_file(path, profile_for(sim)))
+        assert len(sim.state.anthropic) == 2
+        [batch] = await submit_file(session, plan_file(path, profile_for(sim)), force=True)
+    assert len(sim.state.anthropic) == 3
+    assert batch.id in sim.state.anthropic
