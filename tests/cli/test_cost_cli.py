@@ -41,14 +41,14 @@ def write_config(path: Path, extra: str = "") -> Path:
     return path
 
 
-async def fill_store(database: Path) -> None:
-    """Two ended batches of the "simulated" profile, one with an unpriced model."""
+async def fill_store(database: Path, profile: str = "simulated") -> None:
+    """Two ended batches of one profile, one with an unpriced model."""
     async with await Store.open(database) as store:
         for batch_id, day, label in (("b_one", 0, "nightly"), ("b_two", 3, None)):
             await store.batches.insert_local(
                 Batch(
                     id=batch_id,
-                    profile="simulated",
+                    profile=profile,
                     provider=ProviderKind.ANTHROPIC,
                     status=BatchStatus.ENDED,
                     provider_status="ended",
@@ -116,6 +116,15 @@ async def test_json_filters_and_overrides(
     )
     assert [row["key"] for row in since["rows"]] == ["2026-11-04"]
     assert since["filters"]["since"] == "2026-11-03"
+
+
+async def test_profile_only_in_the_cache_still_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A profile removed from the config keeps its cached batches and their cost."""
+    await fill_store(tmp_path / "data" / "batchtui.db", profile="retired")
+    out = await asyncio.to_thread(run_cost, capsys, tmp_path, "--json", "--profile", "retired")
+    assert json.loads(out)["totals"]["paid_usd"] == 0.00175
 
 
 def test_unknown_profile_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

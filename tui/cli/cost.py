@@ -107,9 +107,10 @@ def parse_since(text: str, today: date | None = None) -> date:
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
-    if args.profile is not None and context.config.from_file:
-        context.config.profile(args.profile)  # a typo'd profile name fails loudly
     report = asyncio.run(_build(args, context))
+    if args.profile and not report.batch_count and args.profile not in context.config.profiles:
+        # Neither configured nor in the cache: most likely a typo, so say so rather than $0.
+        context.config.profile(args.profile)
     if args.json:
         print(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
     else:
