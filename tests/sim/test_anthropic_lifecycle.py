@@ -195,3 +195,24 @@ async def test_count_tokens_is_deterministic_from_content(
     )
     assert short.input_tokens == 1
     assert long.input_tokens == (4000 + len("You are terse.") + 3) // 4
+
+
+async def test_unshuffled_results_keep_request_order() -> None:
+    options = SimOptions(seed=1, speed=0.0, expire_rate=0.0, error_rate=0.0, shuffle=False)
+    async with Simulator(options) as sim, anthropic_client(sim) as client:
+        requests = [message_request(f"r{i:02d}") for i in range(20)]
+        batch = await client.messages.batches.create(requests=requests)
+        sim.clock.advance(days=1)
+        ids = [r.custom_id async for r in await client.messages.batches.results(batch.id)]
+        assert ids == [r["custom_id"] for r in requests]
+
+
+async def test_beta_client_uses_the_same_routes(sim: Simulator, aclient: AsyncAnthropic) -> None:
+    batch = await aclient.beta.messages.batches.create(
+        requests=[message_request("a")], betas=["output-300k-2026-03-24"]
+    )
+    sim.clock.advance(days=1)
+    listed = [b.id async for b in aclient.beta.messages.batches.list()]
+    assert listed == [batch.id]
+    results = [r async for r in await aclient.beta.messages.batches.results(batch.id)]
+    assert results[0].result.type == "succeeded"

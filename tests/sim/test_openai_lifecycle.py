@@ -218,3 +218,18 @@ async def test_embeddings_and_responses_endpoints(sim: Simulator, oclient: Async
         done = await client.batches.retrieve(batch.id)
         output = _lines((await client.files.content(done.output_file_id)).read())
         assert output[0]["response"]["body"]["object"] == kind
+
+
+async def test_expires_after_sets_the_file_lifetime(sim: Simulator, oclient: AsyncOpenAI) -> None:
+    upload = await oclient.files.create(
+        file=("in.jsonl", jsonl([chat_line("a")])),
+        purpose="batch",
+        expires_after={"anchor": "created_at", "seconds": 7200},
+    )
+    assert upload.expires_at - upload.created_at == 7200
+    with pytest.raises(openai.BadRequestError):
+        await oclient.files.create(
+            file=("in.jsonl", b"{}\n"),
+            purpose="batch",
+            expires_after={"anchor": "created_at", "seconds": 10},
+        )

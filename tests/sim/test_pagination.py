@@ -40,7 +40,7 @@ def many_openai(sim: Simulator) -> list[str]:
     return [key[2] for key in sim.state.openai_order.keys]
 
 
-async def test_anthropic_pages_forward_newest_first(
+async def test_anthropic_pages_both_ways_newest_first(
     sim: Simulator, aclient: AsyncAnthropic, many_anthropic: list[str]
 ) -> None:
     ids = [batch.id async for batch in aclient.messages.batches.list(limit=100)]
@@ -48,11 +48,12 @@ async def test_anthropic_pages_forward_newest_first(
     assert sim.counters["anthropic.list"] == COUNT // 100
     created = [sim.state.anthropic[i].created for i in ids]
     assert created == sorted(created, reverse=True)
+    # The same 2,500 batches serve the backward and edge checks (building them takes a while).
+    await _pages_backward(aclient, many_anthropic)
+    await _has_more_at_the_edges(aclient, many_anthropic)
 
 
-async def test_anthropic_pages_backward_with_before_id(
-    aclient: AsyncAnthropic, many_anthropic: list[str]
-) -> None:
+async def _pages_backward(aclient: AsyncAnthropic, many_anthropic: list[str]) -> None:
     oldest = many_anthropic[-1]
     first = await aclient.messages.batches.list(before_id=oldest, limit=7)
     assert [b.id for b in first.data] == many_anthropic[-8:-1]
@@ -66,9 +67,7 @@ async def test_anthropic_pages_backward_with_before_id(
     assert newest_page.has_more is False
 
 
-async def test_anthropic_has_more_at_the_edges(
-    aclient: AsyncAnthropic, many_anthropic: list[str]
-) -> None:
+async def _has_more_at_the_edges(aclient: AsyncAnthropic, many_anthropic: list[str]) -> None:
     last = await aclient.messages.batches.list(after_id=many_anthropic[-101], limit=100)
     assert [b.id for b in last.data] == many_anthropic[-100:]
     assert last.has_more is False

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import httpx2
 import orjson
+import pytest
 
 from tui.sim import Simulator
 
 COUNT = 100_000
 
 
+@pytest.mark.slow
 async def test_a_100000_request_batch_is_created_and_streamed(sim: Simulator) -> None:
     params = {"model": "claude-haiku-4-5", "max_tokens": 64, "messages": []}
     requests = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,7 +103,11 @@ async def _serve(sim: Simulator, host: str, port: int) -> None:
     print(f"OpenAI base URL:    {sim.openai_base_url}")
     print(f"Control API:        {sim.base_url}/_sim/  (any API key works; Ctrl+C stops)")
     sys.stdout.flush()
+    stopped = asyncio.Event()
+    # SIGTERM stops as cleanly as Ctrl+C does, so --state is saved either way.
+    with contextlib.suppress(NotImplementedError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     try:
-        await asyncio.Event().wait()
+        await stopped.wait()
     finally:
         await sim.stop()

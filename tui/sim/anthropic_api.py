@@ -106,7 +106,10 @@ async def create(sim: Simulator, request: web.Request) -> web.StreamResponse:
     limit = sim.options.max_batch_bytes
     if (request.content_length or 0) > limit:
         raise ApiError(413, f"Request exceeds the maximum size of {limit} bytes.")
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:  # a chunked body past aiohttp's own ceiling
+        raise ApiError(413, f"Request exceeds the maximum size of {limit} bytes.") from None
     if len(raw) > limit:
         raise ApiError(413, f"Request exceeds the maximum size of {limit} bytes.")
     with no_gc():  # a 100,000-request body is a big tree of containers; see no_gc

@@ -275,6 +275,7 @@ class FileRecord:
     filename: str
     purpose: str
     data: bytes
+    lifetime: float = FILE_EXPIRY
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -282,7 +283,7 @@ class FileRecord:
             "object": "file",
             "bytes": len(self.data),
             "created_at": int(self.created),
-            "expires_at": int(self.created + FILE_EXPIRY),
+            "expires_at": int(self.created + self.lifetime),
             "filename": self.filename,
             "purpose": self.purpose,
             "status": "processed",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from tui.sim.server import Simulator
 
 PREFIX = "/openai/v1"
+MAX_ANY_FILE = 512 * 1024 * 1024
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 ENDPOINTS = (
     "/v1/responses",
@@ -122,7 +123,9 @@ async def files_create(sim: Simulator, request: web.Request) -> web.StreamRespon
         raise ApiError(400, "The request must be multipart/form-data.")
     fields: dict[str, str] = {}
     filename, data = None, b""
-    limit = sim.options.max_file_bytes
+    # Any file may be 512 MB; batch input files only 200 MB (the limit is checked once the
+    # purpose is known, but reading stops at the larger one).
+    limit = max(sim.options.max_file_bytes, MAX_ANY_FILE)
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
         if part.name == "file":
@@ -147,8 +150,31 @@ async def files_create(sim: Simulator, request: web.Request) -> web.StreamRespon
         raise ApiError(400, "Missing required parameter: 'file'.", param="file")
     if purpose == "batch" and not filename.endswith(".jsonl"):
         raise ApiError(400, "Invalid file format for Batch API. Must be .jsonl", param="file")
+    if purpose == "batch" and len(data) > sim.options.max_file_bytes:
+        raise ApiError(400, "File is too large.", param="file")
+    expires_after = _expires_after(fields)
     record = sim.state.add_file(filename, purpose, data, sim.clock.time())
+    if expires_after is not None:
+        record.lifetime = expires_after
     return json_response(record.to_api())
+
+
+def _expires_after(fields: dict[str, str]) -> float | None:
+    """``expires_after[anchor]``/``[seconds]``: how long the file lives (1 hour to 30 days)."""
+    seconds = fields.get("expires_after[seconds]")
+    if seconds is None:
+        return None
+    if fields.get("expires_after[anchor]", "created_at") != "created_at":
+        raise ApiError(400, "expires_after[anchor] must be 'created_at'.", param="expires_after")
+    try:
+        value = int(seconds)
+    except ValueError:
+        value = -1
+    if not 3600 <= value <= 2_592_000:
+        raise ApiError(
+            400, "expires_after[seconds] must be between 3600 and 2592000.", param="expires_after"
+        )
+    return float(value)
 
 
 async def files_retrieve(sim: Simulator, request: web.Request) -> web.StreamResponse:

@@ -269,6 +269,8 @@ class Simulator:
                 return response
             await response.write(chunk)
             sent += len(chunk)
+            # Lines are rendered on this event loop: let other requests in between chunks.
+            await asyncio.sleep(0)
         if drop_after is not None:  # the body was shorter than after_bytes: drop at its end
             _abort(request)
             return response

@@ -7,6 +7,7 @@ the rules that turn input (request lists, JSONL files) into planned batches. The
 
 from __future__ import annotations
 
+import base64
 import bisect
 import contextlib
 import gc
@@ -18,6 +19,7 @@ import orjson
 
 from tui.sim import outcomes as oc
 from tui.sim.batches import (
+    FILE_EXPIRY,
     AnthropicBatch,
     FileRecord,
     OpenAIBatch,
@@ -215,6 +217,8 @@ class SimState:
         }
 
     def load_json(self, data: dict[str, Any]) -> None:
+        # The saved seed wins: outcomes are derived from it, so results stay byte-identical.
+        self.seed = data["seed"]
         self.seq = data["seq"]
         for item in data["anthropic"]:
             batch = AnthropicBatch(
@@ -233,7 +237,8 @@ class SimState:
                 created=item["created"],
                 filename=item["filename"],
                 purpose=item["purpose"],
-                data=item["data"].encode(),
+                data=base64.b64decode(item["data_b64"]),
+                lifetime=item.get("lifetime", FILE_EXPIRY),
             )
             self.files[record.id] = record
             self.files_order.add(record.id, record.created, item["seq"])
@@ -291,7 +296,8 @@ def _file_json(record: FileRecord, order: Ordered) -> dict[str, Any]:
         "created": record.created,
         "filename": record.filename,
         "purpose": record.purpose,
-        "data": record.data.decode("utf-8", "replace"),
+        "lifetime": record.lifetime,
+        "data_b64": base64.b64encode(record.data).decode(),
     }
 
 
