@@ -371,12 +371,27 @@ async def test_report_json_is_stable(filled: Store) -> None:
     )
 
 
+async def test_running_batch_without_params_is_unknown(filled: Store) -> None:
+    """A batch submitted by another tool has no stored params: no estimate, never $0."""
+    elsewhere = make_batch(
+        "b_elsewhere", T0, status=BatchStatus.IN_PROGRESS, counts=RequestCounts(processing=9)
+    )
+    await filled.batches.insert_local(elsewhere)
+    report = await build_report(filled, PRICES)
+    assert report.unestimated_batches == ["b_elsewhere"]
+    row = next(r for r in report.rows if r.key == "b_elsewhere")
+    assert (row.estimate, row.requests) == (True, 0)
+    assert report.estimate is not None
+    assert report.estimate.paid == D("0.005")  # b_run only
+
+
 async def test_json_keys_are_pinned(filled: Store) -> None:
     """The documented --json format (tui/cli/cost.py): keys may be added, never renamed."""
     document = (await build_report(filled, PRICES)).to_json()
     assert set(document) == {
         "schema", "currency", "group_by", "filters", "batches", "totals", "rows", "by_model",
-        "daily_paid_usd", "estimate", "batches_without_results", "warnings",
+        "daily_paid_usd", "estimate", "unestimated_batches", "batches_without_results",
+        "warnings",
     }  # fmt: skip
     assert set(document["totals"]) == {
         "key", "title", "estimate", "requests", "unpriced_requests", "unpriced_models",

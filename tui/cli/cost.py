@@ -26,6 +26,8 @@ existing ones keep their meaning::
       "by_model": [TALLY, ...],
       "daily_paid_usd": [["2026-11-01", 1.25], ...],   # per creation day, gaps filled with 0
       "estimate": TALLY | null,           # running batches: input ≈ chars/4, output = max_tokens
+      "unestimated_batches": ["..."],     # running, no stored params (submitted elsewhere); their
+                                          # batch rows have "estimate": true and 0 requests
       "batches_without_results": ["msgbatch_..."],     # ended, results not downloaded yet
       "warnings": ["..."]                 # price overrides that could not be used
     }
@@ -140,6 +142,8 @@ HEADERS = ("paid", "standard", "batch saving", "cache saving", "hit rate", "unpr
 
 
 def _cells(tally) -> list[str]:
+    if tally.estimate and not tally.requests:  # running, and we hold no params to estimate
+        return ["?", "?", "?", "", "-", ""]
     rate = tally.hit_rate
     mark = "~" if tally.estimate else ""
     return [
@@ -154,7 +158,9 @@ def _cells(tally) -> list[str]:
 
 def _name(tally) -> str:
     name = f"{tally.key}  {tally.title}" if tally.title else tally.key
-    return name + ("  (estimate)" if tally.estimate else "")
+    if tally.estimate:
+        name += "  (estimate)" if tally.requests else "  (running)"
+    return name
 
 
 def render_table(report) -> str:
@@ -181,6 +187,11 @@ def _notes(report) -> list[str]:
         notes.append(
             f"running batches: up to ~{format_usd(report.estimate.paid)} more "
             "(estimate from stored params; not in TOTAL)"
+        )
+    if report.unestimated_batches:
+        notes.append(
+            f"{len(report.unestimated_batches)} running batch(es) submitted elsewhere: "
+            "cost unknown until they end"
         )
     if report.totals.unpriced_models:
         models = ", ".join(sorted(report.totals.unpriced_models))

@@ -49,6 +49,8 @@ class CostReport:
     """Real cost per creation day (UTC), oldest first, days without batches left out."""
     estimate: Tally | None = None
     """Forecast for the running batches in the filter, or ``None`` when there are none."""
+    unestimated_batches: list[str] = field(default_factory=list)
+    """Running batches without stored params (submitted elsewhere): their cost is unknown."""
     batch_count: int = 0
     batches_without_results: list[str] = field(default_factory=list)
     """Ended batches with successes whose results are not (all) in the cache: not counted yet."""
@@ -82,6 +84,7 @@ class CostReport:
             "by_model": [row.to_json() for row in self.by_model],
             "daily_paid_usd": [[day.isoformat(), usd(paid)] for day, paid in self.daily_paid()],
             "estimate": self.estimate.to_json() if self.estimate else None,
+            "unestimated_batches": self.unestimated_batches,
             "batches_without_results": self.batches_without_results,
             "warnings": list(self.warnings),
         }
@@ -96,7 +99,7 @@ async def build_report(
     profile: str | None = None,
     batch_ids: Iterable[str] | None = None,
     estimates: bool = True,
-    estimate_cache: dict[tuple[str, int], Tally] | None = None,
+    estimate_cache: dict[tuple[str, int], Tally | None] | None = None,
 ) -> CostReport:
     """Price the cached results of the batches that pass the filters.
 
@@ -121,9 +124,10 @@ async def build_report(
     key_of = _key_function(group_by)
     rows = _fold(groups, by_id, prices, key_of)
     running = [b for b in batches if not b.is_terminal]
-    estimate_rows = []
+    forecasts = {}
     if estimates:
-        estimate_rows = [await _estimate(store, b, prices, estimate_cache) for b in running]
+        forecasts = {b.id: await _estimate(store, b, prices, estimate_cache) for b in running}
+    estimate_rows = [tally for tally in forecasts.values() if tally is not None]
     if group_by == "batch":
         rows = _batch_rows(batches, rows, estimate_rows)
     else:
@@ -135,6 +139,7 @@ async def build_report(
         by_model=_sorted_rows("model", _fold(groups, by_id, prices, _key_function("model"))),
         by_day=_sorted_rows("day", _fold(groups, by_id, prices, _key_function("day"))),
         estimate=_total(estimate_rows, estimate=True) if estimate_rows else None,
+        unestimated_batches=[batch_id for batch_id, t in forecasts.items() if t is None],
         batch_count=len(batches),
         batches_without_results=[b.id for b in batches if _results_missing(b)],
         since=since,
@@ -205,12 +210,15 @@ def _sorted_rows(group_by: str, tallies: dict[str, Tally]) -> list[Tally]:
 def _batch_rows(
     batches: list[Batch], actual: dict[str, Tally], estimates: list[Tally]
 ) -> list[Tally]:
-    """Every batch in the filter, newest first: real cost, or an estimate while it runs."""
+    """Every batch in the filter, newest first: real cost, or an estimate while it runs (one
+    with no stored params is an empty estimate: ``estimate=True`` and no requests, unknown)."""
     estimated = {t.key: t for t in estimates}
     rows = []
     for batch in batches:
         row = actual.get(batch.id) or estimated.get(batch.id)
-        rows.append(row or Tally(key=batch.id, title=batch.label or ""))
+        if row is None:
+            row = Tally(key=batch.id, title=batch.label or "", estimate=not batch.is_terminal)
+        rows.append(row)
     return rows
 
 
@@ -229,9 +237,10 @@ async def _estimate(
     store: Store,
     batch: Batch,
     prices: PriceTable,
-    cache: dict[tuple[str, int], Tally] | None,
-) -> Tally:
-    """Forecast a running batch's cost from its stored params (an upper bound on output)."""
+    cache: dict[tuple[str, int], Tally | None] | None,
+) -> Tally | None:
+    """Forecast a running batch's cost from its stored params (an upper bound on output);
+    ``None`` when no params are stored (a batch submitted by another tool)."""
     cache_key = (batch.id, batch.counts.total)
     if cache is not None and cache_key in cache:
         return cache[cache_key]
@@ -243,12 +252,19 @@ async def _estimate(
         key = (model, prices.band_of(usage.prompt_tokens))
         count, total = sums.get(key, (0, Usage()))
         sums[key] = (count + 1, total + usage)
+    tally = _price_sums(batch, sums, prices) if sums else None
+    if cache is not None:
+        cache[cache_key] = tally
+    return tally
+
+
+def _price_sums(
+    batch: Batch, sums: dict[tuple[str | None, int], tuple[int, Usage]], prices: PriceTable
+) -> Tally:
     tally = Tally(key=batch.id, title=batch.label or "", estimate=True)
     for (model, band), (count, usage) in sums.items():
         quote = prices.quote_tier(model, batch.created_at.date(), band)
         tally.add(count, usage, model, quote, prices.batch_discount)
-    if cache is not None:
-        cache[cache_key] = tally
     return tally
 
 
