@@ -15,6 +15,7 @@ The App owns the one thing every screen shares, the poll loop:
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import ClassVar
 
 from textual import work
@@ -35,7 +36,8 @@ from tui.services import Services
 class BatchApp(App[None]):
     """The batchtui terminal app; see the module docstring."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    """Absolute, so subclasses elsewhere (tests, screenshots) find the same stylesheet."""
     TITLE = "batchtui"
     COMMANDS: ClassVar = App.COMMANDS | {BatchCommands}
     BINDINGS: ClassVar = [
@@ -105,8 +107,7 @@ class BatchApp(App[None]):
 
     def on_sync_events_arrived(self, message: SyncEventsArrived) -> None:
         self._pending = []
-        if self.main.apply_events(message.events):
-            self.main.load_costs()
+        self.main.apply_events(message.events)
         for event in message.events:
             if isinstance(event, BatchChanged) and event.ended and event.previous is not None:
                 self._announce_end(event)

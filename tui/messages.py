@@ -22,6 +22,13 @@ class BatchesLoaded(Message):
 
 
 @dataclass
+class BatchesReloaded(Message):
+    """Fresh copies of some batches from the store (after their results were downloaded)."""
+
+    batches: list[Batch]
+
+
+@dataclass
 class SyncEventsArrived(Message):
     """The sync engine emitted events; they were buffered and arrive here in one go."""
 

@@ -1,16 +1,105 @@
-"""``batchtui demo``: the TUI on the built-in simulator with a seeded workspace."""
+"""``batchtui demo``: the TUI on the built-in simulator with a seeded workspace.
+
+Everything stays in one process and one asyncio loop: the simulator listens on a free loopback
+port, the profiles point at it with dummy keys held only in memory (never written to a file),
+and the cache lives in a temporary directory that is removed on exit unless ``--data-dir`` is
+given. The simulated clock runs ``--speed`` times faster than the wall clock, so running
+batches visibly progress while you watch.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tui.cli.common import add_command, not_yet_available
+from tui.cli.common import Context, add_command
+
+if TYPE_CHECKING:
+    from tui.core.config import Config
+    from tui.sim import Simulator
+
+DEMO_KEYS = {"anthropic": "sk-ant-demo-key", "openai": "sk-demo-key"}
+"""Keys the simulator accepts; they only ever live in this process's memory."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    add_command(
+    parser = add_command(
         subparsers,
         "demo",
-        not_yet_available("demo"),
+        run,
         help="open the TUI on the built-in simulator with demo data (no API key needed)",
     )
+    parser.add_argument("--seed", type=int, default=7, help="seed of the simulated world")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=60.0,
+        help="simulated seconds per real second (default 60: a minute passes every second)",
+    )
+
+
+def run(args: argparse.Namespace, context: Context) -> int:
+    return asyncio.run(_demo(args, context))
+
+
+@contextlib.contextmanager
+def _data_dir(args: argparse.Namespace, context: Context) -> Iterator[Path]:
+    """``--data-dir`` if the user gave one, else a private temporary directory."""
+    if getattr(args, "data_dir", None):
+        yield context.paths.ensure_data_dir()
+        return
+    with tempfile.TemporaryDirectory(prefix="batchtui-demo-") as tmp:
+        yield Path(tmp)
+
+
+def demo_config(sim: Simulator, data_dir: Path) -> Config:
+    """Two profiles on the simulator, polled often so the demo stays lively."""
+    from tui.core.config import Config, Profile, Settings
+    from tui.core.models import ProviderKind
+
+    profiles = {
+        "anthropic": Profile(
+            "anthropic",
+            ProviderKind.ANTHROPIC,
+            api_key=DEMO_KEYS["anthropic"],
+            base_url=sim.anthropic_base_url,
+        ),
+        "openai": Profile(
+            "openai", ProviderKind.OPENAI, api_key=DEMO_KEYS["openai"], base_url=sim.openai_base_url
+        ),
+    }
+    settings = Settings(poll_interval=5.0, max_poll_interval=20.0)
+    return Config(path=data_dir / "demo.toml", profiles=profiles, settings=settings)
+
+
+async def _demo(args: argparse.Namespace, context: Context) -> int:
+    from tui.app import BatchApp
+    from tui.core.session import Session
+    from tui.services import Services
+    from tui.sim import SimOptions, Simulator
+
+    sim = Simulator(SimOptions(seed=args.seed, speed=args.speed))
+    await sim.start(host="127.0.0.1", port=0)
+    try:
+        sim.seed_demo_workspace()
+        with _data_dir(args, context) as data_dir:
+            config = demo_config(sim, data_dir)
+            async with Session.open(config, data_dir / "batchtui.db", env={}) as session:
+                session.engine.clock = sim.clock.now
+                services = Services(
+                    session.store,
+                    session.engine,
+                    config,
+                    read_only=args.read_only,
+                    clock=lambda: sim.clock.now().astimezone(),
+                )
+                app = BatchApp(services)
+                await app.run_async()
+    finally:
+        await sim.stop()
+    return app.return_code or 0

@@ -24,7 +24,7 @@ from tui.core.errors import NotFoundError
 from tui.core.events import BatchChanged, ProfileStatusChanged, ResultsProgress, SyncEvent
 from tui.core.models import Batch, BatchStatus
 from tui.formatting import batch_name, safe
-from tui.messages import ActionFinished, CostsLoaded, DetailLoaded
+from tui.messages import ActionFinished, BatchesReloaded, CostsLoaded, DetailLoaded
 from tui.screens.confirm import ConfirmScreen, cancel_stakes, delete_stakes
 from tui.widgets.batch_detail import BatchDetail
 from tui.widgets.batch_table import BatchTable
@@ -115,8 +115,8 @@ class MainScreen(Screen):
         self.table.replace(batches, self.services.clock())
         self._after_change()
 
-    def apply_events(self, events: list[SyncEvent]) -> bool:
-        """Apply a burst of sync events; returns True if some batch's results finished."""
+    def apply_events(self, events: list[SyncEvent]) -> None:
+        """Apply a burst of sync events to the list, the status bar and the detail pane."""
         changed = [e.batch for e in events if isinstance(e, BatchChanged)]
         for event in events:
             if isinstance(event, ProfileStatusChanged):
@@ -124,7 +124,12 @@ class MainScreen(Screen):
         if changed:
             self.table.upsert(changed, self.services.clock())
         self._after_change()
-        return any(isinstance(e, ResultsProgress) and e.done for e in events)
+        downloaded = [e.batch_id for e in events if isinstance(e, ResultsProgress) and e.done]
+        if downloaded:
+            # A finished download changes fields no event carries (results state, models)
+            # and the cost: read those batches again.
+            self.reload(downloaded)
+            self.load_costs()
 
     def show_costs(self, costs: dict[str, float]) -> None:
         self.costs = costs
@@ -231,6 +236,10 @@ class MainScreen(Screen):
         if message.batch is not None:
             self.table.upsert([message.batch], self.services.clock())
             self._after_change()
+
+    def on_batches_reloaded(self, message: BatchesReloaded) -> None:
+        self.table.upsert(message.batches, self.services.clock())
+        self._after_change()
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         if self.detail.batch is not None and self.detail.batch.id == message.batch_id:
@@ -377,6 +386,12 @@ class MainScreen(Screen):
         self.post_message(
             ActionFinished("annotate", batch_id, "Label and notes saved.", batch=batch)
         )
+
+    @work(group="store", exit_on_error=False, description="Reading batches")
+    async def reload(self, batch_ids: list[str]) -> None:
+        store = self.services.store
+        batches = [await store.batches.get(batch_id) for batch_id in dict.fromkeys(batch_ids)]
+        self.post_message(BatchesReloaded(batches))
 
     @work(group="costs", exclusive=True, exit_on_error=False, description="Pricing results")
     async def load_costs(self) -> None:

@@ -1,0 +1,353 @@
+"""The main screen over the simulator: list, live updates, filter and sort, actions, modes.
+
+Polls are driven explicitly (``auto_poll=False``) and the simulated clock only moves when a test
+moves it; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from main_support import demo_services, prepare_cache, settle
+from rich.console import Console
+from textual.command import CommandPalette
+from textual.widgets import Button, Input
+
+from tui.app import BatchApp
+from tui.core.models import BatchStatus, ProviderKind
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.services import Services
+from tui.widgets.batch_table import BatchTable
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace imported and downloaded once for the whole module."""
+    return prepare_cache(tmp_path_factory.mktemp("cache"))
+
+
+def running_anthropic_ids(app: BatchApp) -> list[str]:
+    table = app.main.table
+    return [
+        batch_id
+        for batch_id in table.shown_ids
+        if table.batches[batch_id].provider is ProviderKind.ANTHROPIC
+        and table.batches[batch_id].status is BatchStatus.IN_PROGRESS
+    ]
+
+
+def select(app: BatchApp, batch_id: str) -> None:
+    app.main.table.select(batch_id)
+
+
+async def test_list_fills_from_the_store(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        cached = await services.store.batches.list()
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            table = app.query_one(BatchTable)
+            assert table.row_count == len(cached) > 20
+            # Newest first by default, like the store.
+            assert table.shown_ids == [b.id for b in cached]
+
+
+async def test_first_poll_imports_and_polls_update_rows_in_place(tmp_path: Path) -> None:
+    async with demo_services(tmp_path) as (sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            assert app.main.table.row_count == 0
+            await app.sync_batches().wait()
+            await settle(pilot)
+            table = app.main.table
+            assert table.row_count > 20
+            target = running_anthropic_ids(app)[1]
+            select(app, target)
+            await pilot.pause()
+            row_before = table.cursor_row
+            progress_before = table.get_cell(target, "progress").plain
+            scroll_before = table.scroll_offset
+
+            sim.clock.advance(hours=7)  # the 3-hour sonnet batch ends meanwhile
+            await app.sync_batches().wait()
+            await settle(pilot)
+
+            assert table.cursor_row == row_before
+            assert table.selected is not None
+            assert table.selected.id == target
+            assert table.scroll_offset == scroll_before
+            assert table.get_cell(target, "progress").plain != progress_before
+
+
+async def test_filter_and_sort(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            table = app.main.table
+            everything = table.row_count
+
+            await pilot.press("slash")
+            assert isinstance(app.focused, Input)
+            await pilot.press(*"status:running", "enter")
+            await pilot.pause()
+            shown = [table.batches[i] for i in table.shown_ids]
+            assert shown
+            assert all(b.status is BatchStatus.IN_PROGRESS for b in shown)
+            assert app.focused is table
+
+            await pilot.press("escape")
+            await pilot.pause()
+            assert table.row_count == everything
+
+            await pilot.press("slash", *"model:gpt-4.1 !status:ended", "enter")
+            await pilot.pause()
+            shown = [table.batches[i] for i in table.shown_ids]
+            assert shown
+            assert all("gpt-4.1" in b.models for b in shown)
+            assert all(b.status is not BatchStatus.ENDED for b in shown)
+            await pilot.press("escape")
+
+            await pilot.press("s")  # created -> status
+            await pilot.pause()
+            assert table.sort_column.key == "status"
+            statuses = [table.batches[i].status for i in table.shown_ids]
+            order = list(BatchStatus)
+            ranks = [order.index(s) for s in statuses]
+            assert ranks == sorted(ranks)
+            await pilot.press("S")
+            await pilot.pause()
+            ranks = [order.index(table.batches[i].status) for i in table.shown_ids]
+            assert ranks == sorted(ranks, reverse=True)
+
+
+async def test_quick_views(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            table = app.main.table
+            await pilot.press("1")
+            await pilot.pause()
+            assert table.row_count
+            assert all(not table.batches[i].is_terminal for i in table.shown_ids)
+            await pilot.press("3")
+            await pilot.pause()
+            assert all(table.batches[i].is_terminal for i in table.shown_ids)
+            await pilot.press("2")
+            await pilot.pause()
+            attention = [table.batches[i] for i in table.shown_ids]
+            assert any(b.status is BatchStatus.EXPIRED for b in attention)
+
+
+async def test_cancel_confirmed_cancels_at_the_provider(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            target = running_anthropic_ids(app)[0]
+            select(app, target)
+            await pilot.press("c")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            assert isinstance(app.focused, Button)
+            assert app.focused.id == "cancel"
+            stakes = app.screen.stakes.plain
+            assert "still processing" in stakes
+
+            await pilot.press("tab", "enter")  # move to "Cancel batch", press it
+            await settle(pilot)
+            assert sim.counters["anthropic.cancel"] == 1
+            assert app.main.table.batches[target].status is BatchStatus.CANCELING
+            assert (await services.store.batches.get(target)).status is BatchStatus.CANCELING
+
+
+async def test_cancel_declined_sends_nothing(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            select(app, running_anthropic_ids(app)[0])
+            await pilot.press("c")
+            await pilot.pause()
+            await pilot.press("enter")  # focus starts on Cancel
+            await settle(pilot)
+            assert not isinstance(app.screen, ConfirmScreen)
+            await pilot.press("c", "escape")
+            await settle(pilot)
+            assert sim.counters["anthropic.cancel"] == 0
+
+
+async def test_delete_is_refused_on_a_running_batch(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            select(app, running_anthropic_ids(app)[0])
+            await pilot.pause()
+            assert app.main.check_action("delete_batch", ()) is None  # shown dimmed
+            await pilot.press("d")
+            await settle(pilot)
+            assert not isinstance(app.screen, ConfirmScreen)
+            assert sim.counters["anthropic.delete"] == 0
+            assert any("Only ended batches" in n.message for n in app._notifications)
+
+
+async def test_delete_of_an_ended_batch_after_confirming(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            table = app.main.table
+            ended = next(
+                i
+                for i in table.shown_ids
+                if table.batches[i].status is BatchStatus.ENDED
+                and table.batches[i].provider is ProviderKind.ANTHROPIC
+            )
+            select(app, ended)
+            await pilot.press("d")
+            await pilot.pause()
+            assert app.focused is not None
+            assert app.focused.id == "cancel"
+            await pilot.press("tab", "enter")
+            await settle(pilot)
+            assert sim.counters["anthropic.delete"] == 1
+            assert ended in table.batches  # the local copy stays
+
+
+async def test_read_only_hides_every_provider_action(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, read_only=True, cache=cache) as (sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            select(app, running_anthropic_ids(app)[0])
+            await pilot.pause()
+            for action in ("cancel_batch", "delete_batch", "download"):
+                assert app.main.check_action(action, ()) is False
+            shown = {b.binding.action for b in app.screen.active_bindings.values()}
+            assert "cancel_batch" not in {a for a in shown if app.main.check_action(a, ())}
+            await pilot.press("c", "d")
+            await settle(pilot)
+            assert not isinstance(app.screen, ConfirmScreen)
+            assert sim.counters["anthropic.cancel"] == sim.counters["anthropic.delete"] == 0
+            assert "read-only" in str(app.main.status_bar.render())
+
+
+async def test_help_lists_every_binding(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            console = Console(width=120, file=io.StringIO(), record=True)
+            console.print(app.screen.help_table())
+            text = console.export_text()
+            for binding in [*app.main.BINDINGS, *app.BINDINGS]:
+                assert binding.description in text
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_runs_actions_by_name(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            selected = app.main.table.selected
+            assert selected is not None
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert isinstance(app.screen, CommandPalette)
+            await pilot.press(*"copy the batch id")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.clipboard == selected.id
+
+
+async def test_copy_id_with_y(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("down", "down", "y")
+            await pilot.pause()
+            assert app.clipboard == app.main.table.selected.id
+
+
+async def test_a_batch_ending_is_announced_with_a_toast_and_the_bell(
+    tmp_path: Path, cache: Path
+) -> None:
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        app = BatchApp(services)
+        bells: list[int] = []
+        app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            sim.clock.advance(hours=1)  # the 50-minute haiku batch ends
+            await app.sync_batches().wait()
+            await settle(pilot)
+            ended = [n for n in app._notifications if n.title == "Batch ended"]
+            assert ended
+            assert bells
+
+
+async def test_no_bell_when_the_setting_is_off(tmp_path: Path, cache: Path) -> None:
+    from dataclasses import replace
+
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        config = replace(services.config, settings=replace(services.config.settings, bell=False))
+        quiet = Services(
+            services.store, services.engine, config, auto_poll=False, clock=sim.clock.now
+        )
+        app = BatchApp(quiet)
+        bells: list[int] = []
+        app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            sim.clock.advance(hours=1)
+            await app.sync_batches().wait()
+            await settle(pilot)
+            assert any(n.title == "Batch ended" for n in app._notifications)
+            assert not bells
+
+
+async def test_label_and_notes_are_saved_and_never_markup(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            target = app.main.table.selected.id
+            await pilot.press("e")
+            await pilot.pause()
+            await pilot.press(*"[red]nightly[/red]", "enter")
+            await settle(pilot)
+            assert (await services.store.batches.get(target)).label == "[red]nightly[/red]"
+            cell = app.main.table.get_cell(target, "label")
+            assert cell.plain == "[red]nightly[/red]"
+
+
+async def test_fits_80_by_24_and_200_by_60(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            keys = [c.value for c in app.main.table.columns]
+            assert keys[:2] == ["status", "id"]
+            assert "progress" in keys
+            assert "left" in keys
+            assert "profile" not in keys
+            total = sum(c.get_render_width(app.main.table) for c in app.main.table.columns.values())
+            assert total <= 80
+            await pilot.resize_terminal(200, 60)
+            await settle(pilot)
+            keys = [c.value for c in app.main.table.columns]
+            assert {"profile", "models", "cost", "created"} <= set(keys)
