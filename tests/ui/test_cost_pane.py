@@ -18,6 +18,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Sparkline, Static
 
 from tui.core.cost_report import CostReport, build_report
+from tui.core.costs import Tally
 from tui.core.models import (
     Batch,
     BatchStatus,
@@ -30,7 +31,7 @@ from tui.core.models import (
 )
 from tui.core.prices import load_price_table
 from tui.core.store import Store
-from tui.widgets.cost_pane import CostPane
+from tui.widgets.cost_pane import CostPane, notes_text
 
 APP_CSS = Path(__file__).resolve().parents[2] / "tui" / "app.tcss"
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -161,6 +162,20 @@ async def test_model_ids_are_never_markup(tmp_path: Path) -> None:
         assert "[bold red]evil[/]" in notes
         assert "\x1b" not in notes
         assert "\x07" not in notes
+
+
+def test_notes_call_out_batches_submitted_elsewhere() -> None:
+    report = CostReport(
+        group_by="batch",
+        totals=Tally(key="total"),
+        rows=[],
+        by_model=[],
+        by_day=[],
+        unestimated_batches=["b1", "b2"],
+    )
+    assert notes_text(report).plain == (
+        "2 running batches submitted elsewhere: cost unknown until they end"
+    )
 
 
 def test_snapshot(snap_compare, tmp_path: Path) -> None:

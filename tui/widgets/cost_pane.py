@@ -202,6 +202,10 @@ def notes_text(report: CostReport) -> Text:
     totals = report.totals
     if report.estimate is not None:
         notes.append(f"Running: up to ~{format_usd(report.estimate.paid)} more (estimate)\n")
+    if report.unestimated_batches:
+        count = len(report.unestimated_batches)
+        notes.append(f"{count} running {plural(count, 'batch')} submitted elsewhere: ")
+        notes.append("cost unknown until they end\n")
     if totals.unpriced_requests:
         models = ", ".join(sorted(totals.unpriced_models))
         count = totals.unpriced_requests
