@@ -28,6 +28,7 @@ from tui.core.store import Store, UsageGroup
 __all__ = ["GROUPINGS", "CostReport", "build_report", "estimate_usage"]
 
 NO_LABEL = "(no label)"
+_MAX_IDS_IN_QUERY = 5000
 JSON_SCHEMA_VERSION = 1
 
 # Keys of a request's params whose text makes up the prompt, for both providers.
@@ -116,8 +117,11 @@ async def build_report(
         raise ValueError(f"cannot group costs by {group_by!r} (choose from {GROUPINGS})")
     batches = await _batches_in_filter(store, since, profile, batch_ids)
     by_id = {b.id: b for b in batches}
+    unfiltered = batch_ids is None and since is None and profile is None
+    # Past a few thousand ids, summing every batch and dropping groups here is cheaper than a
+    # huge IN list (and stays under SQLite's limit on bound variables).
     groups = await store.results.usage_groups(
-        batch_ids=None if batch_ids is None and since is None and profile is None else by_id,
+        batch_ids=None if unfiltered or len(by_id) > _MAX_IDS_IN_QUERY else by_id,
         tier_thresholds=prices.tier_thresholds,
     )
     groups = [g for g in groups if g.batch_id in by_id]
