@@ -310,9 +310,8 @@ class OpenAIBatch:
     error_file_id: str | None = None
     ok_finish: list[float] = field(default_factory=list)  # sorted, relative to in_progress_at
     fail_finish: list[float] = field(default_factory=list)
-    ok_usage: list[tuple[int, int, int]] = field(
-        default_factory=list
-    )  # cumulative (in, cached, out)
+    # Running totals of (input, cached, output) tokens over ok_finish, for the live usage.
+    ok_usage: list[tuple[int, int, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.index_outcomes()
