@@ -258,3 +258,20 @@ def test_unknown_fault_kinds_and_routes_are_refused() -> None:
         sim.faults.inject(route="*", kind="418")
     with pytest.raises(ValueError, match="route"):
         sim.faults.inject(route="anthropic.nope", kind="500")
+
+
+async def test_a_simulator_bug_still_answers_in_the_envelope(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.sim import anthropic_api
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    sim.state.create_anthropic([("a", message_request("a")["params"])], sim.clock.time())
+    monkeypatch.setattr(anthropic_api, "batch_json", broken)
+    async with anthropic_client(sim, max_retries=0) as client:
+        with pytest.raises(anthropic.InternalServerError) as info:
+            await client.messages.batches.list()
+    assert info.value.type == "api_error"
+    assert "boom" in info.value.api_message

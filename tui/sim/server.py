@@ -180,12 +180,15 @@ class Simulator:
         fault = self.faults.take(name)
         try:
             if fault is not None:
-                early = await self._apply_fault(fault, request)
+                early = await self._apply_fault(fault, provider, request)
                 if early is not None:
                     raise early
             self._authenticate(provider, request)
             response = await handler(self, request)
-        except ApiError as error:
+        except ConnectionError:
+            raise  # the client went away mid-answer: nobody to answer
+        except Exception as exc:
+            error = _as_api_error(exc, name)
             response = web.Response(
                 body=orjson.dumps(error_body(provider, error, request_id)),
                 status=error.status,
@@ -203,22 +206,20 @@ class Simulator:
     def _new_request_id(self) -> str:
         return "req_" + digest(self.options.seed, "request", next(self._request_ids))[:12].hex()
 
-    async def _apply_fault(self, fault: Fault, request: web.Request) -> ApiError | None:
+    async def _apply_fault(
+        self, fault: Fault, provider: str, request: web.Request
+    ) -> ApiError | None:
+        """Stall or mark the request for a drop, or return the error to answer with."""
         if fault.kind == "latency":
             await asyncio.sleep(fault.seconds)
             return None
         if fault.kind == "drop":
             request[DROP_AFTER] = fault.after_bytes
             return None
-        messages = {
-            "429": ("rate_limit_error", "Number of request tokens has exceeded your rate limit."),
-            "500": ("api_error", "Internal server error (injected fault)."),
-            "529": ("overloaded_error", "Overloaded (injected fault)."),
-        }
-        kind, message = messages[fault.kind]
-        openai_kinds = {"429": "rate_limit_exceeded", "500": "server_error", "529": "server_error"}
-        provider_kind = kind if request.path.startswith(anthropic_api.PREFIX) else None
-        return ApiError(int(fault.kind), message, kind=provider_kind or openai_kinds[fault.kind])
+        anthropic_kind, openai_kind, openai_code, message = _FAULT_ERRORS[fault.kind]
+        if provider == ANTHROPIC:
+            return ApiError(int(fault.kind), message, kind=anthropic_kind)
+        return ApiError(int(fault.kind), message, kind=openai_kind, code=openai_code)
 
     def _authenticate(self, provider: str, request: web.Request) -> None:
         key = None
@@ -276,6 +277,29 @@ class Simulator:
             return response
         await response.write_eof()
         return response
+
+
+def _as_api_error(exc: Exception, route: str) -> ApiError:
+    """Any failure as an error in the provider's envelope, never aiohttp's plain text."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, web.HTTPException):  # e.g. aiohttp's own 413 for an oversized body
+        return ApiError(exc.status, exc.text or exc.reason)
+    log.exception("simulator error on %s", route)  # a bug in the simulator: say so
+    return ApiError(500, f"Simulator error: {exc!r}")
+
+
+_FAULT_ERRORS = {
+    # kind: (Anthropic error type, OpenAI error type, OpenAI code, message)
+    "429": (
+        "rate_limit_error",
+        "requests",
+        "rate_limit_exceeded",
+        "Rate limit reached for requests (injected fault).",
+    ),
+    "500": ("api_error", "server_error", None, "Internal server error (injected fault)."),
+    "529": ("overloaded_error", "server_error", None, "Overloaded (injected fault)."),
+}
 
 
 def _coalesce(pieces: Iterable[bytes], size: int) -> Iterable[bytes]:
