@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 from tui.app import BatchApp
-from tui.cli.demo import demo_config
+from tui.cli.demo import demo_config, label_demo_batches
 from tui.core.config import Config
 from tui.core.events import ProfileHealth, ProfileStatus
 from tui.core.session import Session
@@ -98,6 +98,7 @@ def prepare_cache(directory: Path) -> Path:
     async def build() -> None:
         async with demo_services(directory) as (_sim, services):
             await import_everything(services)
+            await label_demo_batches(services.store)
 
     asyncio.run(build())
     return database

@@ -21,10 +21,23 @@ from tui.cli.common import Context, add_command
 
 if TYPE_CHECKING:
     from tui.core.config import Config
+    from tui.core.store import Store
     from tui.sim import Simulator
 
 DEMO_KEYS = {"anthropic": "sk-ant-demo-key", "openai": "sk-demo-key"}
 """Keys the simulator accepts; they only ever live in this process's memory."""
+
+
+DEMO_LABELS = (
+    "support triage",
+    "nightly summaries",
+    "refund classifier",
+    "eval: opus vs sonnet",
+    "backfill 2025-Q3",
+    "prompt-cache trial",
+    "ticket tagging v2",
+)
+"""Labels the demo gives its batches, as a user would have (labels are local, never sent)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,6 +90,18 @@ def demo_config(sim: Simulator, data_dir: Path) -> Config:
     return Config(path=data_dir / "demo.toml", profiles=profiles, settings=settings)
 
 
+async def label_demo_batches(store: Store) -> None:
+    """Label two batches in three, oldest first, so the demo looks lived in (deterministic)."""
+    batches = sorted(await store.batches.list(), key=lambda b: (b.created_at, b.id))
+    for index, batch in enumerate(batches):
+        if index % 3 != 2:
+            label = DEMO_LABELS[index % len(DEMO_LABELS)]
+            await store.batches.annotate(batch.id, label=label)
+    if batches:
+        note = "Re-run the failed rows with a larger max_tokens before Friday."
+        await store.batches.annotate(batches[-1].id, notes=note)
+
+
 async def _demo(args: argparse.Namespace, context: Context) -> int:
     from tui.app import BatchApp
     from tui.core.session import Session
@@ -91,6 +116,8 @@ async def _demo(args: argparse.Namespace, context: Context) -> int:
             config = demo_config(sim, data_dir)
             async with Session.open(config, data_dir / "batchtui.db", env={}) as session:
                 session.engine.clock = sim.clock.now
+                await session.engine.import_all()  # the list is full on the first paint
+                await label_demo_batches(session.store)
                 services = Services(
                     session.store,
                     session.engine,

@@ -45,7 +45,7 @@ class MainScreen(Screen):
     """The dashboard of every batch; see the module docstring."""
 
     AUTO_FOCUS = "#batches"
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide"), (190, "-xwide")]
     BINDINGS: ClassVar = [
         Binding("enter", "open_requests", "Requests", id="main.open"),
         Binding("c", "cancel_batch", "Cancel", id="main.cancel"),

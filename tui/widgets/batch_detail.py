@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -69,14 +68,14 @@ class BatchDetail(VerticalScroll, can_focus=False):
         bar.display = True
         bar.update(total=max(batch.counts.total, 1), progress=batch.counts.finished)
         title.update(self._title(batch))
-        body.update(Group(self._facts(batch, now), self._annotations(batch)))
+        body.update(self._facts(batch, now))
 
     def _title(self, batch: Batch) -> Text:
         look = STATUS_LOOKS[batch.status]
         text = Text(f"{look.glyph} {look.word}", style=look.style, end="")
         if batch.provider_status != batch.status.value:
             text.append(f" ({safe(batch.provider_status)})", style="dim")
-        text.append("  ")
+        text.append("\n")
         text.append(safe(batch.id), style="bold")
         return text
 
@@ -84,7 +83,7 @@ class BatchDetail(VerticalScroll, can_focus=False):
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(overflow="fold")
-        for name, value in self._rows(batch, now):
+        for name, value in [*self._rows(batch, now), *self._annotations(batch)]:
             grid.add_row(name, value)
         return grid
 
@@ -92,7 +91,7 @@ class BatchDetail(VerticalScroll, can_focus=False):
         c = batch.counts
         rows: list[tuple[str, Text | str]] = [
             ("Requests", self._counts(batch)),
-            ("Profile", plain(f"{batch.profile} · {batch.provider.value}")),
+            ("Profile", plain(_profile(batch))),
             ("Model", plain(", ".join(batch.models) if batch.models else models_text(()))),
             ("Created", f"{timestamp(batch.created_at, now)} ({ago(batch.created_at, now)})"),
         ]
@@ -144,11 +143,13 @@ class BatchDetail(VerticalScroll, can_focus=False):
             rows.append(("Retried by", plain(names)))
         return rows
 
-    def _annotations(self, batch: Batch) -> Table:
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(style="dim", no_wrap=True)
-        grid.add_column(overflow="fold")
-        grid.add_row("Label", plain(batch.label) if batch.label else Text(DASH, style="dim"))
+    def _annotations(self, batch: Batch) -> list[tuple[str, Text | str]]:
+        label = plain(batch.label) if batch.label else Text(DASH, style="dim")
         notes = plain(batch.notes, one_line=False) if batch.notes else Text("e to add", style="dim")
-        grid.add_row("Notes", notes)
-        return grid
+        return [("Label", label), ("Notes", notes)]
+
+
+def _profile(batch: Batch) -> str:
+    if batch.profile == batch.provider.value:
+        return batch.profile
+    return f"{batch.profile} · {batch.provider.value}"

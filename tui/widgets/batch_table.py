@@ -48,7 +48,7 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("status", "Status", 12, 0),
     Column("id", "ID", 12, 1),
-    Column("label", "Label", 12, 4, flex=True),
+    Column("label", "Label", 16, 4, flex=True),
     Column("profile", "Profile", 10, 7),
     Column("models", "Model", 18, 6),
     Column("progress", "Progress", 16, 2),

@@ -65,12 +65,12 @@ class StatusBar(Static):
                 line.append(f" {word}", style=style)
                 if status.retry_after:
                     line.append(f" {duration_seconds(status.retry_after)}", style=style)
-            line.append("  ")
+            line.append(" ")
         active, attention = self.counts
         line.append("│ ", style="dim")
         line.append(f"{active} active", style="bold" if active else "dim")
         if attention:
-            line.append(f" · {attention} need attention", style="yellow")
+            line.append(f" · {attention} attention", style="yellow")
         line.append(" │ ", style="dim")
         line.append_text(self._poll_text())
         if self.read_only:
@@ -82,7 +82,7 @@ class StatusBar(Static):
         if self.polling:
             text = Text("polling…", style="bold")
         elif not self.auto_poll:
-            text = Text("auto-poll off · r polls", style="dim")
+            text = Text("auto-poll off", style="dim")
         elif self.next_poll_at is None:
             text = Text("")
         else:
