@@ -211,6 +211,7 @@ async def test_embeddings_and_responses_endpoints(sim: Simulator, oclient: Async
     for endpoint, body, kind in (
         ("/v1/embeddings", {"model": "text-embedding-3-small", "input": "hello"}, "list"),
         ("/v1/responses", {"model": "gpt-4.1", "input": "hello"}, "response"),
+        ("/v1/completions", {"model": "gpt-3.5-turbo-instruct", "prompt": "hi"}, "text_completion"),
     ):
         line = {"custom_id": "x", "method": "POST", "url": endpoint, "body": body}
         batch = await _batch(client, [line], endpoint=endpoint)

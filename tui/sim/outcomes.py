@@ -234,6 +234,32 @@ def openai_body(
             "model": model,
             "usage": {"prompt_tokens": prompt, "total_tokens": prompt},
         }
+    if endpoint == "/v1/moderations":
+        return {
+            "id": "modr-" + d[12:24].hex(),
+            "model": model,
+            "results": [{"flagged": False, "categories": {}, "category_scores": {}}],
+        }
+    if endpoint == "/v1/completions":
+        return {
+            "id": "cmpl-" + d[12:24].hex(),
+            "object": "text_completion",
+            "created": created,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "text": text,
+                    "logprobs": None,
+                    "finish_reason": "length" if stop == MAX_TOKENS else "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            },
+        }
     if endpoint == "/v1/responses":
         return {
             "id": "resp_" + d[12:28].hex(),
