@@ -177,9 +177,9 @@ class BatchApp(App[None]):
             (
                 "Moving around",
                 [
-                    Binding("up,down", "", "Move the selection"),
-                    Binding("pageup,pagedown", "", "Page through the list"),
-                    Binding("home,end", "", "First / last batch"),
+                    Binding("up", "", "Move the selection", key_display="↑ ↓"),
+                    Binding("pageup", "", "Page through the list", key_display="PgUp PgDn"),
+                    Binding("home", "", "First / last batch", key_display="Home End"),
                 ],
             ),
         ]

@@ -50,15 +50,15 @@ class BatchDetail(VerticalScroll, can_focus=False):
         self.now: datetime | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="detail-title", markup=False)
-        yield ProgressBar(total=1, show_eta=False, id="detail-progress")
-        yield Static(id="detail-body", markup=False)
+        yield Static(id="batch-detail-title", markup=False)
+        yield ProgressBar(total=1, show_eta=False, id="batch-detail-progress")
+        yield Static(id="batch-detail-body", markup=False)
 
     def show(self) -> None:
         """Re-render from the attributes (call after setting them)."""
-        title = self.query_one("#detail-title", Static)
-        body = self.query_one("#detail-body", Static)
-        bar = self.query_one("#detail-progress", ProgressBar)
+        title = self.query_one("#batch-detail-title", Static)
+        body = self.query_one("#batch-detail-body", Static)
+        bar = self.query_one("#batch-detail-progress", ProgressBar)
         batch, now = self.batch, self.now
         if batch is None or now is None:
             title.update(Text("No batch selected", style="dim"))

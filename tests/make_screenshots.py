@@ -1,0 +1,119 @@
+"""Regenerate the SVG screenshots in ``screenshots/`` from the demo data.
+
+    python tests/make_screenshots.py            # every shot
+    python tests/make_screenshots.py main-wide  # only the named ones
+
+The data is the simulator's demo workspace (fixed seed, clock frozen at a fixed instant, which
+the App also uses as "now"), imported and downloaded once into a temporary cache; every shot
+then runs the App on a copy of it. Add a shot by appending a :class:`Shot` to :data:`SHOTS`:
+``app`` builds the App from the cache path, ``steps`` drives it with the Pilot before the
+picture is taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "ui")]
+
+from main_support import CachedBatchApp, copy_cache, prepare_cache, settle  # noqa: E402
+from textual.app import App  # noqa: E402
+from textual.pilot import Pilot  # noqa: E402
+
+from tui.core.models import BatchStatus, ProviderKind  # noqa: E402
+
+OUTPUT = ROOT / "screenshots"
+
+Steps = Callable[[Pilot], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One screenshot: a file name, a terminal size, the App, and what to do before the shot."""
+
+    name: str
+    size: tuple[int, int]
+    app: Callable[[Path], App]
+    steps: Steps | None = None
+    title: str = "batchtui"
+
+
+def main_app(database: Path) -> App:
+    return CachedBatchApp(database)
+
+
+async def _select_running_anthropic(pilot: Pilot) -> None:
+    table = pilot.app.main.table
+    running = next(
+        batch_id
+        for batch_id in table.shown_ids
+        if table.batches[batch_id].status is BatchStatus.IN_PROGRESS
+        and table.batches[batch_id].provider is ProviderKind.ANTHROPIC
+        and table.batches[batch_id].label
+    )
+    table.select(running)
+    await settle(pilot)
+
+
+async def confirm_cancel(pilot: Pilot) -> None:
+    await _select_running_anthropic(pilot)
+    await pilot.press("c")
+    await settle(pilot)
+
+
+async def detail_of_a_failed_batch(pilot: Pilot) -> None:
+    await pilot.press("2", "down", "down", "down")
+    await settle(pilot)
+
+
+async def show_help(pilot: Pilot) -> None:
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+SHOTS: list[Shot] = [
+    Shot("main-wide", (160, 48), main_app),
+    Shot("main-80x24", (80, 24), main_app),
+    Shot("needs-attention", (120, 36), main_app, detail_of_a_failed_batch),
+    Shot("confirm-cancel", (120, 36), main_app, confirm_cancel),
+    Shot("help", (100, 40), main_app, show_help),
+]
+"""Every screenshot, in README order; other screens append theirs here."""
+
+
+async def take(shot: Shot, database: Path) -> str:
+    app = shot.app(database)
+    async with app.run_test(size=shot.size) as pilot:
+        await settle(pilot)
+        if shot.steps is not None:
+            await shot.steps(pilot)
+        await settle(pilot)
+        return app.export_screenshot(title=shot.title)
+
+
+def main(names: list[str]) -> int:
+    wanted = [shot for shot in SHOTS if not names or shot.name in names]
+    unknown = set(names) - {shot.name for shot in SHOTS}
+    if unknown:
+        print(f"unknown shot(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    OUTPUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="batchtui-shots-") as tmp:
+        cache = prepare_cache(Path(tmp) / "cache")
+        for index, shot in enumerate(wanted):
+            database = copy_cache(cache, Path(tmp) / f"shot-{index}")
+            svg = asyncio.run(take(shot, database))
+            path = OUTPUT / f"{shot.name}.svg"
+            path.write_text(svg, encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
