@@ -280,7 +280,6 @@ async def batches_cancel(sim: Simulator, request: web.Request) -> web.StreamResp
         raise ApiError(400, f"Cannot cancel a batch with status '{status}'.", param="batch_id")
     if batch.cancel_at is None:
         batch.cancel_at = now
-        sim.state.watch(batch)
     return json_response(batch_json(batch, now))
 
 

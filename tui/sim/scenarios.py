@@ -120,7 +120,6 @@ def _openai(
     )
     if cancel_after is not None:
         batch.cancel_at = created + cancel_after
-        sim.state.watch(batch)
 
 
 def seed_demo_workspace(sim: Simulator) -> None:

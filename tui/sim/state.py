@@ -76,7 +76,6 @@ class SimState:
         self.files: dict[str, FileRecord] = {}
         self.files_order = Ordered()
         self.unsettled: set[str] = set()  # OpenAI batches whose output files are not written yet
-        self._next_settle = float("inf")  # no unsettled batch finishes before this time
 
     def _next(self, kind: str) -> tuple[int, bytes]:
         self.seq += 1
@@ -180,25 +179,19 @@ class SimState:
         self.openai[batch_id] = batch
         self.openai_order.add(batch_id, created, seq)
         self.unsettled.add(batch_id)
-        self.watch(batch)
         return batch
 
-    def watch(self, batch: OpenAIBatch) -> None:
-        """Note when ``batch`` finishes; call again after a cancel changes that time."""
-        self._next_settle = min(self._next_settle, batch.final()[1])
-
     def settle(self, now: float, shuffle: bool) -> None:
-        """Write the output and error files of every OpenAI batch that has finished by ``now``."""
-        if now < self._next_settle:  # the common case, without looking at every batch
-            return
-        self._next_settle = float("inf")
-        for batch_id in sorted(self.unsettled):
+        """Write the output and error files of every OpenAI batch that has finished by ``now``.
+
+        Checks every unfinished batch each time (a few comparisons each) rather than keeping a
+        schedule, so that a cancel, however it is made, is always noticed.
+        """
+        due = [i for i in self.unsettled if now >= self.openai[i].final()[1]]
+        for batch_id in sorted(due):  # sorted: file ids come out in a reproducible order
+            self.unsettled.discard(batch_id)
             batch = self.openai[batch_id]
             status, at = batch.final()
-            if now < at:
-                self._next_settle = min(self._next_settle, at)
-                continue
-            self.unsettled.discard(batch_id)
             if status == "failed":
                 continue
             output = b"".join(batch.output_lines(shuffle))
@@ -259,7 +252,6 @@ class SimState:
             self.openai[batch.id] = batch
             self.openai_order.add(batch.id, batch.created, seq)
         self.unsettled = set(data["unsettled"])
-        self._next_settle = float("-inf")  # recomputed on the first settle
 
 
 def _seq(order: Ordered, item_id: str) -> int:
