@@ -31,9 +31,18 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return data
 
 
-def add_routes(app: web.Application, sim: Simulator) -> None:
-    from tui.sim.server import describe
+def describe(sim: Simulator) -> dict[str, Any]:
+    """The clock and the addresses, as ``GET /_sim/clock`` shows them."""
+    return {
+        "base_url": sim.base_url,
+        "anthropic_base_url": sim.anthropic_base_url,
+        "openai_base_url": sim.openai_base_url,
+        "now": sim.clock.now().isoformat().replace("+00:00", "Z"),
+        "speed": sim.clock.speed,
+    }
 
+
+def add_routes(app: web.Application, sim: Simulator) -> None:
     async def clock(request: web.Request) -> web.Response:
         return json_response(describe(sim))
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import orjson
 from aiohttp import web
@@ -321,13 +320,3 @@ def _abort(request: web.Request) -> None:
     transport = request.transport
     if transport is not None:
         transport.abort()
-
-
-def describe(sim: Simulator) -> dict[str, Any]:
-    return {
-        "base_url": sim.base_url,
-        "anthropic_base_url": sim.anthropic_base_url,
-        "openai_base_url": sim.openai_base_url,
-        "now": sim.clock.now().isoformat().replace("+00:00", "Z"),
-        "speed": sim.clock.speed,
-    }
