@@ -1,0 +1,96 @@
+"""Shared pieces of the submit and retry screens' tests: services on the simulator, files.
+
+The App gets the same :class:`~tui.services.Services` the CLI would build, over one Anthropic
+profile pointing at the test's simulator; polling is off and the clock is the simulator's, so a
+test moves time and syncs only when it says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import orjson
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from tui.core.config import Config, Profile
+from tui.core.models import ProviderKind
+from tui.core.session import Session
+from tui.services import Services
+from tui.sim import Simulator
+
+KEY = "sk-ant-test-ui-submit"
+PROFILE = "a"
+
+
+def profile_for(sim: Simulator) -> Profile:
+    return Profile(PROFILE, ProviderKind.ANTHROPIC, api_key=KEY, base_url=sim.anthropic_base_url)
+
+
+@contextlib.asynccontextmanager
+async def sim_services(
+    sim: Simulator, tmp_path: Path, *, read_only: bool = False
+) -> AsyncIterator[Services]:
+    """Services over a session on ``sim`` (one profile, ``a``), polling off."""
+    config = Config(path=tmp_path / "config.toml", profiles={PROFILE: profile_for(sim)})
+    async with Session.open(config, tmp_path / "cache.db") as session:
+        session.engine.clock = sim.clock.now
+        yield Services(
+            session.store,
+            session.engine,
+            config,
+            read_only=read_only,
+            auto_poll=False,
+            clock=sim.clock.now,
+        )
+
+
+def params(i: int, max_tokens: int = 200) -> dict:
+    return {
+        "model": "claude-haiku-4-5",
+        "max_tokens": max_tokens,
+        "messages": [{"role": "user", "content": f"Question number {i}: " + "word " * (i % 7)}],
+    }
+
+
+def write_requests(path: Path, count: int, prefix: str = "req") -> Path:
+    lines = (
+        orjson.dumps({"custom_id": f"{prefix}-{i:04d}", "params": params(i)}) for i in range(count)
+    )
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def sim_batch_count(sim: Simulator) -> tuple[int, int]:
+    """How many batches the simulator holds, and its id sequence (moves on any create)."""
+    return len(sim.state.anthropic) + len(sim.state.openai), sim.state.seq
+
+
+def text_of(pilot: Pilot, selector: str) -> str:
+    """The plain text a Static on the active screen shows."""
+    return str(pilot.app.screen.query_one(selector, Static).content)
+
+
+FAILING = {"seed": 7, "speed": 0.0, "expire_rate": 1.0, "error_rate": 0.3}
+"""Simulator options where every batch runs past 24 h (some requests expire) and 30 % error."""
+
+BAD_ID = "bad-0000"
+"""A request without max_tokens: the provider answers invalid_request_error."""
+
+
+async def failed_batch(sim: Simulator, services: Services, count: int = 30) -> str:
+    """A batch created at ``sim`` with ``count`` good requests and one invalid one, run to its
+    end and synced: its results are errored, expired and succeeded, its params stored."""
+    pairs = [(f"req-{i:04d}", orjson.dumps(params(i))) for i in range(count)]
+    bad = {"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "x"}]}
+    pairs.append((BAD_ID, orjson.dumps(bad)))
+    provider = services.engine.providers[PROFILE]
+    batch = await provider.create_batch(pairs)
+    batch.label = "nightly"
+    await services.store.batches.insert_local(batch)
+    await services.store.requests.put(batch.id, pairs)
+    sim.clock.advance(hours=40)
+    await services.engine.poll_once()
+    return batch.id

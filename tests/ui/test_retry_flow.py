@@ -1,0 +1,237 @@
+"""The retry modal over the simulator: plan shown, Cancel focused, confirm sends exactly the
+failed requests as a new batch with its parent recorded; declining sends nothing.
+
+The batch under test is created at a simulator where every batch runs past its 24-hour window
+and 30 % of requests error, plus one request the provider rejects as invalid; the clock is moved
+and the engine syncs, so the store holds real errored and expired results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from main_support import settle
+from submit_support import (
+    BAD_ID,
+    FAILING,
+    failed_batch,
+    sim_batch_count,
+    sim_services,
+    text_of,
+)
+from textual.widgets import Button
+
+from tui.app import BatchApp
+from tui.core.models import ResultType
+from tui.core.store.codec import error_key
+from tui.screens.retry import RetryScreen
+from tui.services import Services
+from tui.sim import SimOptions, Simulator
+
+SIZE = (120, 40)
+FAILED = (ResultType.ERRORED, ResultType.EXPIRED, ResultType.CANCELED)
+
+
+@pytest.fixture
+async def failing_sim() -> AsyncIterator[Simulator]:
+    simulator = Simulator(SimOptions(**FAILING))
+    await simulator.start(host="127.0.0.1", port=0)
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()
+
+
+async def failed_ids(services: Services, batch_id: str) -> dict[str, str | None]:
+    """custom_id -> error type of every failed result of the batch."""
+    return {
+        r.custom_id: r.error_type
+        async for r in services.store.results.iterate(batch_id)
+        if r.type in FAILED
+    }
+
+
+async def open_retry(app: BatchApp, screen: RetryScreen, results: list, pilot) -> RetryScreen:
+    await app.push_screen(screen, results.append)
+    await settle(pilot)
+    return screen
+
+
+async def test_retry_plan_confirm_creates_a_child_batch_with_exactly_the_failed_requests(
+    failing_sim: Simulator, tmp_path: Path
+) -> None:
+    sim = failing_sim
+    async with sim_services(sim, tmp_path) as services:
+        batch_id = await failed_batch(sim, services)
+        failed = await failed_ids(services, batch_id)
+        assert failed[BAD_ID] == "invalid_request_error"
+        expected = sorted(c for c, kind in failed.items() if kind != "invalid_request_error")
+        assert len(expected) > 3
+        batch = await services.store.batches.get(batch_id)
+
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            results: list = []
+            screen = await open_retry(app, RetryScreen(services, batch), results, pilot)
+
+            plan = text_of(pilot, "#retry-plan")
+            assert f"retry {len(expected)} request(s) of {batch_id}" in plan
+            assert "left out 1 invalid_request_error" in plan
+            assert app.focused is not None
+            assert app.focused.id == "retry-cancel"
+            confirm = screen.query_one("#retry-confirm", Button)
+            assert str(confirm.label) == f"Retry {len(expected)} requests"
+            before = sim_batch_count(sim)[0]
+
+            await pilot.click("#retry-confirm")
+            await settle(pilot)
+
+            [new_id] = results
+            assert new_id is not None
+            assert sim_batch_count(sim)[0] == before + 1
+            assert sorted(sim.state.anthropic[new_id].table.custom_ids) == expected
+            child = await services.store.batches.get(new_id)
+            assert child.parent_id == batch_id
+            assert child.label == "nightly-retry"
+            assert not isinstance(app.screen, RetryScreen)
+            assert any(new_id in str(n.message) for n in app._notifications)
+
+
+async def test_declining_sends_nothing(failing_sim: Simulator, tmp_path: Path) -> None:
+    sim = failing_sim
+    async with sim_services(sim, tmp_path) as services:
+        batch_id = await failed_batch(sim, services)
+        batch = await services.store.batches.get(batch_id)
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            results: list = []
+            await open_retry(app, RetryScreen(services, batch), results, pilot)
+            before = sim_batch_count(sim)
+
+            await pilot.press("enter")  # focus starts on Cancel
+            await settle(pilot)
+
+            assert results == [None]
+            assert sim_batch_count(sim) == before
+            assert [b.id for b in await services.store.batches.list()] == [batch_id]
+
+
+async def test_escape_backs_out_too(failing_sim: Simulator, tmp_path: Path) -> None:
+    sim = failing_sim
+    async with sim_services(sim, tmp_path) as services:
+        batch = await services.store.batches.get(await failed_batch(sim, services, count=8))
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            results: list = []
+            await open_retry(app, RetryScreen(services, batch), results, pilot)
+            before = sim_batch_count(sim)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert results == [None]
+            assert sim_batch_count(sim) == before
+
+
+async def test_include_invalid_switch_puts_the_invalid_request_back(
+    failing_sim: Simulator, tmp_path: Path
+) -> None:
+    sim = failing_sim
+    async with sim_services(sim, tmp_path) as services:
+        batch_id = await failed_batch(sim, services)
+        failed = await failed_ids(services, batch_id)
+        batch = await services.store.batches.get(batch_id)
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            results: list = []
+            screen = await open_retry(app, RetryScreen(services, batch), results, pilot)
+            await pilot.click("#retry-include-invalid")
+            await settle(pilot)
+
+            assert screen.plan is not None
+            assert BAD_ID in screen.plan.custom_ids
+            assert "left out" not in text_of(pilot, "#retry-plan")
+            await pilot.click("#retry-confirm")
+            await settle(pilot)
+
+            [new_id] = results
+            assert sorted(sim.state.anthropic[new_id].table.custom_ids) == sorted(failed)
+
+
+async def test_marked_requests_and_groups_are_retried_together(
+    failing_sim: Simulator, tmp_path: Path
+) -> None:
+    sim = failing_sim
+    async with sim_services(sim, tmp_path) as services:
+        batch_id = await failed_batch(sim, services)
+        results_by_id = {
+            r.custom_id: r
+            async for r in services.store.results.iterate(batch_id)
+            if r.type in FAILED
+        }
+        expired = sorted(c for c, r in results_by_id.items() if r.type is ResultType.EXPIRED)
+        errored = sorted(c for c, r in results_by_id.items() if r.type is ResultType.ERRORED)
+        errored = [c for c in errored if c != BAD_ID]
+        assert expired
+        assert errored
+        group = error_key(results_by_id[errored[0]])
+        in_group = {c for c in errored if error_key(results_by_id[c]) == group}
+        marked = {expired[0]}
+        batch = await services.store.batches.get(batch_id)
+
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            results: list = []
+            screen = RetryScreen(services, batch, custom_ids=marked, error_keys={group})
+            await open_retry(app, screen, results, pilot)
+            assert "marked requests" in text_of(pilot, "#retry-title")
+            assert screen.plan is not None
+            assert set(screen.plan.custom_ids) == marked | in_group
+
+            await pilot.click("#retry-confirm")
+            await settle(pilot)
+            [new_id] = results
+            assert set(sim.state.anthropic[new_id].table.custom_ids) == marked | in_group
+
+
+async def test_the_same_retry_twice_is_explained_and_can_be_forced(
+    failing_sim: Simulator, tmp_path: Path
+) -> None:
+    sim = failing_sim
+    async with sim_services(sim, tmp_path) as services:
+        batch = await services.store.batches.get(await failed_batch(sim, services, count=10))
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            first: list = []
+            await open_retry(app, RetryScreen(services, batch), first, pilot)
+            await pilot.click("#retry-confirm")
+            await settle(pilot)
+
+            app.clear_notifications()  # the toast would sit on top of the button
+            again: list = []
+            screen = await open_retry(app, RetryScreen(services, batch), again, pilot)
+            await pilot.click("#retry-confirm")
+            await settle(pilot)
+            assert again == []  # refused, still open
+            assert "already submitted" in text_of(pilot, "#retry-progress")
+            confirm = screen.query_one("#retry-confirm", Button)
+            assert str(confirm.label).startswith("Retry anyway")
+
+            await pilot.click("#retry-confirm")
+            await settle(pilot)
+            [second] = again
+            assert second is not None
+            assert second != first[0]
+
+
+async def test_read_only_shows_the_plan_but_cannot_send(
+    failing_sim: Simulator, tmp_path: Path
+) -> None:
+    sim = failing_sim
+    async with sim_services(sim, tmp_path, read_only=True) as services:
+        batch = await services.store.batches.get(await failed_batch(sim, services, count=8))
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_retry(app, RetryScreen(services, batch), [], pilot)
+            assert "retry" in text_of(pilot, "#retry-plan")
+            assert screen.query_one("#retry-confirm", Button).disabled
