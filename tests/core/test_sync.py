@@ -27,7 +27,7 @@ from tui.core.events import (
 )
 from tui.core.models import BatchStatus, ProviderKind, ResultsState, ResultType
 from tui.core.session import Session
-from tui.core.store import Store
+from tui.core.store import ResultFilter, Store
 from tui.core.sync import SyncEngine
 from tui.sim import Simulator
 
@@ -469,3 +469,20 @@ async def test_session_skips_a_profile_without_key(sim: Simulator, tmp_path: Pat
     with pytest.raises(ConfigError, match="MISSING_KEY_VAR"):
         async with Session.open(config, tmp_path / "db.sqlite", profile="nokey", env={}):
             pass
+
+
+@pytest.mark.usefixtures("small_chunks")
+async def test_search_index_is_built_once_per_download(sim: Simulator, tmp_path: Path) -> None:
+    batch_id = await ended_batch(sim, 1200)
+    sim.faults.inject(route="anthropic.results", kind="drop", after_bytes=500_000)
+    async with engine_for(sim, tmp_path, anthropic_profile(sim)) as (engine, store, _):
+        await engine.import_all()
+        await engine.poll_once()  # cut off: rows stored, search index deferred
+        await engine.poll_once()
+        await engine.download_results(batch_id)  # and once more, on purpose
+        everything = ResultFilter(search="Reply")
+        assert await store.results.count(batch_id, everything) == 1200
+        one = ResultFilter(search="req-00042")
+        assert [r.custom_id for r in await store.results.page(batch_id, one)] == ["req-00042"]
+        async with store.db.transaction() as conn:  # raises if the index and rows disagree
+            await conn.execute("INSERT INTO results_fts (results_fts) VALUES ('integrity-check')")

@@ -110,6 +110,34 @@ class ResultRepository:
         async with self._db.transaction() as conn:
             await conn.executemany(_INSERT, values)
 
+    async def defer_search_index(self, batch_id: str) -> None:
+        """Take a batch out of the full-text index until :meth:`build_search_index`.
+
+        For bulk downloads: rows written meanwhile skip the per-row triggers. Rows already
+        indexed leave the index now, so the final build indexes every row exactly once.
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO fts_deferred (batch_id) VALUES (?)", (batch_id,)
+            )
+            if cursor.rowcount:
+                await conn.execute(
+                    "INSERT INTO results_fts (results_fts, rowid, text, error_message) "
+                    "SELECT 'delete', seq, text, error_message FROM results WHERE batch_id = ?",
+                    (batch_id,),
+                )
+
+    async def build_search_index(self, batch_id: str) -> None:
+        """Index every row of a deferred batch in one statement (no-op if not deferred)."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM fts_deferred WHERE batch_id = ?", (batch_id,))
+            if cursor.rowcount:
+                await conn.execute(
+                    "INSERT INTO results_fts (rowid, text, error_message) "
+                    "SELECT seq, text, error_message FROM results WHERE batch_id = ?",
+                    (batch_id,),
+                )
+
     async def get(self, batch_id: str, custom_id: str) -> RequestResult | None:
         row = await self._db.fetchone(
             "SELECT * FROM results WHERE batch_id = ? AND custom_id = ?", (batch_id, custom_id)

@@ -1,0 +1,155 @@
+"""batchtui's results ingest against the script people write today, on one 100,000-request batch.
+
+Not a test (pytest does not collect ``bench_*`` files): run it by hand and read the figures::
+
+    python tests/bench/bench_ingest.py [--requests 100000] [--runs 1]
+
+This process hosts the simulator (in a thread) with one ended Anthropic batch. Each contender
+then runs in a fresh subprocess, so its peak RSS (``ru_maxrss``) is its own and not the
+simulator's:
+
+- **batchtui**: ``SyncEngine.download_results`` into a new SQLite cache (raw stream, orjson,
+  2,000-result upserts with the full-text index);
+- **naive**: ``for result in client.messages.batches.results(id)`` with the synchronous SDK,
+  writing ``result.model_dump_json()`` lines to a JSONL file.
+
+Targets: batchtui at least 3x faster than naive, peak RSS at most 150 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import orjson
+
+KEY = "sk-bench-0123456789"
+
+
+# --- contenders (each runs in its own process) -----------------------------------------------
+
+
+async def ingest_with_batchtui(base_url: str, batch_id: str, workdir: Path) -> tuple[float, int]:
+    from tui.core.config import Profile, Settings
+    from tui.core.models import ProviderKind
+    from tui.core.providers.factory import make_provider
+    from tui.core.store import Store
+    from tui.core.sync import SyncEngine
+
+    profile = Profile("bench", ProviderKind.ANTHROPIC, api_key=KEY, base_url=base_url)
+    store = await Store.open(workdir / "cache.db")
+    engine = SyncEngine(store, {"bench": make_provider(profile)}, Settings())
+    try:
+        await engine.import_all()
+        started = time.perf_counter()
+        stored = await engine.download_results(batch_id)
+        elapsed = time.perf_counter() - started
+    finally:
+        await engine.close()
+        await store.close()
+    return elapsed, stored
+
+
+def ingest_naively(base_url: str, batch_id: str, workdir: Path) -> tuple[float, int]:
+    from anthropic import Anthropic
+
+    client = Anthropic(base_url=base_url, api_key=KEY, timeout=600)
+    started = time.perf_counter()
+    count = 0
+    with open(workdir / "results.jsonl", "w", encoding="utf-8") as out:
+        for result in client.messages.batches.results(batch_id):
+            out.write(result.model_dump_json() + "\n")
+            count += 1
+    elapsed = time.perf_counter() - started
+    client.close()
+    return elapsed, count
+
+
+def child(which: str, base_url: str, batch_id: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        if which == "batchtui":
+            elapsed, count = asyncio.run(ingest_with_batchtui(base_url, batch_id, Path(tmp)))
+        else:
+            elapsed, count = ingest_naively(base_url, batch_id, Path(tmp))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(orjson.dumps({"seconds": elapsed, "results": count, "peak_mib": peak}).decode())
+
+
+# --- the harness -----------------------------------------------------------------------------
+
+
+def start_simulator(count: int):
+    """A simulator on a thread of its own, holding one ended batch of ``count`` requests."""
+    from tui.sim import SimOptions, Simulator
+
+    sim = Simulator(SimOptions(seed=0, speed=0.0, expire_rate=0.0, error_rate=0.02))
+    params = {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 1024,
+        "messages": [{"role": "user", "content": "Summarise the ticket in one line."}],
+    }
+    requests = [(f"req-{i:06d}", params) for i in range(count)]
+    batch = sim.state.create_anthropic(requests, sim.clock.time() - 7200, duration=3600)
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(sim.start())
+        ready.set()
+        loop.run_forever()
+
+    threading.Thread(target=serve, daemon=True).start()
+    ready.wait()
+    return sim, batch.id
+
+
+def run_child(which: str, base_url: str, batch_id: str) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", which, base_url, batch_id],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return orjson.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--child", nargs=3, metavar=("WHICH", "BASE_URL", "BATCH_ID"))
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    sim, batch_id = start_simulator(args.requests)
+    print(f"simulator: {args.requests:,}-request batch {batch_id} at {sim.anthropic_base_url}")
+    figures: dict[str, list[dict]] = {"batchtui": [], "naive": []}
+    for _ in range(args.runs):
+        for which in figures:
+            figures[which].append(run_child(which, sim.anthropic_base_url, batch_id))
+    for which, runs in figures.items():
+        best = min(runs, key=lambda r: r["seconds"])
+        print(
+            f"{which:>9}: {best['results']:,} results in {best['seconds']:.2f} s "
+            f"({best['results'] / best['seconds']:,.0f}/s), peak RSS {best['peak_mib']:.0f} MiB"
+        )
+    ours = min(r["seconds"] for r in figures["batchtui"])
+    theirs = min(r["seconds"] for r in figures["naive"])
+    peak = max(r["peak_mib"] for r in figures["batchtui"])
+    print(
+        f"speed-up: {theirs / ours:.1f}x (target ≥ 3x); batchtui peak RSS {peak:.0f} MiB "
+        "(target ≤ 150 MiB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
