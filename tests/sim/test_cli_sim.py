@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx2
@@ -23,10 +25,21 @@ def _start(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     urls = {}
-    assert process.stdout is not None
-    while len(urls) < 3:  # readline blocks until the server has printed its addresses
-        line = process.stdout.readline()
-        assert line, process.stderr.read() if process.stderr else "no output"
+    lines: queue.Queue[str] = queue.Queue()
+    stdout = process.stdout
+    assert stdout is not None
+
+    def read_lines() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=read_lines, daemon=True).start()
+    while len(urls) < 3:  # wait for the server to print its addresses, but never for ever
+        try:
+            line = lines.get(timeout=30)
+        except queue.Empty:
+            process.kill()
+            pytest.fail("batchtui sim printed no addresses within 30 s")
         name, _, url = line.partition(":")
         urls[name.strip()] = url.split()[0]
     return process, urls
