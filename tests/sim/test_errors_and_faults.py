@@ -39,6 +39,8 @@ def _assert_openai_envelope(response: httpx2.Response, status: int, kind: str) -
         ({"requests": []}, "at least 1"),
         ({"requests": [message_request("a b")]}, "pattern"),
         ({"requests": [message_request("x" * 65)]}, "pattern"),
+        ({"requests": [message_request("trailing\n")]}, "pattern"),
+        ({"requests": [message_request("")]}, "pattern"),
         ({"requests": [message_request("a"), message_request("a")]}, "Duplicate"),
         ({"requests": [{**message_request("a"), "extra": 1}]}, "extra"),
         ({"requests": [message_request("a")], "stream": True}, "stream"),

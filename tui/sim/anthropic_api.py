@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 PREFIX = "/anthropic"
 MAX_REQUESTS = 100_000
-CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 CHUNK_BYTES = 256 * 1024
 """Results are streamed in chunks of about this size."""
 
@@ -87,7 +87,7 @@ def validate_envelope(body: Any) -> list[tuple[str, Any]]:
         if extra:
             raise ApiError(400, f"{where}.{extra[0]}: Extra inputs are not permitted")
         custom_id = item.get("custom_id")
-        if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
+        if not isinstance(custom_id, str) or not CUSTOM_ID.fullmatch(custom_id):
             raise ApiError(
                 400, f"{where}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'"
             )
