@@ -486,3 +486,18 @@ async def test_search_index_is_built_once_per_download(sim: Simulator, tmp_path:
         assert [r.custom_id for r in await store.results.page(batch_id, one)] == ["req-00042"]
         async with store.db.transaction() as conn:  # raises if the index and rows disagree
             await conn.execute("INSERT INTO results_fts (results_fts) VALUES ('integrity-check')")
+
+
+async def test_one_poll_downloads_every_ended_batch(sim: Simulator, tmp_path: Path) -> None:
+    ids = [await ended_batch(sim, 30) for _ in range(6)]
+    async with engine_for(sim, tmp_path, anthropic_profile(sim)) as (engine, store, events):
+        await engine.import_all()
+        await engine.poll_once()
+        for batch_id in ids:
+            assert (await store.batches.get(batch_id)).results_state == ResultsState.COMPLETE
+            assert await store.results.count(batch_id) == 30
+        assert sim.counters["anthropic.results"] == 6
+        done = {e.batch_id for e in events if isinstance(e, ResultsProgress) and e.done}
+        assert done == set(ids)
+        await engine.poll_once()
+        assert sim.counters["anthropic.results"] == 6  # complete: never downloaded again

@@ -47,6 +47,9 @@ UPSERT_BATCHES = 500
 REFRESH_CONCURRENCY = 8
 """Batches of one profile refreshed at the same time during a poll."""
 
+DOWNLOAD_CONCURRENCY = 4
+"""Result downloads of one profile at the same time (their writes still take turns)."""
+
 _HEALTH_BY_KIND = {
     "offline": ProfileHealth.OFFLINE,
     "unauthorized": ProfileHealth.UNAUTHORIZED,
@@ -221,11 +224,36 @@ class SyncEngine:
 
         changes = await asyncio.gather(*(refresh(b) for b in active))
         await self._store_changes([c for c in changes if c is not None], emit)
-        contacted = bool(active)
-        for batch in await self.store.batches.list(profile=name):
-            if batch.is_terminal and batch.results_state in _DOWNLOADABLE:
-                contacted |= await self._download_guarded(provider, batch, emit)
-        return contacted
+        ended = [
+            b
+            for b in await self.store.batches.list(profile=name)
+            if b.is_terminal and b.results_state in _DOWNLOADABLE
+        ]
+        downloads = await self._download_all(provider, ended, emit)
+        return bool(active) or any(downloads)
+
+    async def _download_all(
+        self, provider: Provider, batches: list[Batch], emit: Callable
+    ) -> list[bool]:
+        """Download several batches at once (a first sync may find hundreds of small ones).
+
+        The first error about the profile stops the others; what they stored stays, PARTIAL.
+        """
+        gate = asyncio.Semaphore(DOWNLOAD_CONCURRENCY)
+
+        async def one(batch: Batch) -> bool:
+            async with gate:
+                return await self._download_guarded(provider, batch, emit)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(one(b)) for b in batches]
+        except BaseExceptionGroup as failures:
+            # One error goes on, as from a plain await: a ProviderError first (it says which
+            # state the profile is in), else whatever failed (a StoreError, say).
+            provider_errors, _ = failures.split(ProviderError)
+            raise (provider_errors or failures).exceptions[0] from None
+        return [task.result() for task in tasks]
 
     async def _download_guarded(self, provider: Provider, batch: Batch, emit: Callable) -> bool:
         """Download unless someone else just did; returns whether the provider was asked."""
