@@ -501,3 +501,12 @@ async def test_one_poll_downloads_every_ended_batch(sim: Simulator, tmp_path: Pa
         assert done == set(ids)
         await engine.poll_once()
         assert sim.counters["anthropic.results"] == 6  # complete: never downloaded again
+
+
+async def test_results_of_a_running_batch_are_refused(sim: Simulator, tmp_path: Path) -> None:
+    async with engine_for(sim, tmp_path, anthropic_profile(sim)) as (engine, store, _):
+        created = await engine.providers["a"].create_batch(simple_requests(2))
+        await engine.import_all()
+        with pytest.raises(ProviderError, match="once it ends"):
+            await engine.download_results(created.id)
+        assert (await store.batches.get(created.id)).results_state == ResultsState.NONE

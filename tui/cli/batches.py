@@ -293,6 +293,8 @@ def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
     for event in events:
         if not isinstance(event, BatchChanged):
             continue
+        if event.previous is None and event.batch.is_terminal:
+            continue  # an old batch seen for the first time: history, not a transition
         before = event.previous.status.value if event.previous else "new"
         after = event.batch.status.value
         if before == after:

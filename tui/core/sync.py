@@ -107,6 +107,11 @@ class SyncEngine:
         """Download (again) every result of an ended batch; returns how many are stored."""
         batch = await self.store.batches.get(batch_id)
         provider = self._provider(batch.profile)
+        if not batch.is_terminal:
+            raise ProviderError(
+                f"batch {batch_id} is {batch.status.value}: its results are ready once it ends",
+                kind="bad_request",
+            )
         lock = self._download_locks.setdefault(batch_id, asyncio.Lock())
         async with lock:
             try:
