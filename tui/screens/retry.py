@@ -71,7 +71,10 @@ class RetryScreen(ModalScreen[str | None]):
     """Plan, confirm and submit a retry; see the module docstring."""
 
     AUTO_FOCUS = "#retry-cancel"
-    BINDINGS: ClassVar = [Binding("escape", "back", "Back", id="retry.back")]
+    BINDINGS: ClassVar = [
+        Binding("escape", "back", "Back", id="retry.back"),
+        Binding("q", "stay", "Stay", show=False, id="retry.stay"),
+    ]
 
     class Planned(Message):
         def __init__(self, plan: RetryPlan) -> None:
@@ -166,9 +169,16 @@ class RetryScreen(ModalScreen[str | None]):
 
     def action_back(self) -> None:
         if self.busy:
-            self.notify("Creating the retry batch: wait for it.", severity="warning")
+            self.action_stay()
             return
         self.dismiss(None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "q" is the App's quit; only while the batch is being created does it stop here.
+        return self.busy if action == "stay" else True
+
+    def action_stay(self) -> None:
+        self.notify("Creating the retry batch: wait for it.", severity="warning")
 
     # --- workers ---
 

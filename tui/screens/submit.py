@@ -75,14 +75,19 @@ class ServicesSession:
     providers: Mapping[str, Provider]
 
 
+def open_providers(services: Services) -> Mapping[str, Provider]:
+    """The engine's open providers (none for the stand-in engine of snapshots)."""
+    return getattr(services.engine, "providers", {})
+
+
 def session_of(services: Services) -> ServicesSession:
     """A submit-ready view of ``services`` (the engine holds the open providers)."""
-    return ServicesSession(services.store, services.engine.providers)
+    return ServicesSession(services.store, open_providers(services))
 
 
 def usable_profiles(services: Services) -> list[str]:
     """Profiles with an open provider, in config order (only these can submit)."""
-    providers = services.engine.providers
+    providers = open_providers(services)
     return [name for name in services.config.profiles if name in providers]
 
 
@@ -137,6 +142,7 @@ class SubmitScreen(Screen[list[str] | None]):
     BINDINGS: ClassVar = [
         Binding("escape", "close", "Back", id="submit.back"),
         Binding("ctrl+r", "check", "Check", id="submit.check"),
+        Binding("q", "stay", "Stay", show=False, id="submit.stay"),
     ]
 
     # --- messages from the workers ---
@@ -293,9 +299,16 @@ class SubmitScreen(Screen[list[str] | None]):
 
     def action_close(self) -> None:
         if self.busy:
-            self.notify("Submitting: wait until the batches are created.", severity="warning")
+            self.action_stay()
             return
         self.dismiss(None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "q" is the App's quit; only while batches are being created does it stop here.
+        return self.busy if action == "stay" else True
+
+    def action_stay(self) -> None:
+        self.notify("Submitting: wait until the batches are created.", severity="warning")
 
     # --- workers ---
 
@@ -349,7 +362,7 @@ class SubmitScreen(Screen[list[str] | None]):
     async def estimate_plan(self, plan: FilePlan) -> None:
         """Tokens and cost (count_tokens at the provider where it has one), earlier runs."""
         store = self.services.store
-        provider = self.services.engine.providers.get(plan.job.profile)
+        provider = open_providers(self.services).get(plan.job.profile)
         price = price_table_fn(self.services.config.price_overrides)
         try:
             estimate = await estimate_file(plan, provider, price, await output_history(store))
