@@ -252,3 +252,23 @@ async def test_typing_a_path_suggests_the_file_and_right_accepts_it(
             await settle(pilot)
             await pilot.press("right")
             assert box.value == f"{tmp_path}/requests.jsonl"
+
+
+async def test_q_does_not_quit_while_batches_are_being_created(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    async with sim_services(sim, tmp_path) as services:
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_submit(app, services, [])
+            screen.query_one("#submit-close", Button).focus()
+            screen.busy = True  # as between the confirm and the last batch
+            await pilot.press("q")
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.is_running
+            assert app.screen is screen
+            screen.busy = False
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is not screen
