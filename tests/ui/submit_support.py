@@ -23,6 +23,7 @@ from tui.sim import Simulator
 
 KEY = "sk-ant-test-ui-submit"
 PROFILE = "a"
+OPENAI_PROFILE = "o"
 
 
 def profile_for(sim: Simulator) -> Profile:
@@ -31,10 +32,19 @@ def profile_for(sim: Simulator) -> Profile:
 
 @contextlib.asynccontextmanager
 async def sim_services(
-    sim: Simulator, tmp_path: Path, *, read_only: bool = False
+    sim: Simulator, tmp_path: Path, *, read_only: bool = False, openai: bool = False
 ) -> AsyncIterator[Services]:
-    """Services over a session on ``sim`` (one profile, ``a``), polling off."""
-    config = Config(path=tmp_path / "config.toml", profiles={PROFILE: profile_for(sim)})
+    """Services over a session on ``sim`` (profile ``a``, and ``o`` for OpenAI if asked),
+    polling off."""
+    profiles = {PROFILE: profile_for(sim)}
+    if openai:
+        profiles[OPENAI_PROFILE] = Profile(
+            OPENAI_PROFILE,
+            ProviderKind.OPENAI,
+            api_key="sk-openai-ui",
+            base_url=sim.openai_base_url,
+        )
+    config = Config(path=tmp_path / "config.toml", profiles=profiles)
     async with Session.open(config, tmp_path / "cache.db") as session:
         session.engine.clock = sim.clock.now
         yield Services(
@@ -59,6 +69,20 @@ def write_requests(path: Path, count: int, prefix: str = "req") -> Path:
     lines = (
         orjson.dumps({"custom_id": f"{prefix}-{i:04d}", "params": params(i)}) for i in range(count)
     )
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def write_openai_requests(path: Path, count: int) -> Path:
+    """OpenAI chat requests alternating between two models (so two batches)."""
+    lines = []
+    for i in range(count):
+        body = {
+            "model": "gpt-4o-mini" if i % 2 else "gpt-4.1",
+            "messages": [{"role": "user", "content": f"q{i}"}],
+        }
+        line = {"custom_id": f"o-{i}", "method": "POST", "url": "/v1/chat/completions"}
+        lines.append(orjson.dumps({**line, "body": body}))
     path.write_bytes(b"\n".join(lines) + b"\n")
     return path
 

@@ -9,8 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from main_support import settle
-from submit_support import PROFILE, sim_batch_count, sim_services, text_of, write_requests
-from textual.widgets import Button, Input, ProgressBar
+from submit_support import (
+    OPENAI_PROFILE,
+    PROFILE,
+    sim_batch_count,
+    sim_services,
+    text_of,
+    write_openai_requests,
+    write_requests,
+)
+from textual.widgets import Button, Input, ProgressBar, Select
 
 from tui.app import BatchApp
 from tui.screens.confirm import ConfirmScreen
@@ -272,3 +280,33 @@ async def test_q_does_not_quit_while_batches_are_being_created(
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen is not screen
+
+
+async def test_the_profile_follows_the_file_and_two_models_make_two_batches(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_openai_requests(tmp_path / "openai.jsonl", 6)
+    async with sim_services(sim, tmp_path, openai=True) as services:
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            results: list = []
+            screen = await open_submit(app, services, results)
+            profile = screen.query_one("#submit-profile", Select)
+            assert profile.value is Select.NULL  # two profiles: the file decides
+            await check(pilot, path)
+
+            assert profile.value == OPENAI_PROFILE
+            assert "→ 2 batches on profile o" in text_of(pilot, "#submit-summary")
+            assert "estimated locally" in text_of(pilot, "#submit-estimate")
+            bar = screen.query_one("#submit-progress", ProgressBar)
+            await pilot.click("#submit-go")
+            await pilot.pause()
+            await pilot.click("#confirm")
+            await settle(pilot)
+
+            assert bar.total == 2
+            assert bar.progress == 2
+            [ids] = results
+            assert len(ids) == 2
+            assert set(ids) == set(sim.state.openai)
+            assert sim.state.anthropic == {}

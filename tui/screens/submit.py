@@ -148,7 +148,7 @@ class SubmitScreen(Screen[list[str] | None]):
     # --- messages from the workers ---
 
     class Checked(Message):
-        """A clean check: the file's plan, on ``profile``."""
+        """A clean check: the file's plan (its profile chosen, its chunks cut)."""
 
         def __init__(self, plan: FilePlan) -> None:
             super().__init__()
