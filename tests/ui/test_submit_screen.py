@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from main_support import settle
 from submit_support import (
     OPENAI_PROFILE,
     PROFILE,
+    params,
     sim_batch_count,
     sim_services,
     text_of,
@@ -72,7 +74,9 @@ async def test_untrusted_text_in_problems_is_shown_literally(
     sim: Simulator, tmp_path: Path
 ) -> None:
     path = tmp_path / "markup.jsonl"
-    path.write_bytes(b'{"custom_id": "[bold]x[/bold]\\u001b]52;c;aGk=\\u0007", "nope": 1}\n')
+    custom_id = "[bold]x[/bold]\x1b]52;c;aGk=\x07"  # markup, and an OSC 52 clipboard write
+    line = orjson.dumps({"custom_id": custom_id, "params": params(0)}) + b"\n"
+    path.write_bytes(line * 2)
     async with sim_services(sim, tmp_path) as services:
         app = BatchApp(services)
         async with app.run_test(size=SIZE) as pilot:
@@ -80,7 +84,9 @@ async def test_untrusted_text_in_problems_is_shown_literally(
             await check(pilot, path)
             problems = text_of(pilot, "#submit-problems")
             assert problems.startswith("line 1: ")
+            assert "line 2: custom_id '[bold]x[/bold]" in problems  # not parsed as markup
             assert "\x1b" not in problems
+            assert "\x07" not in problems
 
 
 async def test_a_good_file_is_estimated_confirmed_and_created(

@@ -77,11 +77,15 @@ class RetryScreen(ModalScreen[str | None]):
     ]
 
     class Planned(Message):
+        """What the retry would resend (and what it leaves out)."""
+
         def __init__(self, plan: RetryPlan) -> None:
             super().__init__()
             self.plan = plan
 
     class Failed(Message):
+        """Planning or creating failed; the modal stays open to say why."""
+
         def __init__(self, step: str, error: str) -> None:
             super().__init__()
             self.step = step
@@ -95,11 +99,15 @@ class RetryScreen(ModalScreen[str | None]):
             self.error = error
 
     class Progressed(Message):
+        """One step of creating the batch (posted from the core's progress callback)."""
+
         def __init__(self, step: SubmitProgress) -> None:
             super().__init__()
             self.step = step
 
     class Retried(Message):
+        """The retry batch exists at the provider and in the store, its parent recorded."""
+
         def __init__(self, batch: Batch) -> None:
             super().__init__()
             self.batch = batch
