@@ -12,9 +12,11 @@ poll simply downloads it again, which ends with exactly one row per request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import datetime
+from typing import TypeVar
 
 from tui.core.config import Settings
 from tui.core.errors import ConfigError, ProviderError
@@ -59,6 +61,8 @@ _HEALTH_BY_KIND = {
 """Errors that say something about the profile, not about one batch."""
 
 _DOWNLOADABLE = (ResultsState.NONE, ResultsState.PARTIAL)
+
+T = TypeVar("T")
 
 
 class SyncEngine:
@@ -321,15 +325,18 @@ class SyncEngine:
         """
         total, stored, models = batch.counts.total, 0, set(batch.models)
         writing: asyncio.Task[None] | None = None
+        stream = provider.stream_results(batch, chunk_size=CHUNK_SIZE)
         try:
-            async for chunk in provider.stream_results(batch, chunk_size=CHUNK_SIZE):
-                if writing is not None:
-                    await writing
-                    emit(ResultsProgress(batch.id, stored, max(total, stored)))
-                models.update(r.model for r in chunk if r.model)
-                chunk.sort(key=_custom_id)  # results come shuffled; index inserts like order
-                writing = asyncio.ensure_future(self.store.results.write(chunk))
-                stored += len(chunk)
+            # aclosing: whatever goes wrong, the HTTP response is closed now, not when GC runs.
+            async with _closing(stream) as chunks:
+                async for chunk in chunks:
+                    if writing is not None:
+                        await writing
+                        emit(ResultsProgress(batch.id, stored, max(total, stored)))
+                    models.update(r.model for r in chunk if r.model)
+                    chunk.sort(key=_custom_id)  # results come shuffled; index likes order
+                    writing = asyncio.ensure_future(self.store.results.write(chunk))
+                    stored += len(chunk)
             if writing is not None:
                 await writing
                 emit(ResultsProgress(batch.id, stored, max(total, stored)))
@@ -430,6 +437,17 @@ _COMPARED = (
 
 def _differs(old: Batch, new: Batch) -> bool:
     return any(getattr(old, name) != getattr(new, name) for name in _COMPARED)
+
+
+@contextlib.asynccontextmanager
+async def _closing(stream: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """Like :func:`contextlib.aclosing`, for iterators that may not have ``aclose``."""
+    try:
+        yield stream
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def _custom_id(result: RequestResult) -> str:
