@@ -372,12 +372,15 @@ class SubmitScreen(Screen[list[str] | None]):
             return
         self.post_message(self.Estimated(plan, estimate))
 
-    @work(exclusive=True, group="submit", exit_on_error=False, name="confirm-submit")
+    @work(exclusive=True, group="submit-confirm", exit_on_error=False, name="confirm-submit")
     async def confirm_and_submit(self, plan: FilePlan, estimate: Estimate, force: bool) -> None:
         """Ask first (focus on Cancel); only a yes starts the submission."""
         title = "Submit this file again?" if force else "Submit this file?"
         screen = ConfirmScreen(title, submit_stakes(plan, estimate, force), "Submit")
         if await self.app.push_screen_wait(screen):
+            # Busy at once (this runs on the event loop): closing the screen now would cancel
+            # the submit worker in the middle of a create.
+            self.busy = True
             self.run_submit(plan, force)
 
     @work(
