@@ -145,6 +145,7 @@ async def test_include_invalid_switch_puts_the_invalid_request_back(
         async with app.run_test(size=SIZE) as pilot:
             results: list = []
             screen = await open_retry(app, RetryScreen(services, batch), results, pilot)
+            assert screen.query_one("#retry-invalid-row").display
             await pilot.click("#retry-include-invalid")
             await settle(pilot)
 
@@ -185,6 +186,7 @@ async def test_marked_requests_and_groups_are_retried_together(
             screen = RetryScreen(services, batch, custom_ids=marked, error_keys={group})
             await open_retry(app, screen, results, pilot)
             assert "marked requests" in text_of(pilot, "#retry-title")
+            assert not screen.query_one("#retry-invalid-row").display  # none invalid here
             assert screen.plan is not None
             assert set(screen.plan.custom_ids) == marked | in_group
 

@@ -242,6 +242,10 @@ class RetryScreen(ModalScreen[str | None]):
         self.plan = message.plan
         self.force = False
         self.query_one("#retry-plan", Static).update(plan_text(message.plan))
+        # The switch only matters when the selection holds invalid_request_error failures.
+        switch = self.query_one("#retry-include-invalid", Switch)
+        row = self.query_one("#retry-invalid-row")
+        row.display = switch.value or bool(message.plan.excluded_invalid)
         self._update_buttons()
 
     def on_retry_screen_failed(self, message: RetryScreen.Failed) -> None:
