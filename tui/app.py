@@ -103,7 +103,8 @@ class BatchApp(App[None]):
 
     def on_batches_loaded(self, message: BatchesLoaded) -> None:
         self.main.show_batches(message.batches)
-        self.main.load_costs()
+        # Pricing reads every result; let the list paint first.
+        self.call_after_refresh(self.main.load_costs)
 
     def on_sync_events_arrived(self, message: SyncEventsArrived) -> None:
         self._pending = []

@@ -70,6 +70,12 @@ class MainScreen(Screen):
         self.costs: dict[str, float] = {}
 
     def compose(self) -> ComposeResult:
+        # Apply the width class now, not on the first Resize: otherwise the table is first laid
+        # out at full width, then again beside the detail pane, and fills its rows twice.
+        width = self.app.size.width
+        chosen = max((w, name) for w, name in self.HORIZONTAL_BREAKPOINTS if width >= w)[1]
+        for _, name in self.HORIZONTAL_BREAKPOINTS:
+            self.set_class(name == chosen, name)
         yield StatusBar(id="status")
         yield Tabs(*(Tab(view.title, id=view.value) for view in View), id="views", active="all")
         with Container(id="body"):

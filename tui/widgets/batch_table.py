@@ -62,6 +62,8 @@ _PADDING = 2
 """DataTable's cell padding: one cell each side of every column."""
 _SCROLLBAR = 2
 _LABEL_MAX = 48
+_FILL_CHUNK = 150
+"""Rows in the first frame of an empty table: more than any terminal shows at once."""
 _FULL_ID = 34
 
 
@@ -90,6 +92,7 @@ class BatchTable(DataTable):
         self._batches: dict[str, Batch] = {}
         self._cells: dict[str, dict[str, Text]] = {}
         self._layout: tuple = ()
+        self._resize_pending = False
         self.now: datetime | None = None
         self.view = View.ALL
         self.query = Query()
@@ -159,7 +162,16 @@ class BatchTable(DataTable):
     # --- reconciliation -------------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        if not self._layout or self._fit(event.size.width) != self._layout[0]:
+        # At start-up the table is sized several times within a few frames (before and after
+        # the screen's breakpoint class applies); settle on the size after the next refresh
+        # rather than rebuilding a thousand rows for each.
+        if not self._resize_pending:
+            self._resize_pending = True
+            self.call_after_refresh(self._resized)
+
+    def _resized(self) -> None:
+        self._resize_pending = False
+        if not self._layout or self._fit(self.size.width) != self._layout[0]:
             self._reconcile()
 
     def _cursor_key(self) -> str | None:
@@ -179,8 +191,8 @@ class BatchTable(DataTable):
         return wanted
 
     def _reconcile(self) -> None:
-        if not self.is_mounted:
-            return
+        if not self.is_mounted or not self.size.width:
+            return  # not laid out yet: the first resize builds the rows
         wanted = self._wanted()
         layout = (
             self._fit(self.size.width),
@@ -203,27 +215,33 @@ class BatchTable(DataTable):
         self._cells.clear()
         for column, width in columns:
             self.add_column(self._header(column), width=width, key=column.key)
-        for batch in wanted:
-            self._add(batch)
+        self._diff(wanted)
 
     def _diff(self, wanted: list[Batch]) -> None:
         wanted_ids = {batch.id for batch in wanted}
         for key in [k for k in self._cells if k not in wanted_ids]:
             self.remove_row(key)
             del self._cells[key]
+        # Filling an empty table: paint the first screenfuls now, the rest after that frame.
+        limit = _FILL_CHUNK if not self._cells else len(wanted)
+        added = 0
         for batch in wanted:
             if batch.id not in self._cells:
-                self._add(batch)
+                if added < limit:
+                    self._add(batch)
+                    added += 1
                 continue
             shown = self._cells[batch.id]
             for column_key, cell in self._cells_for(batch).items():
                 if not _same(shown.get(column_key), cell):
                     self.update_cell(batch.id, column_key, cell)
                     shown[column_key] = cell
-        order = [batch.id for batch in wanted]
+        order = [batch.id for batch in wanted if batch.id in self._cells]
         if self.shown_ids != order:
             position = {batch_id: index for index, batch_id in enumerate(order)}
             self.sort("id", key=lambda cell: position[cell.batch_id])
+        if len(order) < len(wanted):
+            self.call_after_refresh(self._reconcile)
 
     def _add(self, batch: Batch) -> None:
         cells = self._cells_for(batch)

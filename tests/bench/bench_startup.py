@@ -1,0 +1,169 @@
+"""Cold start of the TUI to the first paint of a 1,000-batch list, against ``import textual.app``.
+
+    python tests/bench/bench_startup.py [--runs 7]
+
+A cache with 1,000 batches is written once through the Store. Then, alternately, fresh Python
+processes either only ``import textual.app`` (the floor any Textual app pays) or start batchtui
+the way ``batchtui`` does (config, ``Session.open``, ``BatchApp``, headless, no polling) and
+stop as soon as the list holds every row and has been painted. Each child reports the time from
+just before its spawn to that moment, so interpreter start-up counts in both. The target is a
+median at most twice the floor. The child also reports whether an SDK (``anthropic``,
+``openai``) was imported on the way: it must not be, they load on the first network call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BATCHES = 1_000
+TARGET_RATIO = 2.0
+
+FLOOR = "import sys, time; import textual.app; print(time.time() - float(sys.argv[1]))"
+
+CHILD = r"""
+import sys, time
+spawned = float(sys.argv[1]); database = sys.argv[2]
+import asyncio, json
+from pathlib import Path
+from tui.app import BatchApp
+from tui.cli.open_tui import check_some_profile_usable
+from tui.core.config import Config, Profile
+from tui.core.models import ProviderKind
+from tui.core.store import Store
+from tui.services import DeferredEngine, Services
+
+async def main():
+    # What tui.cli.open_tui does, with polling off and profiles pointing nowhere.
+    profiles = {
+        "work": Profile("work", ProviderKind.ANTHROPIC, api_key="sk-ant-x",
+                        base_url="http://127.0.0.1:9/anthropic"),
+        "oa": Profile("oa", ProviderKind.OPENAI, api_key="sk-x", base_url="http://127.0.0.1:9/openai"),
+    }
+    config = Config(path=Path(database).with_name("none.toml"), profiles=profiles)
+    check_some_profile_usable(config, {})
+    store = await Store.open(Path(database))
+    engine = DeferredEngine(store, config, env={})
+    app = BatchApp(Services(store, engine, config, auto_poll=False))
+    result = {}
+
+    async def auto_pilot(pilot):
+        def rows():
+            return app.main.table.row_count if app.main.is_mounted else 0
+        while not rows():
+            await asyncio.sleep(0.001)
+        painted = asyncio.get_running_loop().create_future()
+        app.call_after_refresh(lambda: painted.done() or painted.set_result(time.time()))
+        result["paint"] = await painted - spawned  # the first frame with rows has been drawn
+        result["sdks"] = sorted(m for m in ("anthropic", "openai") if m in sys.modules)
+        while rows() < int(sys.argv[3]):
+            await asyncio.sleep(0.001)
+        await pilot.pause()
+        result["all_rows"] = time.time() - spawned
+        app.exit()
+
+    await app.run_async(headless=True, size=(160, 48), auto_pilot=auto_pilot)
+    await store.close()
+    print(json.dumps(result))
+
+asyncio.run(main())
+"""
+
+
+def build_cache(path: Path) -> None:
+    """1,000 batches of both providers, assorted statuses, written through the Store."""
+    sys.path.insert(0, str(ROOT))
+    from tui.core.models import Batch, BatchStatus, ProviderKind, RequestCounts
+    from tui.core.store import Store
+
+    statuses = list(BatchStatus)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def batch(n: int) -> Batch:
+        status = statuses[n % len(statuses)]
+        running = not status.is_terminal
+        return Batch(
+            id=f"msgbatch_01{n:022d}" if n % 2 else f"batch_{n:032x}",
+            profile="work" if n % 2 else "oa",
+            provider=ProviderKind.ANTHROPIC if n % 2 else ProviderKind.OPENAI,
+            status=status,
+            provider_status=status.value,
+            counts=RequestCounts(
+                processing=100 if running else 0, succeeded=0 if running else 95, errored=5
+            ),
+            created_at=start + timedelta(minutes=37 * n),
+            models=("claude-haiku-4-5",) if n % 2 else ("gpt-4o-mini",),
+            label=f"job {n}" if n % 3 else None,
+        )
+
+    async def write() -> None:
+        store = await Store.open(path)
+        try:
+            await store.batches.upsert(batch(n) for n in range(BATCHES))
+        finally:
+            await store.close()
+
+    asyncio.run(write())
+
+
+def run_floor() -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", FLOOR, repr(time.time())],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    return float(out)
+
+
+def run_app(database: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, repr(time.time()), str(database), str(BATCHES)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    if done.returncode:
+        raise SystemExit(f"the app did not start:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="batchtui-bench-") as tmp:
+        database = Path(tmp) / "batchtui.db"
+        build_cache(database)
+        run_floor(), run_app(database)  # warm the OS file cache for both
+        floors, paints, fulls, sdks = [], [], [], set()
+        for _ in range(args.runs):
+            floors.append(run_floor())
+            result = run_app(database)
+            paints.append(result["paint"])
+            fulls.append(result["all_rows"])
+            sdks.update(result["sdks"])
+    floor, paint = statistics.median(floors), statistics.median(paints)
+    full = statistics.median(fulls)
+    ratio = paint / floor
+    print(f"import textual.app                  median {floor * 1000:7.1f} ms  ({args.runs} runs)")
+    print(f"batchtui: list painted (1,000 cached)  median {paint * 1000:7.1f} ms")
+    print(f"batchtui: all {BATCHES:,} rows in the table   median {full * 1000:7.1f} ms")
+    print(f"ratio first paint / import textual.app: {ratio:.2f} (target <= {TARGET_RATIO:.1f})")
+    print(f"SDKs imported before first paint: {', '.join(sorted(sdks)) or 'none'}")
+    return 0 if ratio <= TARGET_RATIO and not sdks else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

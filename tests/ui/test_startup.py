@@ -1,0 +1,67 @@
+"""How ``batchtui`` starts: the cache first, the providers (and their SDKs) only when needed."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from main_support import make_sim, settle
+
+from tui.app import BatchApp
+from tui.cli.common import Context
+from tui.cli.demo import demo_config
+from tui.cli.open_tui import check_some_profile_usable, run
+from tui.core.config import Config, Profile
+from tui.core.errors import ConfigError
+from tui.core.events import ProfileHealth
+from tui.core.models import ProviderKind
+from tui.core.paths import AppPaths
+from tui.core.store import Store
+from tui.services import DeferredEngine, Services
+
+
+async def test_deferred_engine_builds_the_providers_on_the_first_poll(tmp_path: Path) -> None:
+    sim = make_sim()
+    await sim.start(host="127.0.0.1", port=0)
+    try:
+        sim.seed_demo_workspace()
+        config = demo_config(sim, tmp_path)
+        store = await Store.open(tmp_path / "batchtui.db")
+        engine = DeferredEngine(store, config, env={}, clock=sim.clock.now)
+        try:
+            assert {s.health for s in engine.statuses.values()} == {ProfileHealth.UNKNOWN}
+            app = BatchApp(Services(store, engine, config, auto_poll=False, clock=sim.clock.now))
+            async with app.run_test(size=(120, 36)) as pilot:
+                await settle(pilot)
+                assert app.main.table.row_count == 0
+                await app.sync_batches().wait()
+                await settle(pilot)
+                assert app.main.table.row_count > 20
+                assert {s.health for s in engine.statuses.values()} == {ProfileHealth.OK}
+        finally:
+            await engine.close()
+            await store.close()
+    finally:
+        await sim.stop()
+
+
+def test_a_profile_without_a_key_is_reported_before_the_tui_starts(tmp_path: Path) -> None:
+    profile = Profile("work", ProviderKind.ANTHROPIC, api_key_env="NOT_SET_ANYWHERE")
+    config = Config(path=tmp_path / "c.toml", profiles={"work": profile})
+    with pytest.raises(ConfigError, match="NOT_SET_ANYWHERE"):
+        check_some_profile_usable(config, {})
+    paths = AppPaths(tmp_path / "none.toml", tmp_path / "data")
+    with pytest.raises(ConfigError, match="no profiles"):
+        run(argparse.Namespace(read_only=False), Context(paths=paths, env={}))
+
+
+def test_opening_the_app_module_does_not_import_the_sdks() -> None:
+    code = (
+        "import sys, tui.app, tui.services, tui.cli.open_tui, tui.cli.demo\n"
+        "print(sorted(m for m in ('anthropic', 'openai') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
