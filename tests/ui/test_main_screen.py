@@ -351,3 +351,22 @@ async def test_fits_80_by_24_and_200_by_60(tmp_path: Path, cache: Path) -> None:
             await settle(pilot)
             keys = [c.value for c in app.main.table.columns]
             assert {"profile", "models", "cost", "created"} <= set(keys)
+
+
+async def test_a_refused_key_and_a_rate_limit_show_in_the_status_bar(
+    tmp_path: Path, cache: Path
+) -> None:
+    from tui.cli.demo import DEMO_KEYS
+
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            sim.revoke_key(DEMO_KEYS["anthropic"])
+            sim.faults.inject("openai.batches.*", "429", count=None)
+            await app.sync_batches().wait()
+            await settle(pilot)
+            line = str(app.main.status_bar.render())
+            assert "anthropic unauthorised" in line
+            assert "openai rate-limited" in line
+            assert app.main.table.row_count > 20  # the cached list stays

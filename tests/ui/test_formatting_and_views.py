@@ -1,0 +1,144 @@
+"""Pure helpers of the batch list: safe text, durations, money, glyphs, filters and views."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tui.batch_view import SORTS_BY_KEY, View, in_view, needs_attention, parse_query, sort_key
+from tui.core.models import Batch, BatchStatus, ProviderKind, RequestCounts, ResultsState
+from tui.formatting import (
+    STATUS_LOOKS,
+    duration,
+    money,
+    plain,
+    progress_text,
+    safe,
+    short_id,
+    time_left,
+)
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def make(batch_id: str = "msgbatch_01ABCDEFGHIJKLMNOPQRSTUV", **changes) -> Batch:
+    fields = dict(
+        id=batch_id,
+        profile="work",
+        provider=ProviderKind.ANTHROPIC,
+        status=BatchStatus.IN_PROGRESS,
+        provider_status="in_progress",
+        counts=RequestCounts(processing=10, succeeded=5),
+        created_at=NOW - timedelta(hours=3),
+        models=("claude-haiku-4-5",),
+    )
+    fields.update(changes)
+    return Batch(**fields)
+
+
+def test_safe_strips_escape_sequences_and_controls() -> None:
+    evil = "ok\x1b[31mred\x1b[0m\x1b]0;pwned\x07 \x9b2J\x00bell\x07\nnext"
+    assert safe(evil) == "okred 2Jbell next"
+    assert safe("a\nb", one_line=False) == "a\nb"
+
+
+def test_untrusted_text_is_never_markup() -> None:
+    text = plain("[bold red]boom[/] [link=http://x]y[/link]")
+    assert text.plain == "[bold red]boom[/] [link=http://x]y[/link]"
+    assert not text.spans
+
+
+@pytest.mark.parametrize(
+    ("delta", "shown"),
+    [
+        (timedelta(seconds=42), "42s"),
+        (timedelta(minutes=12), "12m"),
+        (timedelta(hours=3, minutes=5), "3h 05m"),
+        (timedelta(days=2, hours=4), "2d 4h"),
+        (timedelta(days=29), "29d"),
+    ],
+)
+def test_duration(delta: timedelta, shown: str) -> None:
+    assert duration(delta) == shown
+
+
+def test_money_keeps_small_amounts_readable() -> None:
+    assert money(None) == "—"
+    assert money(0) == "$0.00"
+    assert money(0.004) == "<$0.01"
+    assert money(0.055) == "$0.055"
+    assert money(1234.5) == "$1,234.50"
+
+
+def test_every_status_has_a_distinct_one_cell_glyph() -> None:
+    glyphs = [look.glyph for look in STATUS_LOOKS.values()]
+    assert set(STATUS_LOOKS) == set(BatchStatus)
+    assert len(set(glyphs)) == len(glyphs)
+    assert all(len(glyph) == 1 for glyph in glyphs)
+
+
+def test_ids_progress_and_clocks() -> None:
+    assert short_id("msgbatch_01ABCDEFGHIJKLMNOPQRSTUV") == "ABCDEFGHIJK…"
+    assert short_id("batch_abc") == "abc"
+    counts = RequestCounts(succeeded=380, errored=12, expired=8)
+    assert progress_text(counts).plain == "400/400 ✗12 ⧗8"
+    assert time_left(make(), NOW).plain == "21h 00m"
+    ended = make(status=BatchStatus.ENDED)
+    assert time_left(ended, NOW).plain == "28d 21h"
+    assert (
+        time_left(make(created_at=NOW - timedelta(days=30), status=BatchStatus.ENDED), NOW).plain
+        == "gone"
+    )
+
+
+def test_views_and_needs_attention() -> None:
+    running = make()
+    clean = make(
+        status=BatchStatus.ENDED,
+        counts=RequestCounts(succeeded=5),
+        results_state=ResultsState.COMPLETE,
+    )
+    not_downloaded = make(status=BatchStatus.ENDED, counts=RequestCounts(succeeded=5))
+    errored = make(status=BatchStatus.ENDED, counts=RequestCounts(succeeded=4, errored=1))
+    expired = make(status=BatchStatus.EXPIRED, counts=RequestCounts(expired=5))
+    assert in_view(running, View.ACTIVE)
+    assert not in_view(clean, View.ACTIVE)
+    assert in_view(clean, View.ENDED)
+    assert [needs_attention(b) for b in (running, clean, not_downloaded, errored, expired)] == [
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
+
+
+def test_filter_tokens() -> None:
+    haiku = make(label="Nightly refunds")
+    gpt = make(
+        "batch_0123",
+        provider=ProviderKind.OPENAI,
+        profile="team",
+        models=("gpt-4o-mini",),
+        status=BatchStatus.ENDED,
+    )
+    assert parse_query("model:haiku").matches(haiku)
+    assert not parse_query("model:haiku").matches(gpt)
+    assert parse_query("status:ended").matches(gpt)
+    assert parse_query("status:running").matches(haiku)  # the word the list shows
+    assert parse_query("!status:ended profile:work").matches(haiku)
+    assert parse_query("refunds").matches(haiku)
+    assert parse_query("PROFILE:Team").matches(gpt)
+    query = parse_query("colour:red haiku")
+    assert query.unknown == ("colour",)
+    assert query.matches(haiku)
+
+
+def test_sort_keys_are_stable_and_complete() -> None:
+    older = make("b1", created_at=NOW - timedelta(days=1), label=None)
+    newer = make("b2", created_at=NOW, label="a")
+    by_created = sorted([older, newer], key=sort_key(SORTS_BY_KEY["created"], NOW), reverse=True)
+    assert [b.id for b in by_created] == ["b2", "b1"]
+    by_label = sorted([older, newer], key=sort_key(SORTS_BY_KEY["label"], NOW))
+    assert [b.id for b in by_label] == ["b2", "b1"]  # unlabelled last
