@@ -143,8 +143,10 @@ class HostApp(App):
         *,
         db_path: Path | None = None,
         read_only: bool = False,
+        push: bool = True,
     ) -> None:
         super().__init__()
+        self.push = push
         self.store = store
         self.db_path = db_path
         self.batch = batch
@@ -155,7 +157,8 @@ class HostApp(App):
         if self.store is None:
             assert self.db_path is not None
             self.store = await Store.open(self.db_path)
-        await self.push_screen(RequestsScreen(self.store, self.batch, read_only=self.read_only))
+        if self.push:
+            await self.push_screen(RequestsScreen(self.store, self.batch, read_only=self.read_only))
 
     async def on_unmount(self) -> None:
         if self.db_path is not None and self.store is not None:

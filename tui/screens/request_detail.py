@@ -142,7 +142,7 @@ class RequestDetailScreen(Screen):
         self.markdown = False
 
     def compose(self) -> ComposeResult:
-        yield Static(untrusted_text(self.custom_id), id="detail-title")
+        yield Static(untrusted_text(one_line(self.custom_id, 200)), id="detail-title")
         with TabbedContent(initial="response", id="detail-tabs"):
             with TabPane("Response", id="response"), VerticalScroll():
                 yield Static("Loading…", id="response-text")
@@ -203,7 +203,8 @@ class RequestDetailScreen(Screen):
     def _response(self, result: RequestResult) -> Text:
         if result.type is ResultType.SUCCEEDED:
             return untrusted_text(result.text or "(no text in the answer)")
-        text = Text(f"{result.error_type or result.type.value}\n\n", style="bold red")
+        heading = one_line(result.error_type, 200) or result.type.value
+        text = Text(f"{heading}\n\n", style="bold red")
         text.append_text(untrusted_text(result.error_message or "(no error message)"))
         return text
 

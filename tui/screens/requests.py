@@ -30,6 +30,9 @@ from tui.widgets.result_filters import ResultFilters
 from tui.widgets.results_view import ResultsView
 from tui.widgets.untrusted import one_line
 
+GROUP_LIMIT = 500
+"""Error groups listed; past a few dozen they are one-offs, which the filters still reach."""
+
 
 class RequestsScreen(Screen):
     """Every request of one batch, for triage: what failed, why, and which to retry."""
@@ -147,18 +150,29 @@ class RequestsScreen(Screen):
         """Counts per outcome, filter choices and error groups (all cheap grouped queries)."""
         results = self.store.results
         counts = await results.counts_by_type(self.batch.id)
-        stop_reasons = await results.distinct_values(self.batch.id, "stop_reason")
-        error_types = await results.distinct_values(self.batch.id, "error_type")
-        groups = await results.error_groups(self.batch.id)
         self.stored = sum(counts.values())
         filters = self.query_one(ResultFilters)
         filters.set_counts(counts)
-        filters.set_choices(stop_reasons, error_types)
-        self.groups = groups
-        self._refresh_groups()
         self._show_match_count()
         if self._downloading and self.query_one("#requests-progress").display:
             self._show_progress(True, self.stored, self.batch.counts.total)
+        self.groups = await results.error_groups(self.batch.id, limit=GROUP_LIMIT)
+        self._refresh_groups()
+        # The slowest query last: it scans the batch, and rows the user pages to wait behind it.
+        stop_reasons = await results.distinct_values(self.batch.id, "stop_reason")
+        if len(self.groups) < GROUP_LIMIT:
+            error_types = self._error_types()
+        else:  # the groups were cut short: count error types properly
+            error_types = await results.distinct_values(self.batch.id, "error_type")
+        filters.set_choices(stop_reasons, error_types)
+
+    def _error_types(self) -> dict[str, int]:
+        """Counts per error type, summed from the groups (saves a scan of the batch)."""
+        error_types: dict[str, int] = {}
+        for group in self.groups:
+            if group.error_type:
+                error_types[group.error_type] = error_types.get(group.error_type, 0) + group.count
+        return dict(sorted(error_types.items(), key=lambda item: -item[1]))
 
     @work(group="requests-jump", exclusive=True, exit_on_error=False)
     async def _jump_to(self, custom_id: str) -> None:
@@ -183,7 +197,10 @@ class RequestsScreen(Screen):
         )
 
     def _apply_filter(self) -> None:
-        self.query_one(ResultsView).set_filter(self._current_filter())
+        view = self.query_one(ResultsView)
+        flt = self._current_filter()
+        if flt != view.filter:  # the tabs announce their first tab at mount: nothing to redo
+            view.set_filter(flt)
 
     @on(ResultFilters.Changed)
     def _filters_changed(self, event: ResultFilters.Changed) -> None:

@@ -29,7 +29,7 @@ def group_prompt(group: ErrorGroup, *, marked: bool, active: bool, width: int = 
     text.append(MARK_GLYPH if marked else " ", style="bold cyan")
     text.append(f" {glyph} ", style=colour)
     text.append(f"{group.count:,}", style="bold")
-    text.append(f"  {group.error_type or group.type.value}", style=colour)
+    text.append(f"  {one_line(group.error_type, 60) or group.type.value}", style=colour)
     if active:
         text.append("  ◀ filter", style="reverse")
     message = one_line(group.message, 300) or "(no message)"

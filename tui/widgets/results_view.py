@@ -65,16 +65,21 @@ def format_cost(cost: float | None) -> str:
     """Dollars, with more decimals for small amounts; an em dash when unknown."""
     if cost is None:
         return "—"
+    if cost == 0:
+        return "$0"
     if cost < 0.01:
-        return f"${cost:.5f}"
+        return f"${cost:.4f}"
     return f"${cost:.3f}"
 
 
 def reason_of(result: RequestResult) -> str:
     """The short "why it ended" word: the stop reason, else the error type, else the outcome."""
     if result.type is ResultType.SUCCEEDED:
-        return result.stop_reason or ""
-    return result.error_type or result.type.value
+        return one_line(result.stop_reason, 60)
+    error_type = one_line(result.error_type, 60)
+    if len(error_type) > 15:  # "invalid_request" says as much in a narrow column
+        error_type = error_type.removesuffix("_error")
+    return error_type or result.type.value
 
 
 def preview_of(result: RequestResult) -> str:
@@ -89,16 +94,16 @@ class Columns:
     """Cell widths of one row layout (0 hides a column)."""
 
     custom_id: int
-    reason: int = 11
+    reason: int = 15
     tokens: int = 6
     cache: int = 6
-    cost: int = 8
+    cost: int = 7
 
     @classmethod
     def fit(cls, width: int, id_width: int) -> Columns:
-        """A layout for ``width`` cells that leaves the preview at least 24 cells."""
+        """A layout for ``width`` cells that leaves the preview at least 20 cells."""
         full = cls(custom_id=id_width)
-        if width - full.fixed_width >= 24:
+        if width - full.fixed_width >= 20:
             return full
         return cls(custom_id=min(id_width, 20), cache=0, cost=0)
 
@@ -198,6 +203,8 @@ class ResultsView(ScrollView, can_focus=True):
         self._strips: OrderedDict[int, Strip] = OrderedDict()
         self._id_width = 16
         self._columns = Columns(custom_id=16)
+        self._started = False
+        """Mounted: loads may start (before, a filter set by the parent is only recorded)."""
 
     # --- public API (attributes down) ---
 
@@ -241,10 +248,14 @@ class ResultsView(ScrollView, can_focus=True):
         self._pages.clear()
         self._strips.clear()
         self._loading = frozenset()
-        if self.is_mounted:
-            self._request_visible()
-            self._load_count(self._generation)
-            self.refresh()
+        if self._started:
+            self._load()
+
+    def _load(self) -> None:
+        # The first page is asked for before the count: it paints the first rows sooner.
+        self._request_visible()
+        self._load_count(self._generation)
+        self.refresh()
 
     def _visible_pages(self) -> list[int]:
         first = int(self.scroll_offset.y)
@@ -347,10 +358,10 @@ class ResultsView(ScrollView, can_focus=True):
     def _row(self, row: int, current_only: bool = False) -> RequestResult | None:
         page, index = divmod(row, PAGE_SIZE)
         rows = self._pages.get(page)
-        if rows is None and not current_only:
-            rows = self._previous_pages.get(page)
-        else:
+        if rows is not None:
             self._pages.move_to_end(page)
+        elif not current_only:
+            rows = self._previous_pages.get(page)
         if rows is None or index >= len(rows):
             return None
         return rows[index]
@@ -486,4 +497,5 @@ class ResultsView(ScrollView, can_focus=True):
             self.action_select()
 
     def on_mount(self) -> None:
-        self._invalidate(keep_visible=False)
+        self._started = True
+        self._load()
