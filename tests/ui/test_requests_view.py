@@ -14,6 +14,7 @@ import pytest
 from requests_support import HostApp, fill_store, make_result, screen_text, settle
 from textual.widgets import Select
 
+from tui.core.events import ResultsProgress
 from tui.core.models import ResultType
 from tui.core.store import Store
 from tui.screens.request_detail import RequestDetailScreen
@@ -299,7 +300,8 @@ async def test_results_still_downloading(store):
         rng = random.Random(1)
         rest = [make_result(batch.id, n, rng) for n in range(1000, TOTAL)]
         await store.results.write(rest[:1000])
-        screen.results_progress(2000, TOTAL)
+        other = ResultsProgress("msgbatch_other", 5, 10)
+        screen.apply_sync_events([other, ResultsProgress(batch.id, 2000, TOTAL)])
         await settle(pilot)
         assert "2,000 of 3,000 stored" in screen_text(app)
         assert view_of(app).count == 2000

@@ -9,6 +9,7 @@ download progress through :meth:`RequestsScreen.results_progress`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
@@ -21,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
 from tui.core.costs import request_cost, usd
+from tui.core.events import ResultsProgress
 from tui.core.models import Batch, RequestResult, ResultsState, ResultType
 from tui.core.prices import PriceTable, load_price_table
 from tui.core.store import ErrorGroup, ResultFilter, Store
@@ -133,6 +135,13 @@ class RequestsScreen(Screen):
         self._show_progress(not finished, stored, total)
         self.query_one(ResultsView).reload()
         self._load_summary()
+
+    def apply_sync_events(self, events: Iterable[object]) -> None:
+        """Pick this batch's latest :class:`ResultsProgress` out of a burst of sync events."""
+        mine = [e for e in events if isinstance(e, ResultsProgress) and e.batch_id == self.batch.id]
+        if mine:
+            last = mine[-1]
+            self.results_progress(last.stored, last.total, done=any(e.done for e in mine))
 
     def _show_progress(self, visible: bool, stored: int = 0, total: int | None = None) -> None:
         self.query_one("#requests-progress").display = visible
