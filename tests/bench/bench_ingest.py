@@ -16,11 +16,13 @@ simulator's:
 Targets: batchtui at least 3x faster than naive, peak RSS at most 150 MiB.
 
 Measured on 2026-11-22 on the shared 2-core development VM (other test runs going on, so wall
-times vary by ±30 %): batchtui 8.9-10 s wall / 9-10 s CPU, naive 6.1-8 s wall / 7.4-9 s CPU;
-peak RSS 105 MiB and 89 MiB. The speed target is NOT met. Where batchtui's CPU goes (measured
-phase by phase): receiving and parsing 1.7 s, SQLite rows (three indexes, 115 MB of raw lines,
-WAL) 4.0 s, the full-text index of ~60 MB of reply text 4.1 s. The naive script does none of
-the storing or indexing; parsing is where batchtui is ~4x cheaper than the SDK's objects.
+times vary by about 30 % between runs): batchtui 8.8-9.4 s wall, 9 s CPU; naive 6.1-9.2 s wall,
+7.4-10 s CPU; peak RSS 105-108 MiB and 89 MiB. The speed target is NOT met. batchtui's phases,
+measured one by one: receiving and parsing 1.7 s CPU (the SDK's objects cost the naive script
+about four times that), SQLite rows 3.8 s CPU / 4.8 s wall (three indexes, 115 MB of raw lines,
+WAL), the full-text index 1.3-1.6 s (3.2 s before it read the rows in rowid order). The naive
+script stores and indexes nothing. Overlapping parsing with writing was tried and measured
+slower (the writer thread needs the GIL to bind each row).
 """
 
 from __future__ import annotations
