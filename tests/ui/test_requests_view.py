@@ -310,3 +310,32 @@ async def test_results_still_downloading(store):
         await settle(pilot)
         assert not progress.display
         assert view_of(app).count == TOTAL
+
+
+async def test_search_without_matches_says_so(store, batch):
+    app = HostApp(batch, store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"zebra", "enter")
+        await settle(pilot)
+        assert view_of(app).count == 0
+        assert "No request matches these filters." in screen_text(app)
+        await pilot.press("enter", "space")  # nothing under the cursor: nothing happens
+        await settle(pilot)
+        assert isinstance(app.screen, RequestsScreen)
+        assert app.screen.marked_ids == set()
+
+
+async def test_open_external_without_a_terminal(store, batch, monkeypatch, tmp_path):
+    """Headless, the app cannot hand the terminal over: say so, and leave no temp file."""
+    monkeypatch.setenv("PAGER", "cat")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    app = HostApp(batch, store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert not list(tmp_path.glob("batchtui-*"))
+        assert isinstance(app.screen, RequestDetailScreen)

@@ -20,6 +20,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
+from textual.worker import Worker, WorkerState
 
 from tui.core.costs import request_cost, usd
 from tui.core.events import ResultsProgress
@@ -191,6 +192,11 @@ class RequestsScreen(Screen):
             self.notify("No request at or after that id in this view.", severity="warning")
             return
         view.move_cursor(row)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group.startswith("requests-"):
+            self.notify(str(event.worker.error), title="Cannot read results", severity="error")
 
     # --- filters ---
 

@@ -385,6 +385,8 @@ class ResultsView(ScrollView, can_focus=True):
             return self._header_strip(width)
         row = int(self.scroll_offset.y) + y - 1
         if row >= self.count:
+            if row == 0 and self._pages.get(0) == []:
+                return self._placeholder_strip(width, "    No request matches these filters.")
             return Strip.blank(width, self.rich_style)
         result = self._row(row)
         if result is None:
@@ -411,9 +413,9 @@ class ResultsView(ScrollView, can_focus=True):
         style = self.get_component_rich_style("results-view--header")
         return self._to_strip(Text("".join(parts), style=style), width)
 
-    def _placeholder_strip(self, width: int) -> Strip:
+    def _placeholder_strip(self, width: int, text: str = "    …") -> Strip:
         style = self.get_component_rich_style("results-view--dim")
-        return self._to_strip(Text("    …", style=style), width)
+        return self._to_strip(Text(text, style=style), width)
 
     def _render_row(self, result: RequestResult, width: int, *, cursor: bool) -> Strip:
         c = self._columns
