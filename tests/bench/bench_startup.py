@@ -30,6 +30,32 @@ TARGET_RATIO = 2.0
 
 FLOOR = "import sys, time; import textual.app; print(time.time() - float(sys.argv[1]))"
 
+BARE_TABLE = r"""
+import sys, time
+spawned = float(sys.argv[1])
+from textual.app import App
+from textual.widgets import DataTable
+
+class Bare(App):
+    def compose(self):
+        yield DataTable()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        for key in "abcdefghi":
+            table.add_column(key, width=10, key=key)
+        for n in range(int(sys.argv[2])):
+            table.add_row(*(f"{key}{n}" for key in "abcdefghi"), key=str(n))
+        self.call_after_refresh(self.painted)
+
+    def painted(self):
+        print(time.time() - spawned)
+        self.exit()
+
+Bare().run(headless=True, size=(160, 48))
+"""
+"""For context: a bare Textual app showing a 1,000-row, 9-column DataTable."""
+
 CHILD = r"""
 import sys, time
 spawned = float(sys.argv[1]); database = sys.argv[2]
@@ -126,6 +152,17 @@ def run_floor() -> float:
     return float(out)
 
 
+def run_bare_table() -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", BARE_TABLE, repr(time.time()), str(BATCHES)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    return float(out.strip().splitlines()[-1])
+
+
 def run_app(database: Path) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", CHILD, repr(time.time()), str(database), str(BATCHES)],
@@ -147,9 +184,10 @@ def main() -> int:
         database = Path(tmp) / "batchtui.db"
         build_cache(database)
         run_floor(), run_app(database)  # warm the OS file cache for both
-        floors, paints, fulls, sdks = [], [], [], set()
+        floors, bares, paints, fulls, sdks = [], [], [], [], set()
         for _ in range(args.runs):
             floors.append(run_floor())
+            bares.append(run_bare_table())
             result = run_app(database)
             paints.append(result["paint"])
             fulls.append(result["all_rows"])
@@ -158,6 +196,8 @@ def main() -> int:
     full = statistics.median(fulls)
     ratio = paint / floor
     print(f"import textual.app                  median {floor * 1000:7.1f} ms  ({args.runs} runs)")
+    bare = statistics.median(bares)
+    print(f"bare Textual app, 1,000-row DataTable  median {bare * 1000:7.1f} ms  (context)")
     print(f"batchtui: list painted (1,000 cached)  median {paint * 1000:7.1f} ms")
     print(f"batchtui: all {BATCHES:,} rows in the table   median {full * 1000:7.1f} ms")
     print(f"ratio first paint / import textual.app: {ratio:.2f} (target <= {TARGET_RATIO:.1f})")
