@@ -132,10 +132,14 @@ class BatchApp(App[None]):
         """The one place worker failures become visible, and where polling re-arms."""
         worker = event.worker
         if event.state is WorkerState.ERROR:
-            what = worker.description or worker.name
-            self.notify(f"{what} failed: {safe(worker.error)}", severity="error", timeout=10)
+            self.report_failure(worker)
         if worker.group == "sync":
             self._sync_state_changed(event.state)
+
+    def report_failure(self, worker: Worker) -> None:
+        """A worker raised: say what failed and why (screens forward their workers here)."""
+        what = worker.description or worker.name
+        self.notify(f"{what} failed: {safe(worker.error)}", severity="error", timeout=10)
 
     def _sync_state_changed(self, state: WorkerState) -> None:
         if state is WorkerState.RUNNING:

@@ -370,3 +370,68 @@ async def test_a_refused_key_and_a_rate_limit_show_in_the_status_bar(
             assert "anthropic unauthorised" in line
             assert "openai rate-limited" in line
             assert app.main.table.row_count > 20  # the cached list stays
+
+
+async def test_r_polls_now_and_auto_poll_rearms_after_each_poll(
+    tmp_path: Path, cache: Path
+) -> None:
+    from dataclasses import replace
+
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        app = BatchApp(replace(services, auto_poll=True))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)  # the first poll ran on mount, then re-armed
+            assert app._poll_timer is not None
+            before = sim.counters["anthropic.retrieve"]
+            await pilot.press("r")
+            await settle(pilot)
+            assert sim.counters["anthropic.retrieve"] > before
+            assert app._poll_timer is not None  # armed again, once
+            assert "next poll" in str(app.main.status_bar.render())
+
+
+async def test_a_failed_cancel_is_shown_not_swallowed(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            sim.faults.inject("anthropic.cancel", "500", count=None)
+            select(app, running_anthropic_ids(app)[0])
+            await pilot.press("c")
+            await pilot.pause()
+            await pilot.press("tab", "enter")
+            await settle(pilot)
+            errors = [n for n in app._notifications if n.severity == "error"]
+            assert errors
+            assert "Cancelling the batch failed" in errors[-1].message
+
+
+async def test_enter_opens_the_requests_of_the_selected_batch(tmp_path: Path, cache: Path) -> None:
+    requests = pytest.importorskip("tui.screens.requests")
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, requests.RequestsScreen)
+
+
+async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        batches = await services.store.batches.list()
+        parent, child = batches[-1], batches[0]
+        await services.store.batches.annotate(child.id, parent_id=parent.id)
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            select(app, child.id)
+            await settle(pilot)
+            console = Console(width=60, file=io.StringIO(), record=True)
+            detail = app.main.detail
+            console.print(detail._facts(detail.batch, services.clock()))
+            assert "Retry of" in console.export_text()
+            select(app, parent.id)
+            await settle(pilot)
+            console.print(detail._facts(detail.batch, services.clock()))
+            assert "Retried by" in console.export_text()

@@ -18,6 +18,7 @@ from textual.containers import Container
 from textual.events import Key
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Tab, Tabs
+from textual.worker import Worker, WorkerState
 
 from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
 from tui.core.errors import NotFoundError
@@ -198,7 +199,7 @@ class MainScreen(Screen):
 
     @on(DataTable.RowSelected, "#batches")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        self.run_action("open_requests")
+        self.action_open_requests()
 
     @on(Tabs.TabActivated, "#views")
     def _view_changed(self, event: Tabs.TabActivated) -> None:
@@ -236,6 +237,12 @@ class MainScreen(Screen):
             return
 
     # --- messages from the workers --------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Worker.StateChanged does not bubble: hand this screen's failures to the App's one
+        # reporter, so no worker error is ever silent.
+        if event.state is WorkerState.ERROR:
+            self.app.report_failure(event.worker)
 
     def on_action_finished(self, message: ActionFinished) -> None:
         self.notify(message.message, severity="error" if message.error else "information")
