@@ -122,6 +122,7 @@ class BatchApp(App[None]):
             title="Batch ended",
             severity=severity,
             timeout=10,
+            markup=False,
         )
         if self.services.config.settings.bell:
             self.bell()
@@ -139,7 +140,9 @@ class BatchApp(App[None]):
     def report_failure(self, worker: Worker) -> None:
         """A worker raised: say what failed and why (screens forward their workers here)."""
         what = worker.description or worker.name
-        self.notify(f"{what} failed: {safe(worker.error)}", severity="error", timeout=10)
+        self.notify(
+            f"{what} failed: {safe(worker.error)}", severity="error", timeout=10, markup=False
+        )
 
     def _sync_state_changed(self, state: WorkerState) -> None:
         if state is WorkerState.RUNNING:
@@ -163,7 +166,7 @@ class BatchApp(App[None]):
 
     def action_poll(self) -> None:
         if any(w.group == "sync" and w.is_running for w in self.workers):
-            self.notify("Already polling.", timeout=2)
+            self.notify("Already polling.", timeout=2, markup=False)
             return
         if self._poll_timer is not None:
             self._poll_timer.stop()

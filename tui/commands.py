@@ -67,7 +67,7 @@ class BatchCommands(Provider):
             assert main is not None
             reason = main.unavailable_reason(name)
             if reason:
-                main.notify(reason, severity="warning")
+                main.notify(reason, severity="warning", markup=False)
                 return
             await self.app.run_action(action, main)
 

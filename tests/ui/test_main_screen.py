@@ -435,3 +435,19 @@ async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:
             await settle(pilot)
             console.print(detail._facts(detail.batch, services.clock()))
             assert "Retried by" in console.export_text()
+
+
+async def test_markup_in_a_label_reaches_a_toast_as_text(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        batches = await services.store.batches.list()
+        haiku = next(b for b in batches if b.counts.total == 400)  # ends within the hour
+        await services.store.batches.annotate(haiku.id, label="[bold red]oops[/] [link=x")
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            sim.clock.advance(hours=1)
+            await app.sync_batches().wait()
+            await settle(pilot)
+            ended = [n for n in app._notifications if n.title == "Batch ended"]
+            assert any("[bold red]oops[/] [link=x" in n.message for n in ended)
+            assert all(not n.markup for n in ended)

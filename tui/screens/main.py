@@ -217,7 +217,8 @@ class MainScreen(Screen):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         query = parse_query(event.value)
         if query.unknown:
-            self.notify(f"Unknown filter field(s): {', '.join(map(safe, query.unknown))}")
+            unknown = ", ".join(map(safe, query.unknown))
+            self.notify(f"Unknown filter field(s): {unknown}", markup=False)
         if not event.value.strip():
             self.query_one("#filter").remove_class("-shown")
         self.table.focus()
@@ -229,11 +230,11 @@ class MainScreen(Screen):
                 continue
             action = binding.action
             if self.services.read_only and action in PROVIDER_ACTIONS:
-                self.notify("Read-only mode: nothing is changed at the provider.")
+                self.notify("Read-only mode: nothing is changed at the provider.", markup=False)
                 return
             reason = self.unavailable_reason(action)
             if reason:
-                self.notify(reason, title=binding.description, severity="warning")
+                self.notify(reason, title=binding.description, severity="warning", markup=False)
             return
 
     # --- messages from the workers --------------------------------------------------------------
@@ -245,7 +246,9 @@ class MainScreen(Screen):
             self.app.report_failure(event.worker)
 
     def on_action_finished(self, message: ActionFinished) -> None:
-        self.notify(message.message, severity="error" if message.error else "information")
+        self.notify(
+            message.message, severity="error" if message.error else "information", markup=False
+        )
         if message.batch is not None:
             self.table.upsert([message.batch], self.services.clock())
             self._after_change()
@@ -320,7 +323,7 @@ class MainScreen(Screen):
         batch = self.selected
         if batch is not None:
             self.app.copy_to_clipboard(batch.id)
-            self.notify(f"Copied {safe(batch.id)}", title="Batch id")
+            self.notify(f"Copied {safe(batch.id)}", title="Batch id", markup=False)
 
     def action_annotate(self) -> None:
         from tui.screens.annotate import AnnotateScreen
@@ -340,7 +343,7 @@ class MainScreen(Screen):
         try:
             from tui.screens.requests import RequestsScreen
         except ImportError:
-            self.notify("The request inspector is not available in this build yet.")
+            self.notify("The request inspector is not available in this build yet.", markup=False)
             return
         screen = RequestsScreen(self.services.store, batch, read_only=self.services.read_only)
         self.app.push_screen(screen)
@@ -361,7 +364,7 @@ class MainScreen(Screen):
         current = keys.index(self.table.sort_column.key)
         column = SORT_COLUMNS[(current + 1) % len(SORT_COLUMNS)]
         self.table.configure(sort=(column, False))
-        self.notify(f"Sorted by {column.title}", timeout=2)
+        self.notify(f"Sorted by {column.title}", timeout=2, markup=False)
 
     def action_reverse_sort(self) -> None:
         self.table.configure(sort=(self.table.sort_column, not self.table.sort_reverse))
