@@ -203,6 +203,8 @@ class ResultsView(ScrollView, can_focus=True):
         self._strips: OrderedDict[int, Strip] = OrderedDict()
         self._id_width = 16
         self._columns = Columns(custom_id=16)
+        self._counted = -1
+        """The generation whose count has been asked for (or learnt from a short page)."""
         self._started = False
         """Mounted: loads may start (before, a filter set by the parent is only recorded)."""
 
@@ -252,10 +254,10 @@ class ResultsView(ScrollView, can_focus=True):
             self._load()
 
     def _load(self) -> None:
-        # The first page is asked for before the count: it paints the first rows sooner.
+        # Only the rows now; the count waits for the first page (see _put_page).
         self._request_visible()
-        self._load_count(self._generation)
-        self.refresh()
+        if not self._previous_pages:
+            self.refresh()  # else the old rows stay up until the new page repaints them
 
     def _visible_pages(self) -> list[int]:
         first = int(self.scroll_offset.y)
@@ -313,13 +315,20 @@ class ResultsView(ScrollView, can_focus=True):
             self._pages.popitem(last=False)
         if page == 0 and rows:
             self._fit_id_width(rows)
+        self.refresh()
         end = page * PAGE_SIZE + len(rows)
+        counted = self._counted == self._generation
+        self._counted = self._generation
         if len(rows) < PAGE_SIZE and (rows or page == 0):
             self._set_count(end)  # a short page is the last one: this is the count
-        elif end > self.count:
+            return
+        if end > self.count:
             # Paint the first rows before the count query returns; it corrects the total.
             self._set_count(end, final=False)
-        self.refresh()
+        if not counted:
+            # Asked only now, so the count never runs ahead of the first page on the
+            # store's reader: a search's first rows wait for one query, not two.
+            self._load_count(self._generation)
 
     def _fit_id_width(self, rows: list[RequestResult]) -> None:
         width = max(12, min(28, max(len(r.custom_id) for r in rows)))
