@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 from main_support import settle
 from submit_support import (
     OPENAI_PROFILE,
@@ -22,6 +23,7 @@ from submit_support import (
 )
 from textual.widgets import Button, Input, ProgressBar, Select
 
+import tui.screens.submit as submit_screen
 from tui.app import BatchApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.submit import SubmitScreen, complete_path
@@ -316,3 +318,24 @@ async def test_the_profile_follows_the_file_and_two_models_make_two_batches(
             assert len(ids) == 2
             assert set(ids) == set(sim.state.openai)
             assert sim.state.anthropic == {}
+
+
+async def test_an_unexpected_failure_is_reported_and_the_screen_recovers(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("[red]boom[/red]")
+
+    monkeypatch.setattr(submit_screen, "estimate_file", broken)
+    path = write_requests(tmp_path / "boom.jsonl", 2)
+    async with sim_services(sim, tmp_path) as services:
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_submit(app, services, [])
+            await check(pilot, path)
+            toasts = [n for n in app._notifications if "boom" in str(n.message)]
+            assert toasts
+            assert not toasts[0].markup
+            assert "estimate failed: [red]boom[/red]" in text_of(pilot, "#submit-summary")
+            assert screen.query_one("#submit-go", Button).disabled
+            assert not screen.query_one("#submit-check", Button).disabled

@@ -35,7 +35,7 @@ from tui.core.submit import (
     submit_retry,
 )
 from tui.formatting import batch_name, safe
-from tui.screens.submit import session_of
+from tui.screens.submit import report_failure, session_of
 
 if TYPE_CHECKING:
     from tui.core.store import Store
@@ -168,7 +168,7 @@ class RetryScreen(ModalScreen[str | None]):
         event.stop()
         if self.plan is not None and self.plan.count and not self.busy:
             if self.services.read_only:
-                self.notify("Read-only mode: nothing is sent.", severity="warning")
+                self.notify("Read-only mode: nothing is sent.", severity="warning", markup=False)
                 return
             self.busy = True
             self._update_buttons()
@@ -186,7 +186,7 @@ class RetryScreen(ModalScreen[str | None]):
         return self.busy if action == "stay" else True
 
     def action_stay(self) -> None:
-        self.notify("Creating the retry batch: wait for it.", severity="warning")
+        self.notify("Creating the retry batch: wait for it.", severity="warning", markup=False)
 
     # --- workers ---
 
@@ -273,13 +273,17 @@ class RetryScreen(ModalScreen[str | None]):
             f"{safe(batch.id)} resends {self._count():,} request(s).",
             title="Retry batch created",
             timeout=15,
+            markup=False,
         )
         self.dismiss(batch.id)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """An unexpected failure (the App notifies it too): let the user go on."""
+        """An unexpected failure: report it, and let the user go on."""
         worker = event.worker
-        if event.state is WorkerState.ERROR and worker.group in ("retry", "retry-plan"):
+        if event.state is not WorkerState.ERROR:
+            return
+        report_failure(self, worker)
+        if worker.group in ("retry", "retry-plan"):
             step = "plan" if worker.group == "retry-plan" else "retry"
             self.post_message(self.Failed(step, str(worker.error)))
 

@@ -91,6 +91,14 @@ def usable_profiles(services: Services) -> list[str]:
     return [name for name in services.config.profiles if name in providers]
 
 
+def report_failure(screen: Screen, worker: Worker) -> None:
+    """Hand a worker's failure to the App's one reporter (``Worker.StateChanged`` does not
+    bubble); a host App without one (a test's) is left alone."""
+    report = getattr(screen.app, "report_failure", None)
+    if report is not None:
+        report(worker)
+
+
 class PathSuggester(Suggester):
     """Completes the last part of a path from the directory listing (dirs end with ``/``)."""
 
@@ -308,7 +316,9 @@ class SubmitScreen(Screen[list[str] | None]):
         return self.busy if action == "stay" else True
 
     def action_stay(self) -> None:
-        self.notify("Submitting: wait until the batches are created.", severity="warning")
+        self.notify(
+            "Submitting: wait until the batches are created.", severity="warning", markup=False
+        )
 
     # --- workers ---
 
@@ -473,13 +483,17 @@ class SubmitScreen(Screen[list[str] | None]):
             "\n".join(safe(i) for i in ids),
             title=f"Submitted: {len(ids)} batch{'es' if len(ids) != 1 else ''} created",
             timeout=15,
+            markup=False,
         )
         self.dismiss(ids)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """An unexpected failure in a step (the App notifies it too): let the user go on."""
+        """An unexpected failure in a step: report it, and let the user go on."""
         worker = event.worker
-        if event.state is WorkerState.ERROR and worker.group.startswith("submit"):
+        if event.state is not WorkerState.ERROR:
+            return
+        report_failure(self, worker)
+        if worker.group.startswith("submit"):
             step = {"submit-check": "check", "submit-estimate": "estimate"}.get(worker.group)
             self.post_message(self.Failed(step or "submit", str(worker.error)))
 
