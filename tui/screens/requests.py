@@ -9,6 +9,7 @@ download progress through :meth:`RequestsScreen.results_progress`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
@@ -35,6 +36,10 @@ from tui.widgets.untrusted import one_line
 
 GROUP_LIMIT = 500
 """Error groups listed; past a few dozen they are one-offs, which the filters still reach."""
+
+
+SUMMARY_INTERVAL = 2.0
+"""Seconds between refreshes of counts and groups while results are being downloaded."""
 
 
 class RequestsScreen(Screen):
@@ -85,6 +90,7 @@ class RequestsScreen(Screen):
         """How many results of the batch are in the store."""
         self.matching = 0
         """How many of them the list's filter matches."""
+        self._summary_at = -SUMMARY_INTERVAL
 
     # --- layout ---
 
@@ -135,7 +141,9 @@ class RequestsScreen(Screen):
             self.batch.results_state = ResultsState.COMPLETE
         self._show_progress(not finished, stored, total)
         self.query_one(ResultsView).reload()
-        self._load_summary()
+        # The summary scans the batch: during a long download, refresh it now and then.
+        if finished or time.monotonic() - self._summary_at >= SUMMARY_INTERVAL:
+            self._load_summary()
 
     def apply_sync_events(self, events: Iterable[object]) -> None:
         """Pick this batch's latest :class:`ResultsProgress` out of a burst of sync events."""
@@ -158,6 +166,7 @@ class RequestsScreen(Screen):
     @work(group="requests-summary", exclusive=True, exit_on_error=False)
     async def _load_summary(self) -> None:
         """Counts per outcome, filter choices and error groups (all cheap grouped queries)."""
+        self._summary_at = time.monotonic()
         results = self.store.results
         counts = await results.counts_by_type(self.batch.id)
         self.stored = sum(counts.values())
