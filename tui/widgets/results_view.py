@@ -17,6 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
@@ -120,6 +122,34 @@ def _cell(text: str, width: int, right: bool = False) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` in exactly ``width`` cells (wide characters count twice), cut with an ellipsis."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…"
+    padding = " " * (width - length)
+    return padding + text if right else text + padding
+
+
+def _strip_of(cells: list[tuple[str, str | Style | None]], width: int, base: Style) -> Strip:
+    """A strip exactly ``width`` cells wide from (text, style) cells; the last is cut to fit."""
+    segments, used = [], 0
+    for text, style in cells:
+        room = width - used
+        if room <= 0:
+            break
+        length = cell_len(text)
+        if length > room:
+            text, length = set_cell_size(text, room - 1) + "…", room
+        if isinstance(style, str):
+            style = Style.parse(style)
+        segments.append(Segment(text, base + style if style else base))
+        used += length
+    if used < width:
+        segments.append(Segment(" " * (width - used), base))
+    return Strip(segments, width)
+
+
 class ResultsView(ScrollView, can_focus=True):
     """Every request of a batch matching a filter, one line each, read lazily from the store."""
 
@@ -201,6 +231,7 @@ class ResultsView(ScrollView, can_focus=True):
         so typing a search does not flash placeholders."""
         self._loading: frozenset[int] = frozenset()
         self._strips: OrderedDict[int, Strip] = OrderedDict()
+        self._styles: dict[str, Style] = {}
         self._id_width = 16
         self._columns = Columns(custom_id=16)
         self._counted = -1
@@ -427,33 +458,49 @@ class ResultsView(ScrollView, can_focus=True):
         return self._to_strip(Text(text, style=style), width)
 
     def _render_row(self, result: RequestResult, width: int, *, cursor: bool) -> Strip:
-        c = self._columns
-        base = self.get_component_rich_style("results-view--cursor") if cursor else Style()
-        dim = self.get_component_rich_style("results-view--dim", partial=True)
-        marked = result.custom_id in self.marked
+        """One row as segments, cell by cell: no Text layout, as a screenful is rendered at
+        every page-down."""
+        c, styles = self._columns, self._row_styles()
+        base = styles["cursor"] if cursor else styles["base"]
         glyph, colour = OUTCOME_GLYPHS[result.type]
+        failed = result.type is not ResultType.SUCCEEDED
+        truncated = result.stop_reason == "max_tokens"  # the answer was cut short: flag it
+        reason_style = colour if failed else ("yellow" if truncated else None)
         usage = result.usage
-        text = Text(style=base, no_wrap=True, overflow="ellipsis")
-        mark_style = self.get_component_rich_style("results-view--marked", partial=True)
-        text.append(MARK_GLYPH if marked else " ", style=mark_style)
-        text.append(f" {glyph} ", style=colour)
-        text.append(_cell(one_line(result.custom_id, 200), c.custom_id) + " ")
-        reason_style = colour if result.type is not ResultType.SUCCEEDED else ""
-        if result.stop_reason == "max_tokens":
-            reason_style = "yellow"
-        text.append(_cell(reason_of(result), c.reason) + " ", style=reason_style)
-        text.append(_cell(compact_number(usage.prompt_tokens), c.tokens, right=True) + " ")
-        text.append(_cell(compact_number(usage.output_tokens), c.tokens, right=True) + " ")
+        cells: list[tuple[str, str | Style | None]] = [
+            (MARK_GLYPH if result.custom_id in self.marked else " ", styles["marked"]),
+            (f" {glyph} ", colour),
+            (_fit(one_line(result.custom_id, 200), c.custom_id) + " ", None),
+            (_fit(reason_of(result), c.reason) + " ", reason_style),
+            (_fit(compact_number(usage.prompt_tokens), c.tokens, right=True) + " ", None),
+            (_fit(compact_number(usage.output_tokens), c.tokens, right=True) + " ", None),
+        ]
         if c.cache:
             cached = usage.cache_read_tokens + usage.cache_write_5m_tokens
             cached += usage.cache_write_1h_tokens
-            text.append(_cell(compact_number(cached), c.cache, right=True) + " ", style=dim)
+            cells.append((_fit(compact_number(cached), c.cache, right=True) + " ", styles["dim"]))
         if c.cost:
             cost = self._cost(result) if self._cost else None
-            text.append(_cell(format_cost(cost), c.cost, right=True) + " ", style=dim)
-        preview_style = "" if result.type is ResultType.SUCCEEDED else colour
-        text.append(preview_of(result), style=preview_style)
-        return self._to_strip(text, width, base)
+            cells.append((_fit(format_cost(cost), c.cost, right=True) + " ", styles["dim"]))
+        cells.append((preview_of(result), colour if failed else None))
+        return _strip_of(cells, width, base)
+
+    def _row_styles(self) -> dict[str, Style]:
+        """Component styles, read once per CSS change rather than once per row."""
+        if not self._styles:
+            get = self.get_component_rich_style
+            self._styles = {
+                "base": self.rich_style,
+                "cursor": self.rich_style + get("results-view--cursor"),
+                "dim": get("results-view--dim", partial=True),
+                "marked": get("results-view--marked", partial=True),
+            }
+        return self._styles
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = {}
+        self._strips.clear()
 
     def _to_strip(self, text: Text, width: int, base: Style | None = None) -> Strip:
         text.truncate(width, overflow="ellipsis", pad=True)
