@@ -41,7 +41,7 @@ class BatchApp(App[None]):
     TITLE = "batchtui"
     COMMANDS: ClassVar = App.COMMANDS | {BatchCommands}
     BINDINGS: ClassVar = [
-        Binding("r", "poll", "Poll now", id="app.poll"),
+        Binding("r", "poll", "Poll", id="app.poll"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]

@@ -51,8 +51,8 @@ class MainScreen(Screen):
         Binding("enter", "open_requests", "Requests", id="main.open"),
         Binding("c", "cancel_batch", "Cancel", id="main.cancel"),
         Binding("d", "delete_batch", "Delete", id="main.delete"),
-        Binding("y", "copy_id", "Copy id", id="main.copy"),
-        Binding("e", "annotate", "Label", id="main.annotate"),
+        Binding("y", "copy_id", "Copy", id="main.copy"),
+        Binding("e", "annotate", "Label", show=False, id="main.annotate"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("s", "cycle_sort", "Sort", id="main.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse"),
@@ -86,7 +86,7 @@ class MainScreen(Screen):
             placeholder="filter: status:ended model:haiku profile:work label:x !status:ended text",
             id="filter",
         )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Tabs).can_focus = False
