@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,6 +109,9 @@ async def _demo(args: argparse.Namespace, context: Context) -> int:
     from tui.services import Services
     from tui.sim import SimOptions, Simulator
 
+    # Quitting while results stream resets the connection; aiohttp would log that as an
+    # error with a traceback onto the terminal the TUI just handed back.
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     sim = Simulator(SimOptions(seed=args.seed, speed=args.speed))
     await sim.start(host="127.0.0.1", port=0)
     try:
