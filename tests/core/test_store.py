@@ -181,6 +181,91 @@ async def test_full_text_search_matches_prefixes_and_ignores_syntax(store: Store
     assert await store.results.count("b1", ResultFilter(search="***")) == 0
 
 
+async def test_search_words_are_single_tokens(store: Store) -> None:
+    """The index has no positions: a word the tokenizer would split must not become a phrase."""
+    await store.results.write([make_result("a", text="call parse_chunks now")])
+    assert await store.results.count("b1", ResultFilter(search="parse_chunks")) == 1
+    assert await store.results.count("b1", ResultFilter(search="parse_chunk")) == 1
+    assert await store.results.count("b1", ResultFilter(search="chunks parse")) == 1
+
+
+async def search_index_is_exact(store: Store) -> None:
+    """FTS5's own check of the index against the rows (only valid with nothing deferred)."""
+    async with store.db.transaction() as conn:
+        await conn.execute("INSERT INTO results_fts (results_fts) VALUES ('integrity-check')")
+
+
+async def test_appending_indexes_each_chunk_and_resumes_exactly(store: Store) -> None:
+    await store.results.write([make_result("x", batch_id="b0", text="other batch fox")])
+    await store.results.defer_search_index("b1")
+
+    async def download_cut_short() -> None:
+        async with store.results.appending("b1") as fast:
+            assert fast
+            await store.results.write([make_result(f"r{i:03}", text="fox") for i in range(50)])
+            await store.results.write([make_result(f"r{i:03}", text="fox") for i in range(50, 80)])
+            raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError):
+        await download_cut_short()
+    # Every committed chunk was indexed with it: searchable before the download ends.
+    assert await store.results.count("b1") == 80
+    assert await store.results.count("b1", ResultFilter(search="fox")) == 80
+
+    # The resumed download: rows exist, so upserts, and the index is built at the end.
+    await store.results.defer_search_index("b1")
+    async with store.results.appending("b1") as fast:
+        assert not fast
+        await store.results.write([make_result(f"r{i:03}", text="dog") for i in range(100)])
+    await store.results.build_search_index("b1")
+    assert await store.results.count("b1") == 100
+    assert await store.results.count("b1", ResultFilter(search="dog")) == 100
+    assert await store.results.count("b1", ResultFilter(search="fox")) == 0
+    assert await store.results.count("b0", ResultFilter(search="fox")) == 1
+    await search_index_is_exact(store)
+
+
+async def test_appending_survives_a_custom_id_sent_twice(store: Store) -> None:
+    await store.results.defer_search_index("b1")
+    async with store.results.appending("b1") as fast:
+        assert fast
+        await store.results.write([make_result(f"r{i:03}", text="fox") for i in range(10)])
+        await store.results.write([make_result(f"r{i:03}", text="dog") for i in range(5, 15)])
+    await store.results.build_search_index("b1")
+    assert await store.results.count("b1") == 15
+    assert await store.results.count("b1", ResultFilter(search="dog")) == 10
+    assert await store.results.count("b1", ResultFilter(search="fox")) == 5
+    await search_index_is_exact(store)
+
+
+async def test_upgrade_rebuilds_the_search_index(tmp_path: Path) -> None:
+    from tui.core.store.migrations import MIGRATIONS
+
+    path = tmp_path / "cache.db"
+    old = sqlite3.connect(path)
+    for version, script in MIGRATIONS[:3]:
+        old.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    insert = (
+        "INSERT INTO results (batch_id, custom_id, type, text, raw) "
+        "VALUES (?, ?, 'succeeded', ?, x'7b7d')"
+    )
+    old.execute(insert, ("b1", "a", "quick brown fox"))
+    old.execute("INSERT INTO fts_deferred (batch_id) VALUES ('b2')")  # a download cut short
+    old.execute(insert, ("b2", "a", "lazy fox"))
+    old.commit()
+    old.close()
+
+    store = await Store.open(path)
+    try:
+        assert await store.results.count("b1", ResultFilter(search="fox")) == 1
+        assert await store.results.count("b2", ResultFilter(search="fox")) == 0
+        await store.results.build_search_index("b2")
+        assert await store.results.count("b2", ResultFilter(search="fox")) == 1
+        await search_index_is_exact(store)
+    finally:
+        await store.close()
+
+
 async def test_usage_groups_split_by_model_and_tier(store: Store) -> None:
     await store.results.write(
         [

@@ -320,13 +320,19 @@ class SyncEngine:
     ) -> tuple[int, set[str]]:
         """Store each chunk as it arrives, one transaction each; memory stays at one chunk.
 
-        Writing chunk n while parsing chunk n+1 was measured and dropped: the writer thread
+        Inserting chunk n while parsing chunk n+1 was measured and dropped: the writer thread
         needs the GIL to bind every row, so the overlap made both sides slower, not faster.
+        What does overlap is the end of each transaction on a first download (indexing the
+        chunk for search, commit): single statements that run without the GIL.
         """
         total, stored, models = batch.counts.total, 0, set(batch.models)
         stream = provider.stream_results(batch, chunk_size=CHUNK_SIZE)
         # _closing: whatever goes wrong, the HTTP response is closed now, not when GC runs.
-        async with _closing(stream) as chunks:
+        # A first download appends and indexes chunk by chunk (see ResultRepository.appending).
+        async with (
+            self.store.results.appending(batch.id),
+            _closing(stream) as chunks,
+        ):
             async for chunk in chunks:
                 models.update(r.model for r in chunk if r.model)
                 chunk.sort(key=_custom_id)  # results come shuffled; the indexes like order

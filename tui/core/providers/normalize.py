@@ -173,61 +173,90 @@ def _openai_counts(raw: dict[str, Any], status: BatchStatus) -> RequestCounts:
 
 
 def anthropic_result(line: bytes, batch_id: str) -> RequestResult:
-    """One line of an Anthropic results file."""
+    """One line of an Anthropic results file.
+
+    On the ingest's hot path (100,000 calls per large batch): one constructor call per object,
+    dict lookups instead of enum calls, type() tests instead of isinstance chains.
+    """
     data = orjson.loads(line)
-    result = _dict(data.get("result"))
-    kind = _result_type(result.get("type"))
-    out = RequestResult(
-        batch_id=batch_id, custom_id=str(data.get("custom_id")), type=kind, raw=line
-    )
-    if kind == ResultType.SUCCEEDED:
-        message = _dict(result.get("message"))
-        out.model = message.get("model")
-        out.stop_reason = message.get("stop_reason")
-        out.text = _anthropic_text(message.get("content"))
-        out.usage = anthropic_usage(_dict(message.get("usage")))
-    elif kind == ResultType.ERRORED:
+    result = data.get("result")
+    if type(result) is not dict:
+        result = {}
+    kind = result.get("type")
+    kind = _RESULT_TYPES.get(kind, ResultType.ERRORED) if type(kind) is str else ResultType.ERRORED
+    custom_id = str(data.get("custom_id"))
+    if kind is ResultType.SUCCEEDED:
+        message = result.get("message")
+        if type(message) is not dict:
+            message = {}
+        usage = message.get("usage")
+        return RequestResult(
+            batch_id,
+            custom_id,
+            kind,
+            message.get("model"),
+            message.get("stop_reason"),
+            None,
+            None,
+            _anthropic_text(message.get("content")),
+            anthropic_usage(usage if type(usage) is dict else {}),
+            line,
+        )
+    if kind is ResultType.ERRORED:
         error = _dict(_dict(result.get("error")).get("error"))
-        out.error_type = error.get("type")
-        out.error_message = error.get("message")
-    return out
+        return RequestResult(
+            batch_id,
+            custom_id,
+            kind,
+            error_type=error.get("type"),
+            error_message=error.get("message"),
+            raw=line,
+        )
+    return RequestResult(batch_id, custom_id, kind, raw=line)
 
 
-def _result_type(value: Any) -> ResultType:
-    try:
-        return ResultType(value)
-    except ValueError:
-        # A type from the future: keep the line (raw) but count it as a failure, not a success.
-        return ResultType.ERRORED
+# A type from the future (or not a string) is ERRORED: the line is kept (raw) but counted as a
+# failure, not a success.
+_RESULT_TYPES = {kind.value: kind for kind in ResultType}
 
 
 def _anthropic_text(content: Any) -> str | None:
-    if not isinstance(content, list):
+    if type(content) is not list:
+        return None
+    if len(content) == 1:  # the usual answer: one text block
+        block = content[0]
+        if type(block) is dict and block.get("type") == "text":
+            text = block.get("text")
+            return text if type(text) is str else None
         return None
     texts = [
         block["text"]
         for block in content
-        if isinstance(block, dict)
-        and block.get("type") == "text"
-        and isinstance(block.get("text"), str)
+        if type(block) is dict and block.get("type") == "text" and type(block.get("text")) is str
     ]
     return "".join(texts) if texts else None
 
 
 def anthropic_usage(usage: dict[str, Any]) -> Usage:
     """Anthropic usage, with the cache writes split by TTL (all 5m when no split is given)."""
-    creation = usage.get("cache_creation")
-    if isinstance(creation, dict):
-        write_5m = _int(creation.get("ephemeral_5m_input_tokens"))
-        write_1h = _int(creation.get("ephemeral_1h_input_tokens"))
+    get = usage.get
+    creation = get("cache_creation")
+    if type(creation) is dict:
+        write_5m = creation.get("ephemeral_5m_input_tokens")
+        write_1h = creation.get("ephemeral_1h_input_tokens")
     else:
-        write_5m, write_1h = _int(usage.get("cache_creation_input_tokens")), 0
+        write_5m, write_1h = get("cache_creation_input_tokens"), 0
+    input_tokens, cache_read, output = (
+        get("input_tokens"),
+        get("cache_read_input_tokens"),
+        get("output_tokens"),
+    )
     return Usage(
-        input_tokens=_int(usage.get("input_tokens")),
-        cache_write_5m_tokens=write_5m,
-        cache_write_1h_tokens=write_1h,
-        cache_read_tokens=_int(usage.get("cache_read_input_tokens")),
-        output_tokens=_int(usage.get("output_tokens")),
+        input_tokens if type(input_tokens) is int else 0,
+        write_5m if type(write_5m) is int else 0,
+        write_1h if type(write_1h) is int else 0,
+        cache_read if type(cache_read) is int else 0,
+        output if type(output) is int else 0,
     )
 
 

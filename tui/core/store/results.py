@@ -7,19 +7,24 @@ with how far into a 100,000-request batch it is.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 
+from tui.core.errors import StoreError
 from tui.core.models import RequestResult, ResultType, Usage
 from tui.core.store.codec import RESULT_COLUMNS, result_from_row, result_values
-from tui.core.store.database import Database
+from tui.core.store.database import Database, describe_sqlite_error
 
-_INSERT = (
+_APPEND = (
     f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in RESULT_COLUMNS)}) "
-    "ON CONFLICT (batch_id, custom_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in RESULT_COLUMNS[2:])
+    f"VALUES ({', '.join('?' for _ in RESULT_COLUMNS)})"
+)
+_INSERT = f"{_APPEND} ON CONFLICT (batch_id, custom_id) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in RESULT_COLUMNS[2:]
 )
 # A batch's rows by a rowid range scan, not through a batch_id index (the unary + keeps the
 # planner off them): one download's rows sit together, so pages are read in order and FTS5 gets
@@ -27,6 +32,18 @@ _INSERT = (
 _BATCH_ROWS_IN_ROWID_ORDER = (
     "FROM results WHERE seq BETWEEN (SELECT min(seq) FROM results WHERE batch_id = ?) "
     "AND (SELECT max(seq) FROM results WHERE batch_id = ?) AND +batch_id = ? ORDER BY seq"
+)
+# Rows of a deferred batch not yet in the full-text index: those after its indexed_upto.
+_BATCH_ROWS_NOT_INDEXED = (
+    "FROM results WHERE seq BETWEEN max((SELECT min(seq) FROM results WHERE batch_id = ?), "
+    "(SELECT indexed_upto + 1 FROM fts_deferred WHERE batch_id = ?)) "
+    "AND (SELECT max(seq) FROM results WHERE batch_id = ?) AND +batch_id = ? ORDER BY seq"
+)
+# ...and those in it (rows appended and indexed chunk by chunk, see ResultRepository.appending).
+_BATCH_ROWS_INDEXED = (
+    "FROM results WHERE seq BETWEEN (SELECT min(seq) FROM results WHERE batch_id = ?) "
+    "AND (SELECT indexed_upto FROM fts_deferred WHERE batch_id = ?) AND +batch_id = ? "
+    "ORDER BY seq"
 )
 # Every column but the raw JSON: list pages never need it, and it is most of a row's bytes.
 _LIST_COLUMNS = "seq, " + ", ".join(c for c in RESULT_COLUMNS if c != "raw") + ", x'' AS raw"
@@ -71,8 +88,11 @@ class UsageGroup:
 
 def fts_query(text: str) -> str | None:
     """Turn what a person typed into a safe FTS5 query: every word must match, the last as a
-    prefix (so results appear while typing). Quotes neutralise FTS5 syntax in the input."""
-    words = re.findall(r"\w+", text)
+    prefix (so results appear while typing). Quotes neutralise FTS5 syntax in the input.
+
+    Words are runs of letters and digits, which the unicode61 tokenizer never splits: each
+    quoted word is one token, as the index (detail=none) has no positions for phrases."""
+    words = re.findall(r"[^\W_]+", text)
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
@@ -108,14 +128,58 @@ class ResultRepository:
 
     def __init__(self, db: Database):
         self._db = db
+        self._appending: dict[str, _Appender] = {}
 
     async def write(self, results: Sequence[RequestResult]) -> None:
-        """Upsert a chunk in one transaction: a re-download replaces rows, never duplicates."""
+        """Upsert a chunk in one transaction: a re-download replaces rows, never duplicates.
+
+        Inside :meth:`appending` for the chunk's batch, the chunk is appended instead and its
+        transaction ends (search indexing, commit) while the caller goes on.
+        """
         if not results:
             return
         values = [result_values(r) for r in results]
+        appender = self._appending.get(results[0].batch_id)
+        if appender is not None and all(r.batch_id == appender.batch_id for r in results):
+            await appender.write(values)
+        else:
+            await self._upsert(values)
+
+    async def _upsert(self, values: list[tuple]) -> None:
         async with self._db.transaction() as conn:
             await conn.executemany(_INSERT, values)
+
+    @contextlib.asynccontextmanager
+    async def appending(self, batch_id: str) -> AsyncIterator[bool]:
+        """Bulk-download mode for a deferred batch (:meth:`defer_search_index`); yields whether
+        it applies: the batch has no rows yet, so no chunk can conflict with a stored row.
+
+        :meth:`write` then appends each chunk with plain INSERTs and indexes it for search in
+        the same transaction (crash-safe: a committed chunk is always indexed), and returns as
+        soon as the rows are inserted: indexing and commit are single SQLite statements that
+        run in the writer's thread without the GIL while the caller parses the next chunk. A
+        custom_id sent twice turns the rest of the download back into upserts indexed at the
+        end. Leaving the context waits for the last chunk's commit.
+        """
+        row = await self._db.fetchone(
+            "SELECT NOT EXISTS (SELECT 1 FROM results WHERE batch_id = ?) "
+            "AND EXISTS (SELECT 1 FROM fts_deferred WHERE batch_id = ?)",
+            (batch_id, batch_id),
+        )
+        if not row[0] or batch_id in self._appending:
+            yield False
+            return
+        appender = self._appending[batch_id] = _Appender(self, batch_id)
+        try:
+            yield True
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await appender.flush()
+            raise
+        else:
+            await appender.flush()
+        finally:
+            self._appending.pop(batch_id, None)
 
     async def defer_search_index(self, batch_id: str) -> None:
         """Take a batch out of the full-text index until :meth:`build_search_index`.
@@ -133,17 +197,26 @@ class ResultRepository:
                     f"SELECT 'delete', seq, text, error_message {_BATCH_ROWS_IN_ROWID_ORDER}",
                     (batch_id, batch_id, batch_id),
                 )
-
-    async def build_search_index(self, batch_id: str) -> None:
-        """Index every row of a deferred batch in one statement (no-op if not deferred)."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM fts_deferred WHERE batch_id = ?", (batch_id,))
-            if cursor.rowcount:
+            else:  # deferred already, by a download cut short: it may have indexed a prefix
                 await conn.execute(
-                    "INSERT INTO results_fts (rowid, text, error_message) "
-                    f"SELECT seq, text, error_message {_BATCH_ROWS_IN_ROWID_ORDER}",
+                    "INSERT INTO results_fts (results_fts, rowid, text, error_message) "
+                    f"SELECT 'delete', seq, text, error_message {_BATCH_ROWS_INDEXED}",
                     (batch_id, batch_id, batch_id),
                 )
+                await conn.execute(
+                    "UPDATE fts_deferred SET indexed_upto = 0 WHERE batch_id = ?", (batch_id,)
+                )
+
+    async def build_search_index(self, batch_id: str) -> None:
+        """Index every row of a deferred batch not indexed yet, in one statement (no-op if
+        the batch is not deferred)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO results_fts (rowid, text, error_message) "
+                f"SELECT seq, text, error_message {_BATCH_ROWS_NOT_INDEXED}",
+                (batch_id, batch_id, batch_id, batch_id),
+            )
+            await conn.execute("DELETE FROM fts_deferred WHERE batch_id = ?", (batch_id,))
 
     async def get(self, batch_id: str, custom_id: str) -> RequestResult | None:
         row = await self._db.fetchone(
@@ -304,3 +377,74 @@ class ResultRepository:
             )
             for r in rows
         ]
+
+
+class _Appender:
+    """The chunks of one batch in :meth:`ResultRepository.appending` mode."""
+
+    def __init__(self, repository: ResultRepository, batch_id: str):
+        self.repository = repository
+        self.batch_id = batch_id
+        self.plain = True
+        self._tail: asyncio.Future | None = None
+
+    async def write(self, values: list[tuple]) -> None:
+        await self.flush()
+        if not self.plain:
+            await self.repository._upsert(values)
+            return
+        db = self.repository._db
+        conn = db.writer
+        await db._write_lock.acquire()
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            async with conn.execute("SELECT max(seq) FROM results") as cursor:
+                (last,) = await cursor.fetchone()
+            await conn.executemany(_APPEND, values)
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                await conn.rollback()
+            db._write_lock.release()
+            if isinstance(exc, sqlite3.IntegrityError):
+                # A custom_id seen twice: upserts from now on, the index built at the end.
+                self.plain = False
+                await self.repository.defer_search_index(self.batch_id)
+                await self.repository._upsert(values)
+                return
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(describe_sqlite_error(db.path, exc)) from None
+            raise
+        self._tail = asyncio.ensure_future(self._finish(last or 0))
+
+    async def _finish(self, last: int) -> None:
+        """Index the chunk just inserted (its rows are those after ``last``) and commit."""
+        db = self.repository._db
+        conn = db.writer
+        try:
+            try:
+                await conn.execute(
+                    "INSERT INTO results_fts (rowid, text, error_message) "
+                    "SELECT seq, text, error_message FROM results "
+                    "WHERE seq > ? AND +batch_id = ? ORDER BY seq",
+                    (last, self.batch_id),
+                )
+                await conn.execute(
+                    "UPDATE fts_deferred SET indexed_upto = (SELECT max(seq) FROM results) "
+                    "WHERE batch_id = ?",
+                    (self.batch_id,),
+                )
+                await conn.commit()
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    await conn.rollback()
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(db.path, exc)) from None
+        finally:
+            db._write_lock.release()
+
+    async def flush(self) -> None:
+        """Wait for the last chunk's transaction to end."""
+        tail, self._tail = self._tail, None
+        if tail is not None:
+            await tail
