@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
+from tui.core.cost_report import CostReport
 from tui.core.events import SyncEvent
 from tui.core.models import Batch
 
@@ -60,3 +61,10 @@ class CostsLoaded(Message):
     """Cost so far of each batch with downloaded results, in USD."""
 
     costs: dict[str, float]
+
+
+@dataclass
+class CostReportLoaded(Message):
+    """The cost pane's report over the batches in view."""
+
+    report: CostReport

@@ -19,6 +19,7 @@ from tui.app import BatchApp
 from tui.core.models import BatchStatus, ProviderKind
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
+from tui.screens.requests import RequestsScreen
 from tui.services import Services
 from tui.widgets.batch_table import BatchTable
 
@@ -407,14 +408,13 @@ async def test_a_failed_cancel_is_shown_not_swallowed(tmp_path: Path, cache: Pat
 
 
 async def test_enter_opens_the_requests_of_the_selected_batch(tmp_path: Path, cache: Path) -> None:
-    requests = pytest.importorskip("tui.screens.requests")
     async with demo_services(tmp_path, cache=cache) as (_sim, services):
         app = BatchApp(services)
         async with app.run_test(size=(160, 48)) as pilot:
             await settle(pilot)
             await pilot.press("enter")
             await settle(pilot)
-            assert isinstance(app.screen, requests.RequestsScreen)
+            assert isinstance(app.screen, RequestsScreen)
 
 
 async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:

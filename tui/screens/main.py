@@ -21,14 +21,24 @@ from textual.widgets import DataTable, Footer, Input, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
+from tui.core.cost_report import build_report
+from tui.core.costs import usd
 from tui.core.errors import NotFoundError
 from tui.core.events import BatchChanged, ProfileStatusChanged, ResultsProgress, SyncEvent
 from tui.core.models import Batch, BatchStatus
+from tui.core.prices import PriceTable, load_price_table
 from tui.formatting import batch_name, safe
-from tui.messages import ActionFinished, BatchesReloaded, CostsLoaded, DetailLoaded
+from tui.messages import (
+    ActionFinished,
+    BatchesReloaded,
+    CostReportLoaded,
+    CostsLoaded,
+    DetailLoaded,
+)
 from tui.screens.confirm import ConfirmScreen, cancel_stakes, delete_stakes
 from tui.widgets.batch_detail import BatchDetail
 from tui.widgets.batch_table import BatchTable
+from tui.widgets.cost_pane import CostPane
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -58,6 +68,7 @@ class MainScreen(Screen):
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse"),
         Binding("i", "toggle_ids", "Full ids", show=False, id="main.ids"),
         Binding("D", "download", "Download results", show=False, id="main.download"),
+        Binding("dollar_sign", "toggle_costs", "Costs", id="main.costs"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear"),
         Binding("1", "view('active')", "Active", show=False, id="main.view.active"),
         Binding("2", "view('attention')", "Needs attention", show=False, id="main.view.attention"),
@@ -69,6 +80,8 @@ class MainScreen(Screen):
         super().__init__()
         self.services = services
         self.costs: dict[str, float] = {}
+        self.prices: PriceTable = load_price_table(services.config.price_overrides)
+        self._estimate_cache: dict = {}
 
     def compose(self) -> ComposeResult:
         # Apply the width class now, not on the first Resize: otherwise the table is first laid
@@ -82,6 +95,7 @@ class MainScreen(Screen):
         with Container(id="body"):
             yield BatchTable(id="batches")
             yield BatchDetail(id="detail")
+            yield CostPane(id="costs")
         yield Input(
             placeholder="filter: status:ended model:haiku profile:work label:x !status:ended text",
             id="filter",
@@ -169,6 +183,8 @@ class MainScreen(Screen):
         self._label_tabs()
         self._show_detail()
         self.refresh_bindings()
+        if self.has_class("-costs"):
+            self.load_cost_report(self.table.shown_ids)
 
     def _label_tabs(self) -> None:
         batches = list(self.table.batches.values())
@@ -266,6 +282,9 @@ class MainScreen(Screen):
     def on_costs_loaded(self, message: CostsLoaded) -> None:
         self.show_costs(message.costs)
 
+    def on_cost_report_loaded(self, message: CostReportLoaded) -> None:
+        self.query_one(CostPane).show(message.report)
+
     # --- which actions apply --------------------------------------------------------------------
 
     def unavailable_reason(self, action: str) -> str | None:
@@ -340,13 +359,18 @@ class MainScreen(Screen):
         batch = self.selected
         if batch is None:
             return
-        try:
-            from tui.screens.requests import RequestsScreen
-        except ImportError:
-            self.notify("The request inspector is not available in this build yet.", markup=False)
-            return
-        screen = RequestsScreen(self.services.store, batch, read_only=self.services.read_only)
+        from tui.screens.requests import RequestsScreen  # its widgets load on first use
+
+        screen = RequestsScreen(
+            self.services.store, batch, read_only=self.services.read_only, prices=self.prices
+        )
         self.app.push_screen(screen)
+
+    def action_toggle_costs(self) -> None:
+        """Show the cost pane (totals of the batches in view) in place of the detail pane."""
+        self.toggle_class("-costs")
+        if self.has_class("-costs"):
+            self.load_cost_report(self.table.shown_ids)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -411,17 +435,31 @@ class MainScreen(Screen):
 
     @work(group="costs", exclusive=True, exit_on_error=False, description="Pricing results")
     async def load_costs(self) -> None:
-        """Cost so far of every batch with downloaded results (the cost module prices them)."""
-        try:
-            from tui.core.cost_report import build_report
-            from tui.core.costs import usd
-            from tui.core.prices import load_price_table
-        except ImportError:  # an older build without the cost module: the column shows "—"
-            return
-        prices = load_price_table(self.services.config.price_overrides)
-        report = await build_report(self.services.store, prices, group_by="batch", estimates=False)
-        costs = {row.key: usd(row.paid) for row in report.rows if row.requests}
+        """Cost so far of every batch with downloaded results (the cost module prices them).
+
+        A batch with any unpriced request has no known total: its cell shows "—", never $0.
+        """
+        report = await build_report(
+            self.services.store, self.prices, group_by="batch", estimates=False
+        )
+        costs = {
+            row.key: usd(row.known_paid)
+            for row in report.rows
+            if row.requests and row.known_paid is not None
+        }
         self.post_message(CostsLoaded(costs))
+
+    @work(group="cost-pane", exclusive=True, exit_on_error=False, description="Tallying costs")
+    async def load_cost_report(self, batch_ids: list[str]) -> None:
+        """The cost pane's report over the batches in view (running ones estimated)."""
+        report = await build_report(
+            self.services.store,
+            self.prices,
+            group_by="model",
+            batch_ids=batch_ids,
+            estimate_cache=self._estimate_cache,
+        )
+        self.post_message(CostReportLoaded(report))
 
     @work(group="detail", exclusive=True, exit_on_error=False, description="Reading lineage")
     async def load_lineage(self, batch: Batch) -> None:
