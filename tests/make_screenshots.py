@@ -77,12 +77,38 @@ async def show_help(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def show_costs(pilot: Pilot) -> None:
+    await pilot.press("dollar_sign")
+    await settle(pilot)
+
+
+async def requests_of_the_largest_batch(pilot: Pilot) -> None:
+    table = pilot.app.main.table
+    largest = max(table.shown_ids, key=lambda batch_id: table.batches[batch_id].counts.total)
+    table.select(largest)
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def detail_of_a_request(pilot: Pilot) -> None:
+    await requests_of_the_largest_batch(pilot)
+    # The first rows of the demo's largest batch are invalid requests; show an answer.
+    await pilot.press(*["down"] * 26, "enter")
+    await settle(pilot)
+    await pilot.press("4")  # the usage and cost tab
+    await settle(pilot)
+
+
 SHOTS: list[Shot] = [
     Shot("main-wide", (160, 48), main_app),
     Shot("main-80x24", (80, 24), main_app),
     Shot("needs-attention", (120, 36), main_app, detail_of_a_failed_batch),
     Shot("confirm-cancel", (120, 36), main_app, confirm_cancel),
     Shot("help", (100, 40), main_app, show_help),
+    Shot("costs", (160, 48), main_app, show_costs),
+    Shot("requests", (160, 48), main_app, requests_of_the_largest_batch),
+    Shot("request-detail", (120, 36), main_app, detail_of_a_request),
 ]
 """Every screenshot, in README order; other screens append theirs here."""
 

@@ -118,10 +118,10 @@ class RequestDetailScreen(Screen):
         Binding("Y", "copy_text", "Copy text", id="detail.copy_text"),
         Binding("e", "open_external", "Open in $PAGER", id="detail.open"),
         Binding("m", "toggle_markdown", "Markdown", id="detail.markdown"),
-        Binding("1", "show_tab('response')", "Response", show=False),
-        Binding("2", "show_tab('raw')", "Raw JSON", show=False),
-        Binding("3", "show_tab('params')", "Params", show=False),
-        Binding("4", "show_tab('usage')", "Usage", show=False),
+        Binding("1", "show_tab('response')", "Response", show=False, id="detail.tab.response"),
+        Binding("2", "show_tab('raw')", "Raw JSON", show=False, id="detail.tab.raw"),
+        Binding("3", "show_tab('params')", "Params", show=False, id="detail.tab.params"),
+        Binding("4", "show_tab('usage')", "Usage", show=False, id="detail.tab.usage"),
     ]
 
     def __init__(
