@@ -82,8 +82,14 @@ class AnthropicProvider:
         return self._batch(orjson.loads(response.http_response.content))
 
     async def create_batch(
-        self, requests: Sequence[tuple[str, bytes]], *, endpoint: str | None = None
+        self,
+        requests: Sequence[tuple[str, bytes]],
+        *,
+        endpoint: str | None = None,
+        metadata: dict[str, str] | None = None,
     ) -> Batch:
+        """Create a batch; ``metadata`` is accepted for the common interface and not sent
+        (Message Batches have no metadata field)."""
         import httpx2
 
         # Spliced as bytes: the SDK's typed create() walks every param of 100,000 requests.
@@ -93,7 +99,9 @@ class AnthropicProvider:
                 "/v1/messages/batches",
                 content=body,
                 cast_to=httpx2.Response,
-                options={"headers": {"content-type": "application/json"}},
+                # No automatic retry: a connection dropped after the batch was created would
+                # create it twice. The submit ledger recovers such a create on the next run.
+                options={"headers": {"content-type": "application/json"}, "max_retries": 0},
             )
         return self._batch(orjson.loads(response.content))
 

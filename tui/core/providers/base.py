@@ -29,12 +29,18 @@ class Provider(Protocol):
     async def get_batch(self, batch_id: str) -> Batch: ...
 
     async def create_batch(
-        self, requests: Sequence[tuple[str, bytes]], *, endpoint: str | None = None
+        self,
+        requests: Sequence[tuple[str, bytes]],
+        *,
+        endpoint: str | None = None,
+        metadata: dict[str, str] | None = None,
     ) -> Batch:
         """Create a batch from ``(custom_id, body_json)`` pairs.
 
         For Anthropic the body is the Messages ``params``; for OpenAI it is the request ``body``
-        and ``endpoint`` (``/v1/chat/completions`` by default) names the URL.
+        and ``endpoint`` (``/v1/chat/completions`` by default) names the URL. ``metadata`` is
+        kept on the batch where the API has a place for it (OpenAI). The create is never retried
+        automatically: a retry after a lost response would create a second batch.
         """
         ...
 

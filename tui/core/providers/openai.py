@@ -83,16 +83,30 @@ class OpenAIProvider:
         return self._batch(orjson.loads(response.content))
 
     async def create_batch(
-        self, requests: Sequence[tuple[str, bytes]], *, endpoint: str | None = None
+        self,
+        requests: Sequence[tuple[str, bytes]],
+        *,
+        endpoint: str | None = None,
+        metadata: dict[str, str] | None = None,
     ) -> Batch:
+        """Upload the requests as a JSONL file, then create the batch over it.
+
+        ``metadata`` rides on the batch, so the submit ledger can recognise a batch whose
+        create was interrupted.
+        """
         url = endpoint or DEFAULT_ENDPOINT
         data = b"".join(_input_line(custom_id, body, url) for custom_id, body in requests)
+        extra = {"metadata": metadata} if metadata else {}
         with self._translated():
             uploaded = await self.client.files.create(
                 file=("batch.jsonl", data, "application/jsonl"), purpose="batch"
             )
-            response = await self.client.batches.with_raw_response.create(
-                input_file_id=uploaded.id, endpoint=url, completion_window="24h"
+            # No automatic retry of the create: a response lost after the batch was made would
+            # make a second one. The ledger adopts the first on the next run instead.
+            response = await self.client.with_options(
+                max_retries=0
+            ).batches.with_raw_response.create(
+                input_file_id=uploaded.id, endpoint=url, completion_window="24h", **extra
             )
         return self._batch(orjson.loads(response.content))
 

@@ -1,0 +1,64 @@
+"""A create whose answer is lost makes one batch, never two, for both providers.
+
+The connection drops after the simulator has made the batch. The SDKs would retry such a
+failure on their own and make a second batch; the providers switch that retry off, the submit
+fails with a clear error, and the next submit adopts the batch the ledger was waiting for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from test_submit_flow import profile_for, write_file
+
+from tui.core.config import Config, Profile
+from tui.core.errors import ProviderError
+from tui.core.models import ProviderKind
+from tui.core.session import Session
+from tui.core.submit.submitter import plan_file, submit_file
+from tui.sim import Simulator
+
+
+def openai_file(path: Path, count: int) -> Path:
+    lines = (
+        orjson.dumps(
+            {
+                "custom_id": f"o-{i}",
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"{i}"}]},
+            }
+        )
+        for i in range(count)
+    )
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+async def test_a_lost_create_answer_makes_one_batch(
+    sim: Simulator, tmp_path: Path, provider: str
+) -> None:
+    if provider == "anthropic":
+        profile = profile_for(sim)
+        path = write_file(tmp_path / "job.jsonl", 12)
+        route, created = "anthropic.create", sim.state.anthropic
+    else:
+        profile = Profile("a", ProviderKind.OPENAI, api_key="sk-o", base_url=sim.openai_base_url)
+        path = openai_file(tmp_path / "job.jsonl", 12)
+        route, created = "openai.batches.create", sim.state.openai
+    config = Config(path=tmp_path / "config.toml", profiles={"a": profile})
+    async with Session.open(config, tmp_path / "cache.db") as session:
+        sim.faults.inject(route=route, kind="drop", count=1)
+        with pytest.raises(ProviderError):
+            await submit_file(session, plan_file(path, profile))
+        assert sim.counters[route] == 1  # the SDK did not retry the create by itself
+        assert len(created) == 1
+
+        progress = []
+        [batch] = await submit_file(session, plan_file(path, profile), progress=progress.append)
+        assert [p.stage for p in progress] == ["adopted"]
+        assert len(created) == 1
+        assert batch.id in created
