@@ -9,7 +9,7 @@ deletes its files. The SDK is imported when a provider is built, never when this
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -20,7 +20,7 @@ from tui.core.models import Batch, ProviderKind, RequestResult
 from tui.core.providers.base import ProgressCallback
 from tui.core.providers.normalize import openai_batch, openai_result
 from tui.core.providers.streaming import parse_chunks
-from tui.core.providers.translate import is_sdk_or_transport_error, provider_error
+from tui.core.providers.translate import translated_errors
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -46,17 +46,8 @@ class OpenAIProvider:
             client = AsyncOpenAI(api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT)
         self.client = client
 
-    @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
-        """Turn SDK and network exceptions into a one-line :class:`ProviderError`."""
-        try:
-            yield
-        except ProviderError:
-            raise
-        except Exception as exc:
-            if not is_sdk_or_transport_error(exc):
-                raise
-            raise provider_error(exc, profile=self.profile.name, key=self._key) from None
+    def _translated(self) -> contextlib.AbstractContextManager[None]:
+        return translated_errors(profile=self.profile.name, key=self._key)
 
     def _batch(self, data: dict[str, Any]) -> Batch:
         return openai_batch(data, self.profile.name)

@@ -8,6 +8,8 @@ Duck typing on those attributes keeps this module free of the (slow) SDK imports
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from tui.core.errors import ProviderError
@@ -50,6 +52,19 @@ def is_sdk_or_transport_error(exc: BaseException) -> bool:
     """True for exceptions an SDK or its HTTP client raise about the network or the API."""
     module = type(exc).__module__.split(".")[0]
     return module in {"anthropic", "openai"} | _TRANSPORT_MODULES or isinstance(exc, OSError)
+
+
+@contextlib.contextmanager
+def translated_errors(*, profile: str, key: str | None) -> Iterator[None]:
+    """Turn SDK and network exceptions raised inside into a one-line :class:`ProviderError`."""
+    try:
+        yield
+    except ProviderError:
+        raise
+    except Exception as exc:
+        if not is_sdk_or_transport_error(exc):
+            raise
+        raise provider_error(exc, profile=profile, key=key) from None
 
 
 def _is_connection_error(exc: BaseException) -> bool:
