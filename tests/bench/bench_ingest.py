@@ -9,20 +9,35 @@ then runs in a fresh subprocess, so its peak RSS (``ru_maxrss``) is its own and 
 simulator's:
 
 - **batchtui**: ``SyncEngine.download_results`` into a new SQLite cache (raw stream, orjson,
-  2,000-result upserts with the full-text index);
+  2,000-result chunks, each appended and indexed for search in its own transaction);
 - **naive**: ``for result in client.messages.batches.results(id)`` with the synchronous SDK,
   writing ``result.model_dump_json()`` lines to a JSONL file.
 
 Targets: batchtui at least 3x faster than naive, peak RSS at most 150 MiB.
 
 Measured on 2026-11-22 on the shared 2-core development VM (other test runs going on, so wall
-times vary by about 30 % between runs): batchtui 8.8-9.4 s wall, 9 s CPU; naive 6.1-9.2 s wall,
-7.4-10 s CPU; peak RSS 105-108 MiB and 89 MiB. The speed target is NOT met. batchtui's phases,
-measured one by one: receiving and parsing 1.7 s CPU (the SDK's objects cost the naive script
-about four times that), SQLite rows 3.8 s CPU / 4.8 s wall (three indexes, 115 MB of raw lines,
-WAL), the full-text index 1.3-1.6 s (3.2 s before it read the rows in rowid order). The naive
-script stores and indexes nothing. Overlapping parsing with writing was tried and measured
-slower (the writer thread needs the GIL to bind each row).
+times vary by about 30 % between runs; best of 3):
+
+- before: batchtui 8.8-9.4 s wall, 8.8-9 s CPU, peak RSS 105-108 MiB; naive 6.1-9.9 s wall,
+  7.4-10 s CPU, 89 MiB; speed-up 1.1x at best;
+- after: batchtui 5.3-6.5 s wall, 7.1-8 s CPU, peak RSS 121 MiB; naive 7.4-9.9 s wall,
+  8.5-10 s CPU, 89 MiB; speed-up 1.3-1.4x.
+
+The speed target is NOT met. What paid, measured one by one: on a first download
+(``ResultRepository.appending``) each chunk is plain-INSERTed and indexed for search in its own
+transaction, and that transaction's end (FTS5 insert, commit) runs in SQLite's thread without
+the GIL while the next chunk is parsed (about -0.9 s wall); a 16 MiB writer cache and a WAL
+checkpoint every 64 MiB instead of 4 MiB (about -1 s; the cache costs +15 MiB RSS); the
+Anthropic line parse without enum calls and extra objects (1.0 s -> 0.85 s CPU, orjson itself
+0.8 s); the full-text index without positions (detail=none: a third less to build). What did
+not: 5,000-row chunks (no clear gain, +13 MiB RSS), 8 or 16 KiB pages, checkpoints on a
+connection of their own, ``executescript`` for the transaction's end (it commits first).
+Where the time still goes: the writer thread is the critical path: inserting the rows (three
+indexes, ~2.2 KB per row with the raw line and the text: 250 MB of pages, written to the WAL
+and again to the file) about 2 s, and each chunk's index and commit about 0.1 s wall. Parsing
+and inserting cannot overlap (the writer needs the GIL to bind every row: measured slower), so
+3x over the naive script would need the row inserts themselves off the GIL. The naive script
+stores and indexes nothing.
 """
 
 from __future__ import annotations
