@@ -30,7 +30,6 @@ from tui.formatting import batch_name, progress_text, safe
 from tui.messages import BatchesLoaded, SyncEventsArrived
 from tui.screens.help import HelpScreen
 from tui.screens.main import PROVIDER_ACTIONS, MainScreen
-from tui.screens.requests import RequestsScreen
 from tui.services import Services
 
 
@@ -110,9 +109,11 @@ class BatchApp(App[None]):
     def on_sync_events_arrived(self, message: SyncEventsArrived) -> None:
         self._pending = []
         self.main.apply_events(message.events)
-        if isinstance(self.screen, RequestsScreen):
-            # The inspector shows its batch's download progress and browses what has arrived.
-            self.screen.apply_sync_events(message.events)
+        # A pushed screen that shows live data (the inspector: its batch's download progress)
+        # takes the same burst; the main screen is always updated above.
+        apply = getattr(self.screen, "apply_sync_events", None)
+        if apply is not None:
+            apply(message.events)
         for event in message.events:
             if isinstance(event, BatchChanged) and event.ended and event.previous is not None:
                 self._announce_end(event)

@@ -451,3 +451,29 @@ async def test_markup_in_a_label_reaches_a_toast_as_text(tmp_path: Path, cache: 
             ended = [n for n in app._notifications if n.title == "Batch ended"]
             assert any("[bold red]oops[/] [link=x" in n.message for n in ended)
             assert all(not n.markup for n in ended)
+
+
+async def test_the_inspector_follows_a_download_started_by_a_poll(tmp_path: Path) -> None:
+    async with demo_services(tmp_path) as (_sim, services):
+        await services.engine.import_all()  # batches known, no results downloaded yet
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            table = app.main.table
+            ended = next(
+                batch_id
+                for batch_id in table.shown_ids
+                if table.batches[batch_id].status is BatchStatus.ENDED
+            )
+            select(app, ended)
+            await pilot.press("enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, RequestsScreen)
+            assert screen.query_one("#requests-progress").display
+
+            app.sync_batches()  # the poll downloads the ended batches' results
+            await settle(pilot)
+            assert app.screen is screen
+            assert not screen.query_one("#requests-progress").display
+            assert screen.batch.results_state.value == "complete"
