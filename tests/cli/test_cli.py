@@ -82,3 +82,36 @@ def test_malformed_config_is_one_line_exit_2_no_traceback(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert f"{config}:1:" in result.stderr
+
+
+async def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tui.core.models import Batch, BatchStatus, ProviderKind, RequestCounts
+    from tui.core.store import Store
+
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    async with await Store.open(tmp_path / "batchtui.db") as store:
+        await store.batches.upsert(
+            Batch(
+                id=f"msgbatch_{n:06d}",
+                profile="work",
+                provider=ProviderKind.ANTHROPIC,
+                status=BatchStatus.ENDED,
+                provider_status="ended",
+                counts=RequestCounts(succeeded=1),
+                created_at=start + timedelta(minutes=n),
+            )
+            for n in range(3000)  # more output than a pipe buffers
+        )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "--data-dir", str(tmp_path), "ls"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout.readline().startswith(b"ID")
+    process.stdout.close()  # the reader leaves after one line, like `| head -1`
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=60) == 141
+    assert "Traceback" not in stderr

@@ -8,6 +8,7 @@ start fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -51,16 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    context = Context(paths=resolve_paths(args.config, args.data_dir))
     try:
+        args = build_parser().parse_args(argv)
+        context = Context(paths=resolve_paths(args.config, args.data_dir))
         return args.handler(args, context)
     except BatchtuiError as exc:
         print(f"batchtui: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`batchtui ls | head`): not worth a traceback. Point stdout at
+        # /dev/null so the interpreter's last flush does not raise again, and exit as a
+        # process killed by SIGPIPE would.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":
