@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
@@ -31,6 +31,9 @@ from tui.messages import BatchesLoaded, SyncEventsArrived
 from tui.screens.help import HelpScreen
 from tui.screens.main import PROVIDER_ACTIONS, MainScreen
 from tui.services import Services
+
+if TYPE_CHECKING:
+    from tui.screens.requests import RequestsScreen
 
 
 class BatchApp(App[None]):
@@ -132,6 +135,14 @@ class BatchApp(App[None]):
         if self.services.config.settings.bell:
             self.bell()
 
+    def on_requests_screen_retry_requested(self, message: RequestsScreen.RetryRequested) -> None:
+        """R in the request inspector: plan and confirm a retry of the marked requests."""
+        batch = self.main.table.batches.get(message.batch_id)
+        if batch is None:
+            self.notify("That batch is no longer in the list.", severity="warning", markup=False)
+            return
+        self.main.open_retry(batch, message.custom_ids, message.error_keys)
+
     # --- worker outcomes and the poll timer -----------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -198,5 +209,5 @@ class BatchApp(App[None]):
         ]
         notes = ["Filter tokens: status: model: profile: provider: label: id: notes:, ! negates."]
         if self.services.read_only:
-            notes.append("Read-only mode: cancel, delete and download are off.")
+            notes.append("Read-only mode: submit, retry, cancel, delete and download are off.")
         self.push_screen(HelpScreen(sections, notes))

@@ -24,6 +24,12 @@ class BatchCommands(Provider):
         ("Cancel the selected batch", "cancel_batch", "Asks first; shows what is at stake (c)"),
         ("Delete the selected batch", "delete_batch", "Ended batches only; asks first (d)"),
         ("Download results of the selected batch", "download", "Fetch results again (D)"),
+        ("Submit a requests file", "submit", "Check, estimate, confirm, create (n)"),
+        (
+            "Retry failed requests of the selected batch",
+            "retry",
+            "Errored, expired and canceled ones; shows the plan, asks first (R)",
+        ),
         ("Copy the batch id", "copy_id", "To the clipboard, also over SSH (y)"),
         ("Edit label and notes", "annotate", "Local only, never sent anywhere (e)"),
         ("Filter batches", "filter", "status:ended model:haiku profile:x text (/)"),

@@ -44,10 +44,12 @@ from tui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from tui.services import Services
 
-PROVIDER_ACTIONS = frozenset({"cancel_batch", "delete_batch", "download"})
+PROVIDER_ACTIONS = frozenset({"cancel_batch", "delete_batch", "download", "submit", "retry"})
 """Actions that change something at a provider: hidden in read-only mode."""
 
-_NEEDS_BATCH = frozenset({"cancel_batch", "delete_batch", "copy_id", "annotate", "open_requests"})
+_NEEDS_BATCH = frozenset(
+    {"cancel_batch", "delete_batch", "copy_id", "annotate", "open_requests", "retry"}
+)
 _RELATIVE_TICK = 30.0
 """Seconds between rewrites of relative times ("3h ago"); cells that did not change stay."""
 
@@ -61,6 +63,8 @@ class MainScreen(Screen):
         Binding("enter", "open_requests", "Requests", id="main.open"),
         Binding("c", "cancel_batch", "Cancel", id="main.cancel"),
         Binding("d", "delete_batch", "Delete", id="main.delete"),
+        Binding("n", "submit", "Submit file", show=False, id="main.submit"),
+        Binding("R", "retry", "Retry failed", show=False, id="main.retry"),
         Binding("y", "copy_id", "Copy", id="main.copy"),
         Binding("e", "annotate", "Label", show=False, id="main.annotate"),
         Binding("slash", "filter", "Filter", id="main.filter"),
@@ -301,6 +305,11 @@ class MainScreen(Screen):
                 return f"This batch has {batch.status.value}; only running batches can be canceled."
         if action == "delete_batch" and not batch.is_terminal:
             return "Only ended batches can be deleted: cancel it and wait for it to end."
+        if action == "retry":
+            if not batch.is_terminal:
+                return "Retry once the batch has ended: its results say which requests failed."
+            if batch.counts.failed == 0:
+                return "This batch has no errored, expired or canceled requests."
         if action == "download" and not batch.is_terminal:
             return "Results can be downloaded once the batch has ended."
         return None
@@ -333,6 +342,38 @@ class MainScreen(Screen):
     def _confirmed(self, ok: bool | None, start, batch_id: str) -> None:
         if ok:
             start(batch_id)
+
+    def action_submit(self) -> None:
+        from tui.screens.submit import SubmitScreen  # loaded on first use, not at start-up
+
+        self.app.push_screen(SubmitScreen(self.services), self._batches_created)
+
+    def action_retry(self) -> None:
+        if self.selected is not None:
+            self.open_retry(self.selected)
+
+    def open_retry(
+        self,
+        batch: Batch,
+        custom_ids: frozenset[str] = frozenset(),
+        error_keys: frozenset[str] = frozenset(),
+    ) -> None:
+        """The retry modal for ``batch``: the marked requests and groups, or every failure."""
+        if self.services.read_only:
+            self.notify("Read-only mode: nothing is changed at the provider.", markup=False)
+            return
+        from tui.screens.retry import RetryScreen  # loaded on first use, not at start-up
+
+        screen = RetryScreen(self.services, batch, custom_ids=custom_ids, error_keys=error_keys)
+        self.app.push_screen(screen, self._retried)
+
+    def _retried(self, batch_id: str | None) -> None:
+        self._batches_created([batch_id] if batch_id else None)
+
+    def _batches_created(self, batch_ids: list[str] | None) -> None:
+        """List what a submit or a retry created (already in the store)."""
+        if batch_ids:
+            self.reload(batch_ids)
 
     def action_download(self) -> None:
         if self.selected is not None:
