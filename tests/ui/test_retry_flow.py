@@ -17,16 +17,22 @@ from submit_support import (
     BAD_ID,
     FAILING,
     failed_batch,
+    profile_for,
     sim_batch_count,
     sim_services,
     text_of,
+    write_requests,
 )
 from textual.widgets import Button
 
 from tui.app import BatchApp
+from tui.commands import BatchCommands
 from tui.core.models import ResultType
 from tui.core.store.codec import error_key
+from tui.core.submit import plan_file, submit_file
+from tui.screens.requests import RequestsScreen
 from tui.screens.retry import RetryScreen
+from tui.screens.submit import session_of
 from tui.services import Services
 from tui.sim import SimOptions, Simulator
 
@@ -239,3 +245,116 @@ async def test_read_only_shows_the_plan_but_cannot_send(
             screen = await open_retry(app, RetryScreen(services, batch), [], pilot)
             assert "retry" in text_of(pilot, "#retry-plan")
             assert screen.query_one("#retry-confirm", Button).disabled
+
+
+# --- from the batch list and the request inspector -----------------------------------------
+
+
+async def test_r_on_the_batch_list_retries_the_selected_batch_and_lists_the_child(
+    failing_sim: Simulator, tmp_path: Path
+) -> None:
+    sim = failing_sim
+    async with sim_services(sim, tmp_path) as services:
+        batch_id = await failed_batch(sim, services)
+        failed = await failed_ids(services, batch_id)
+        expected = sorted(c for c, kind in failed.items() if kind != "invalid_request_error")
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.main.table.select(batch_id)
+            await pilot.pause()
+            await pilot.press("R")
+            await settle(pilot)
+            assert isinstance(app.screen, RetryScreen)
+            assert app.focused is not None
+            assert app.focused.id == "retry-cancel"
+
+            await pilot.click("#retry-confirm")
+            await settle(pilot)
+
+            assert app.screen is app.main
+            [new_id] = [b for b in sim.state.anthropic if b != batch_id]
+            assert sorted(sim.state.anthropic[new_id].table.custom_ids) == expected
+            listed = app.main.table.batches[new_id]
+            assert listed.parent_id == batch_id
+
+
+async def test_r_is_refused_with_a_reason_when_nothing_failed(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_requests(tmp_path / "fine.jsonl", 5)
+    async with sim_services(sim, tmp_path) as services:
+        [batch] = await submit_file(session_of(services), plan_file(path, profile_for(sim)))
+        sim.clock.advance(hours=10)  # no errors, no expiry at this simulator
+        await services.engine.poll_once()
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.main.table.select(batch.id)
+            await pilot.pause()
+            assert app.main.check_action("retry", ()) is None  # shown dimmed
+            before = sim_batch_count(sim)
+            await pilot.press("R")
+            await settle(pilot)
+            assert app.screen is app.main
+            assert sim_batch_count(sim) == before
+            messages = [str(n.message) for n in app._notifications]
+            assert any("no errored, expired or canceled" in m for m in messages)
+
+
+async def test_retry_requested_in_the_inspector_plans_the_marked_requests(
+    failing_sim: Simulator, tmp_path: Path
+) -> None:
+    sim = failing_sim
+    async with sim_services(sim, tmp_path) as services:
+        batch_id = await failed_batch(sim, services)
+        failed = await failed_ids(services, batch_id)
+        marked = frozenset(sorted(c for c, k in failed.items() if k != "invalid_request_error")[:2])
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.main.table.select(batch_id)
+            await pilot.pause()
+            await app.main.run_action("open_requests")
+            await settle(pilot)
+            inspector = app.screen
+            assert isinstance(inspector, RequestsScreen)
+
+            inspector.post_message(RequestsScreen.RetryRequested(batch_id, marked, frozenset()))
+            await settle(pilot)
+            retry = app.screen
+            assert isinstance(retry, RetryScreen)
+            assert retry.plan is not None
+            assert set(retry.plan.custom_ids) == marked
+            await pilot.click("#retry-confirm")
+            await settle(pilot)
+
+            assert app.screen is inspector
+            [new_id] = [b for b in sim.state.anthropic if b != batch_id]
+            assert set(sim.state.anthropic[new_id].table.custom_ids) == marked
+
+
+async def test_read_only_hides_submit_and_retry_everywhere(
+    failing_sim: Simulator, tmp_path: Path
+) -> None:
+    sim = failing_sim
+    async with sim_services(sim, tmp_path, read_only=True) as services:
+        batch_id = await failed_batch(sim, services, count=8)
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.main.table.select(batch_id)
+            await pilot.pause()
+            assert app.main.check_action("retry", ()) is False
+            assert app.main.check_action("submit", ()) is False
+            before = sim_batch_count(sim)
+            await pilot.press("R")
+            await pilot.press("n")
+            await settle(pilot)
+            assert app.screen is app.main
+            titles = [title for title, _, _ in BatchCommands(app.main)._available()]
+            assert not any("Retry" in t or "Submit" in t for t in titles)
+            app.main.open_retry(await services.store.batches.get(batch_id))
+            await settle(pilot)
+            assert app.screen is app.main
+            assert sim_batch_count(sim) == before

@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, ProgressBar, Select
 
 import tui.screens.submit as submit_screen
 from tui.app import BatchApp
+from tui.commands import BatchCommands
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.submit import SubmitScreen, complete_path
 from tui.services import Services
@@ -339,3 +340,27 @@ async def test_an_unexpected_failure_is_reported_and_the_screen_recovers(
             assert "estimate failed: [red]boom[/red]" in text_of(pilot, "#submit-summary")
             assert screen.query_one("#submit-go", Button).disabled
             assert not screen.query_one("#submit-check", Button).disabled
+
+
+async def test_n_on_the_batch_list_opens_submit_and_lists_the_new_batch(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_requests(tmp_path / "from-main.jsonl", 3)
+    async with sim_services(sim, tmp_path) as services:
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, SubmitScreen)
+            await check(pilot, path)
+            await pilot.click("#submit-go")
+            await pilot.pause()
+            await pilot.click("#confirm")
+            await settle(pilot)
+
+            assert app.screen is app.main
+            [batch_id] = list(sim.state.anthropic)
+            assert batch_id in app.main.table.batches
+            titles = [title for title, _, _ in BatchCommands(app.main)._available()]
+            assert "Submit a requests file" in titles
