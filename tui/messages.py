@@ -7,12 +7,16 @@ main screen's action workers to whoever shows the outcome.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from tui.core.cost_report import CostReport
 from tui.core.events import SyncEvent
 from tui.core.models import Batch
+
+if TYPE_CHECKING:
+    from tui.core.submit import SubmitProgress
 
 
 @dataclass
@@ -68,3 +72,29 @@ class CostReportLoaded(Message):
     """The cost pane's report over the batches in view."""
 
     report: CostReport
+
+
+@dataclass
+class CreateFailed(Message):
+    """A step of making a batch (check, estimate, plan, submit, retry) could not run.
+
+    Posted by the submit screen and the retry modal to themselves; the screen stays open to
+    say why.
+    """
+
+    step: str
+    error: str
+
+
+@dataclass
+class CreateRefused(Message):
+    """The same file or set of requests was sent before; the user may send it anyway."""
+
+    error: str
+
+
+@dataclass
+class CreateProgressed(Message):
+    """One step of creating batches, posted from the core's progress callback."""
+
+    step: SubmitProgress

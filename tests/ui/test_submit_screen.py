@@ -26,6 +26,7 @@ from textual.widgets import Button, Input, ProgressBar, Select
 import tui.screens.submit as submit_screen
 from tui.app import BatchApp
 from tui.commands import BatchCommands
+from tui.messages import CreateProgressed
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.submit import SubmitScreen, complete_path
 from tui.services import Services
@@ -208,7 +209,7 @@ async def test_progress_bar_follows_the_submission(sim: Simulator, tmp_path: Pat
             await pilot.click("#confirm")
             await settle(pilot)
 
-            stages = [m.step.stage for m in messages if isinstance(m, SubmitScreen.Progressed)]
+            stages = [m.step.stage for m in messages if isinstance(m, CreateProgressed)]
             assert stages[0] == "starting"
             assert "creating" in stages
             assert "created" in stages

@@ -35,6 +35,7 @@ from tui.core.submit import (
     submit_retry,
 )
 from tui.formatting import batch_name, safe
+from tui.messages import CreateFailed, CreateProgressed, CreateRefused
 from tui.screens.submit import report_failure, session_of
 
 if TYPE_CHECKING:
@@ -82,28 +83,6 @@ class RetryScreen(ModalScreen[str | None]):
         def __init__(self, plan: RetryPlan) -> None:
             super().__init__()
             self.plan = plan
-
-    class Failed(Message):
-        """Planning or creating failed; the modal stays open to say why."""
-
-        def __init__(self, step: str, error: str) -> None:
-            super().__init__()
-            self.step = step
-            self.error = error
-
-    class Refused(Message):
-        """This exact set was retried before; the user may resend it anyway."""
-
-        def __init__(self, error: str) -> None:
-            super().__init__()
-            self.error = error
-
-    class Progressed(Message):
-        """One step of creating the batch (posted from the core's progress callback)."""
-
-        def __init__(self, step: SubmitProgress) -> None:
-            super().__init__()
-            self.step = step
 
     class Retried(Message):
         """The retry batch exists at the provider and in the store, its parent recorded."""
@@ -208,7 +187,7 @@ class RetryScreen(ModalScreen[str | None]):
                 include_invalid=include_invalid,
             )
         except BatchtuiError as exc:
-            self.post_message(self.Failed("plan", str(exc)))
+            self.post_message(CreateFailed("plan", str(exc)))
             return
         self.post_message(self.Planned(plan))
 
@@ -225,16 +204,16 @@ class RetryScreen(ModalScreen[str | None]):
                 session_of(self.services), plan, force=force, progress=self._on_progress
             )
         except AlreadySubmitted as exc:
-            self.post_message(self.Refused(str(exc)))
+            self.post_message(CreateRefused(str(exc)))
             return
         except BatchtuiError as exc:
-            self.post_message(self.Failed("retry", str(exc)))
+            self.post_message(CreateFailed("retry", str(exc)))
             return
         self.post_message(self.Retried(batch))
 
     def _on_progress(self, step: SubmitProgress) -> None:
         # Called by the core while it submits; post_message is safe from any thread.
-        self.post_message(self.Progressed(step))
+        self.post_message(CreateProgressed(step))
 
     # --- outcomes ---
 
@@ -248,14 +227,14 @@ class RetryScreen(ModalScreen[str | None]):
         row.display = switch.value or bool(message.plan.excluded_invalid)
         self._update_buttons()
 
-    def on_retry_screen_failed(self, message: RetryScreen.Failed) -> None:
+    def on_create_failed(self, message: CreateFailed) -> None:
         self.busy = False
         text = Text(f"{message.step} failed: ", style="bold red")
         text.append(safe(message.error, one_line=False))
         self._show_progress(text)
         self._update_buttons()
 
-    def on_retry_screen_refused(self, message: RetryScreen.Refused) -> None:
+    def on_create_refused(self, message: CreateRefused) -> None:
         self.busy = False
         self.force = True
         text = Text(safe(message.error, one_line=False) + "\n", style="yellow")
@@ -263,7 +242,7 @@ class RetryScreen(ModalScreen[str | None]):
         self._show_progress(text)
         self._update_buttons()
 
-    def on_retry_screen_progressed(self, message: RetryScreen.Progressed) -> None:
+    def on_create_progressed(self, message: CreateProgressed) -> None:
         self._show_progress(safe(message.step))
 
     def on_retry_screen_retried(self, message: RetryScreen.Retried) -> None:
@@ -285,7 +264,7 @@ class RetryScreen(ModalScreen[str | None]):
         report_failure(self, worker)
         if worker.group in ("retry", "retry-plan"):
             step = "plan" if worker.group == "retry-plan" else "retry"
-            self.post_message(self.Failed(step, str(worker.error)))
+            self.post_message(CreateFailed(step, str(worker.error)))
 
     # --- widgets ---
 

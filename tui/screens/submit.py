@@ -54,6 +54,7 @@ from tui.core.submit import (
 )
 from tui.core.submit.validate import detect_kind
 from tui.formatting import money, safe
+from tui.messages import CreateFailed, CreateProgressed, CreateRefused
 from tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -169,14 +170,6 @@ class SubmitScreen(Screen[list[str] | None]):
             super().__init__()
             self.scan = scan
 
-    class Failed(Message):
-        """A step could not run (unreadable file, wrong profile, provider error)."""
-
-        def __init__(self, step: str, error: str) -> None:
-            super().__init__()
-            self.step = step
-            self.error = error
-
     class Estimated(Message):
         """Tokens, cost and cache warnings, and earlier submissions of the same file."""
 
@@ -184,20 +177,6 @@ class SubmitScreen(Screen[list[str] | None]):
             super().__init__()
             self.plan = plan
             self.estimate = estimate
-
-    class Progressed(Message):
-        """One step of the submission (posted from the core's progress callback)."""
-
-        def __init__(self, step: SubmitProgress) -> None:
-            super().__init__()
-            self.step = step
-
-    class Refused(Message):
-        """The file was submitted before: the user may submit it anyway."""
-
-        def __init__(self, error: str) -> None:
-            super().__init__()
-            self.error = error
 
     class Submitted(Message):
         """Every batch of the file exists at the provider (and in the store)."""
@@ -339,7 +318,7 @@ class SubmitScreen(Screen[list[str] | None]):
             self.post_message(self.Invalid(exc.scan))
             return
         except BatchtuiError as exc:
-            self.post_message(self.Failed("check", str(exc)))
+            self.post_message(CreateFailed("check", str(exc)))
             return
         self.post_message(self.Checked(plan))
 
@@ -378,7 +357,7 @@ class SubmitScreen(Screen[list[str] | None]):
             estimate = await estimate_file(plan, provider, price, await output_history(store))
             await load_previous(store, plan)
         except BatchtuiError as exc:
-            self.post_message(self.Failed("estimate", str(exc)))
+            self.post_message(CreateFailed("estimate", str(exc)))
             return
         self.post_message(self.Estimated(plan, estimate))
 
@@ -402,22 +381,22 @@ class SubmitScreen(Screen[list[str] | None]):
     )
     async def run_submit(self, plan: FilePlan, force: bool) -> None:
         """Create the batches; progress and the outcome come back as messages."""
-        self.post_message(self.Progressed(SubmitProgress(0, len(plan.job.chunks), "starting", 0)))
+        self.post_message(CreateProgressed(SubmitProgress(0, len(plan.job.chunks), "starting", 0)))
         try:
             batches = await submit_file(
                 session_of(self.services), plan, force=force, progress=self._on_progress
             )
         except AlreadySubmitted as exc:
-            self.post_message(self.Refused(str(exc)))
+            self.post_message(CreateRefused(str(exc)))
             return
         except BatchtuiError as exc:  # AmbiguousSubmission too: its message says what to do
-            self.post_message(self.Failed("submit", str(exc)))
+            self.post_message(CreateFailed("submit", str(exc)))
             return
         self.post_message(self.Submitted(batches))
 
     def _on_progress(self, step: SubmitProgress) -> None:
         # Called by the core during submit_file; post_message is safe from any thread.
-        self.post_message(self.Progressed(step))
+        self.post_message(CreateProgressed(step))
 
     # --- outcomes (messages up from the workers) ---
 
@@ -433,7 +412,7 @@ class SubmitScreen(Screen[list[str] | None]):
         self._forget_plan(invalid_summary(message.scan))
         self._show_problems(message.scan)
 
-    def on_submit_screen_failed(self, message: SubmitScreen.Failed) -> None:
+    def on_create_failed(self, message: CreateFailed) -> None:
         self.busy = False
         self.query_one("#submit-progress-box").remove_class("-shown")
         text = Text(f"{message.step} failed: ", style="bold red")
@@ -456,7 +435,7 @@ class SubmitScreen(Screen[list[str] | None]):
         self._update_buttons()
         self.query_one("#submit-go", Button).focus()
 
-    def on_submit_screen_progressed(self, message: SubmitScreen.Progressed) -> None:
+    def on_create_progressed(self, message: CreateProgressed) -> None:
         step = message.step
         self.busy = True
         self._update_buttons()
@@ -469,7 +448,7 @@ class SubmitScreen(Screen[list[str] | None]):
             bar.advance(1)
         self.query_one("#submit-progress-text", Static).update(Text(safe(step)))
 
-    def on_submit_screen_refused(self, message: SubmitScreen.Refused) -> None:
+    def on_create_refused(self, message: CreateRefused) -> None:
         self.busy = False
         self.query_one("#submit-progress-box").remove_class("-shown")
         self.force = True
@@ -495,7 +474,7 @@ class SubmitScreen(Screen[list[str] | None]):
         report_failure(self, worker)
         if worker.group.startswith("submit"):
             step = {"submit-check": "check", "submit-estimate": "estimate"}.get(worker.group)
-            self.post_message(self.Failed(step or "submit", str(worker.error)))
+            self.post_message(CreateFailed(step or "submit", str(worker.error)))
 
     # --- widgets ---
 
