@@ -9,6 +9,7 @@ to tell the user why a key did nothing.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -84,7 +85,6 @@ class MainScreen(Screen):
         super().__init__()
         self.services = services
         self.costs: dict[str, float] = {}
-        self.prices: PriceTable = load_price_table(services.config.price_overrides)
         self._estimate_cache: dict = {}
 
     def compose(self) -> ComposeResult:
@@ -114,6 +114,12 @@ class MainScreen(Screen):
         bar.read_only = self.services.read_only
         bar.profiles = dict(self.services.engine.statuses)
         self.set_interval(_RELATIVE_TICK, self.tick)
+
+    @cached_property
+    def prices(self) -> PriceTable:
+        """The shipped price table with the user's overrides, read on first use (a worker's,
+        after the first paint), not while the screen is built."""
+        return load_price_table(self.services.config.price_overrides)
 
     # --- widgets --------------------------------------------------------------------------------
 
