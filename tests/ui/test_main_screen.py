@@ -70,7 +70,7 @@ async def test_first_poll_imports_and_polls_update_rows_in_place(tmp_path: Path)
             select(app, target)
             await pilot.pause()
             row_before = table.cursor_row
-            progress_before = table.get_cell(target, "progress").plain
+            progress_before = table.cell(target, "progress").plain
             scroll_before = table.scroll_offset
 
             sim.clock.advance(hours=7)  # the 3-hour sonnet batch ends meanwhile
@@ -81,7 +81,7 @@ async def test_first_poll_imports_and_polls_update_rows_in_place(tmp_path: Path)
             assert table.selected is not None
             assert table.selected.id == target
             assert table.scroll_offset == scroll_before
-            assert table.get_cell(target, "progress").plain != progress_before
+            assert table.cell(target, "progress").plain != progress_before
 
 
 async def test_filter_and_sort(tmp_path: Path, cache: Path) -> None:
@@ -332,7 +332,7 @@ async def test_label_and_notes_are_saved_and_never_markup(tmp_path: Path, cache:
             await pilot.press(*"[red]nightly[/red]", "enter")
             await settle(pilot)
             assert (await services.store.batches.get(target)).label == "[red]nightly[/red]"
-            cell = app.main.table.get_cell(target, "label")
+            cell = app.main.table.cell(target, "label")
             assert cell.plain == "[red]nightly[/red]"
 
 
@@ -341,16 +341,17 @@ async def test_fits_80_by_24_and_200_by_60(tmp_path: Path, cache: Path) -> None:
         app = BatchApp(services)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            keys = [c.value for c in app.main.table.columns]
+            keys = app.main.table.column_keys
             assert keys[:2] == ["status", "id"]
             assert "progress" in keys
             assert "left" in keys
             assert "profile" not in keys
-            total = sum(c.get_render_width(app.main.table) for c in app.main.table.columns.values())
-            assert total <= 80
+            header = app.main.table.render_line(0)
+            assert header.text.rstrip().endswith("Left")  # every kept title is on screen
+            assert header.cell_length == app.main.table.size.width <= 80
             await pilot.resize_terminal(200, 60)
             await settle(pilot)
-            keys = [c.value for c in app.main.table.columns]
+            keys = app.main.table.column_keys
             assert {"profile", "models", "cost", "created"} <= set(keys)
 
 

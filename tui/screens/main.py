@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.events import Key
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Tab, Tabs
+from textual.widgets import Footer, Input, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
@@ -215,16 +215,16 @@ class MainScreen(Screen):
 
     # --- events from the widgets ----------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#batches")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(BatchTable.Highlighted, "#batches")
+    def _row_highlighted(self, event: BatchTable.Highlighted) -> None:
         self._show_detail()
         self.refresh_bindings()
         batch = self.selected
         if batch is not None:
             self.load_lineage(batch)
 
-    @on(DataTable.RowSelected, "#batches")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(BatchTable.Chosen, "#batches")
+    def _row_chosen(self, event: BatchTable.Chosen) -> None:
         self.action_open_requests()
 
     @on(Tabs.TabActivated, "#views")

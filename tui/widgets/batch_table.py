@@ -1,22 +1,36 @@
-"""The batch list: a DataTable keyed by batch id, diff-updated so polling never moves the cursor.
+"""The batch list: a Line API view that renders only the rows on screen, whatever their number.
 
-The table holds every known batch and shows the ones that pass the current view (a quick-filter
-tab) and filter query, in the chosen sort order. Each change (new poll results, a tick of the
-clock, a new filter) goes through :meth:`BatchTable._reconcile`, which inside one
-``app.batch_update()`` removes rows that left, rewrites only the cells whose text changed, adds
-new rows, and re-sorts only when the order changed. Columns have fixed widths and are dropped,
-least important first, when the terminal is too narrow for all of them.
+No widget per row and no table holding a renderable per cell: :class:`BatchTable` is a
+``ScrollView`` (like :mod:`tui.widgets.results_view`) over a list of batch ids in display order.
+It declares ``virtual_size = (width, rows + 1)`` and draws one line at a time: line 0 is the
+header, the others are the rows under the viewport. A row's cells are computed from
+:mod:`tui.formatting` when the row is first drawn and cached with the batch and the clock tick
+they were made for, so 1,000 or 10,000 batches cost the same to paint; a poll that changes one
+batch recomputes one row.
+
+Every change (new poll results, a tick of the clock, a filter, a sort) recomputes the order of
+the ids, puts the cursor back on the batch it was on, and only scrolls when that batch would
+otherwise leave the screen. Columns have fixed widths and are dropped, least important first,
+when the terminal is too narrow for all of them. The widget posts :class:`BatchTable.Highlighted`
+when the batch under the cursor changes and :class:`BatchTable.Chosen` on Enter or a click on
+the cursor row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.events import Resize
-from textual.widgets import DataTable
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tui.batch_view import SORT_COLUMNS, Query, SortColumn, View, in_view, sort_key
 from tui.core.models import Batch
@@ -58,41 +72,83 @@ COLUMNS: tuple[Column, ...] = (
 )
 """Display order; ``priority`` decides which survive at 80 columns."""
 
-_PADDING = 2
-"""DataTable's cell padding: one cell each side of every column."""
+PADDING = 1
+"""Blank cells on each side of every column."""
 _SCROLLBAR = 2
 _LABEL_MAX = 48
-_FILL_CHUNK = 150
-"""Rows in the first frame of an empty table: more than any terminal shows at once."""
 _FULL_ID = 34
 
-
-class _IdCell(Text):
-    """The id cell remembers the full batch id, which the sort key needs."""
-
-    def __init__(self, batch_id: str, shown: str) -> None:
-        super().__init__(shown, no_wrap=True, end="")
-        self.batch_id = batch_id
-
-
 CostLookup = Callable[[Batch], float | None]
+Layout = tuple[tuple[Column, int], ...]
+"""The shown columns and their widths, in display order."""
 
 
-def _same(a: Text | None, b: Text) -> bool:
-    return a is not None and a.plain == b.plain and a.style == b.style and a.spans == b.spans
+@dataclass(eq=False)
+class _Row:
+    """The cells of one batch as last drawn, and its rendered lines by base style."""
+
+    batch: Batch
+    epoch: int
+    cells: tuple[Text, ...]
+    strips: dict[Style, Strip] = field(default_factory=dict)
 
 
-class BatchTable(DataTable):
-    """Every known batch; rows keyed by batch id, columns keyed by :data:`COLUMNS` keys."""
+class BatchTable(ScrollView, can_focus=True):
+    """Every known batch, shown through a view, a filter query and a sort; see the module."""
+
+    BINDINGS = [
+        Binding("enter", "choose", "Open", show=False, id="batches.open"),
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="batches.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="batches.down"),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="batches.page_up"),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="batches.page_down"),
+        Binding("home,ctrl+home,g", "first", "First", show=False, id="batches.first"),
+        Binding("end,ctrl+end,G", "last", "Last", show=False, id="batches.last"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "batch-table--header",
+        "batch-table--even-row",
+        "batch-table--cursor",
+    }
+    """Styled in ``tui/app.tcss`` as a DataTable with zebra stripes and a row cursor is."""
+
+    class Highlighted(Message):
+        """The batch under the cursor changed (None: the list shows nothing)."""
+
+        def __init__(self, table: BatchTable, batch_id: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.batch_id = batch_id
+
+        @property
+        def control(self) -> BatchTable:
+            return self.table
+
+    class Chosen(Message):
+        """Enter, or a click on the cursor row: open this batch."""
+
+        def __init__(self, table: BatchTable, batch_id: str) -> None:
+            super().__init__()
+            self.table = table
+            self.batch_id = batch_id
+
+        @property
+        def control(self) -> BatchTable:
+            return self.table
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(
-            id=id, cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable"
-        )
+        super().__init__(id=id)
         self._batches: dict[str, Batch] = {}
-        self._cells: dict[str, dict[str, Text]] = {}
-        self._layout: tuple = ()
-        self._resize_pending = False
+        self._order: list[str] = []
+        self._index: dict[str, int] = {}
+        self._rows: dict[str, _Row] = {}
+        self._layout: Layout = ()
+        self._epoch = 0
+        """Bumped when every row's cells may be stale (a clock tick, new costs, full ids)."""
+        self._styles: dict[str, Style] = {}
+        self._announced: str | None = None
+        self.cursor_row = 0
         self.now: datetime | None = None
         self.view = View.ALL
         self.query = Query()
@@ -110,31 +166,50 @@ class BatchTable(DataTable):
 
     @property
     def selected(self) -> Batch | None:
-        key = self._cursor_key()
-        return self._batches.get(key) if key else None
+        if 0 <= self.cursor_row < len(self._order):
+            return self._batches[self._order[self.cursor_row]]
+        return None
 
     @property
     def shown_ids(self) -> list[str]:
-        return [str(row.key.value) for row in self.ordered_rows]
+        """The ids of the shown batches, in display order."""
+        return list(self._order)
+
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    @property
+    def column_keys(self) -> list[str]:
+        """The keys of the columns that fit the current width, in display order."""
+        return [column.key for column, _ in self._current_layout()]
+
+    def cell(self, batch_id: str, column_key: str) -> Text:
+        """The text of one cell as it is drawn (computed if the row was not drawn yet)."""
+        keys = self.column_keys
+        return self._row(batch_id).cells[keys.index(column_key)]
 
     def replace(self, batches: Iterable[Batch], now: datetime) -> None:
         self._batches = {batch.id: batch for batch in batches}
-        self.now = now
+        self._rows = {k: row for k, row in self._rows.items() if k in self._batches}
+        self._set_now(now)
         self._reconcile()
 
     def upsert(self, batches: Iterable[Batch], now: datetime) -> None:
         for batch in batches:
             self._batches[batch.id] = batch
-        self.now = now
+        self._set_now(now)
         self._reconcile()
 
     def forget(self, batch_id: str) -> None:
         self._batches.pop(batch_id, None)
+        self._rows.pop(batch_id, None)
         self._reconcile()
 
     def tick(self, now: datetime) -> None:
-        """Rewrite the relative times (created, left): only cells whose text changed."""
+        """Redraw the relative times (created, left) and the costs of the rows on screen."""
         self.now = now
+        self._epoch += 1
         self._reconcile()
 
     def configure(
@@ -151,121 +226,140 @@ class BatchTable(DataTable):
             self.query = query
         if sort is not None:
             self.sort_column, self.sort_reverse = sort
-        if full_ids is not None:
+        if full_ids is not None and full_ids != self.full_ids:
             self.full_ids = full_ids
+            self._epoch += 1
         self._reconcile()
 
     def select(self, batch_id: str) -> None:
-        if batch_id in self.rows:
-            self.move_cursor(row=self.get_row_index(batch_id))
+        """Put the cursor on ``batch_id`` if it is shown."""
+        index = self._index.get(batch_id)
+        if index is not None:
+            self.move_cursor(index)
 
-    # --- reconciliation -------------------------------------------------------------------------
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on ``row`` (clamped) and scroll it into view."""
+        row = max(0, min(row, len(self._order) - 1))
+        if row != self.cursor_row:
+            self.cursor_row = row
+            self.refresh()
+        self._scroll_to_cursor()
+        self._announce()
 
-    def on_resize(self, event: Resize) -> None:
-        # At start-up the table is sized several times within a few frames (before and after
-        # the screen's breakpoint class applies); settle on the size after the next refresh
-        # rather than rebuilding a thousand rows for each.
-        if not self._resize_pending:
-            self._resize_pending = True
-            self.call_after_refresh(self._resized)
+    # --- order and cursor -----------------------------------------------------------------------
 
-    def _resized(self) -> None:
-        self._resize_pending = False
-        if not self._layout or self._fit(self.size.width) != self._layout[0]:
-            self._reconcile()
+    def _set_now(self, now: datetime) -> None:
+        if now != self.now:
+            self.now = now
+            self._epoch += 1
 
-    def _cursor_key(self) -> str | None:
-        if not self.row_count or not self.is_valid_row_index(self.cursor_row):
-            return None
-        return str(self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value)
-
-    def _wanted(self) -> list[Batch]:
+    def _wanted(self) -> list[str]:
         now = self.now
         if now is None:
             return []
-        wanted = [
-            b for b in self._batches.values() if in_view(b, self.view) and self.query.matches(b)
-        ]
+        view, query = self.view, self.query
+        wanted = [b for b in self._batches.values() if in_view(b, view) and query.matches(b)]
         descending = self.sort_column.descending != self.sort_reverse
         wanted.sort(key=sort_key(self.sort_column, now), reverse=descending)
-        return wanted
+        return [batch.id for batch in wanted]
 
     def _reconcile(self) -> None:
-        if not self.is_mounted or not self.size.width:
-            return  # not laid out yet: the first resize builds the rows
-        wanted = self._wanted()
-        layout = (
-            self._fit(self.size.width),
-            self.sort_column.key,
-            self.sort_reverse,
-            self.full_ids,
-        )
-        cursor = self._cursor_key()
-        with self.app.batch_update():
-            if layout != self._layout:
-                self._rebuild(layout, wanted)
-            else:
-                self._diff(wanted)
-            self._restore_cursor(cursor)
+        """Recompute the order, keep the cursor on its batch, repaint what is on screen."""
+        before = self._order[self.cursor_row] if self.cursor_row < len(self._order) else None
+        self._order = self._wanted()
+        self._index = {batch_id: index for index, batch_id in enumerate(self._order)}
+        self._update_virtual_size()
+        row = self._index.get(before, self.cursor_row) if before else self.cursor_row
+        row = max(0, min(row, len(self._order) - 1))
+        moved, self.cursor_row = row != self.cursor_row, row
+        if moved:
+            self._scroll_to_cursor()  # only if it left the screen: polling never jumps
+        self.refresh()
+        self._announce()
 
-    def _rebuild(self, layout: tuple, wanted: list[Batch]) -> None:
-        self._layout = layout
-        columns = layout[0]
-        self.clear(columns=True)
-        self._cells.clear()
-        for column, width in columns:
-            self.add_column(self._header(column), width=width, key=column.key)
-        self._diff(wanted)
+    def _announce(self) -> None:
+        batch = self.selected
+        batch_id = batch.id if batch else None
+        if batch_id != self._announced:
+            self._announced = batch_id
+            self.post_message(self.Highlighted(self, batch_id))
 
-    def _diff(self, wanted: list[Batch]) -> None:
-        wanted_ids = {batch.id for batch in wanted}
-        for key in [k for k in self._cells if k not in wanted_ids]:
-            self.remove_row(key)
-            del self._cells[key]
-        # Filling an empty table: paint the first screenfuls now, the rest after that frame.
-        limit = _FILL_CHUNK if not self._cells else len(wanted)
-        added = 0
-        for batch in wanted:
-            if batch.id not in self._cells:
-                if added < limit:
-                    self._add(batch)
-                    added += 1
-                continue
-            shown = self._cells[batch.id]
-            for column_key, cell in self._cells_for(batch).items():
-                if not _same(shown.get(column_key), cell):
-                    self.update_cell(batch.id, column_key, cell)
-                    shown[column_key] = cell
-        order = [batch.id for batch in wanted if batch.id in self._cells]
-        if self.shown_ids != order:
-            position = {batch_id: index for index, batch_id in enumerate(order)}
-            self.sort("id", key=lambda cell: position[cell.batch_id])
-        if len(order) < len(wanted):
-            self.call_after_refresh(self._reconcile)
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._order) + 1)
 
-    def _add(self, batch: Batch) -> None:
-        cells = self._cells_for(batch)
-        self._cells[batch.id] = cells
-        self.add_row(*cells.values(), key=batch.id, height=1)
+    @property
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
 
-    def _restore_cursor(self, key: str | None) -> None:
-        if key is None or key not in self._cells:
+    def _scroll_to_cursor(self) -> None:
+        top = int(self.scroll_offset.y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + self._body_height:
+            y = self.cursor_row - self._body_height + 1
+            self.scroll_to(y=y, animate=False, immediate=True)
+
+    # --- keys and mouse -------------------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(self.cursor_row + delta)
+
+    def action_page(self, direction: int) -> None:
+        """Move the view a screenful and the cursor with it, keeping its place on screen; on
+        the first or last page, move the cursor a screenful instead."""
+        count, step = len(self._order), self._body_height * direction
+        top = int(self.scroll_offset.y)
+        new_top = max(0, min(top + step, count - self._body_height))
+        if new_top == top:
+            self.move_cursor(self.cursor_row + step)
             return
-        index = self.get_row_index(key)
-        if index != self.cursor_row:
-            self.move_cursor(row=index)
+        self.scroll_to(y=new_top, animate=False, immediate=True)
+        self.move_cursor(self.cursor_row + new_top - top)
 
-    # --- layout and cells -----------------------------------------------------------------------
+    def action_first(self) -> None:
+        self.move_cursor(0)
 
-    def _fit(self, width: int) -> tuple[tuple[Column, int], ...]:
+    def action_last(self) -> None:
+        self.move_cursor(len(self._order) - 1)
+
+    def action_choose(self) -> None:
+        batch = self.selected
+        if batch is not None:
+            self.post_message(self.Chosen(self, batch.id))
+
+    def on_click(self, event: events.Click) -> None:
+        row = int(self.scroll_offset.y) + event.y - 1
+        if event.y < 1 or row >= len(self._order):
+            return  # the header, or the blank below the last row
+        event.stop()
+        if row == self.cursor_row:
+            self.action_choose()  # a click on the highlighted row opens it, as in a DataTable
+        else:
+            self.move_cursor(row)
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_virtual_size()
+        self.refresh()
+
+    def _current_layout(self) -> Layout:
+        """The columns that fit the width, recomputed (and row caches dropped) when it changes."""
+        layout = self._fit(self.size.width)
+        if layout != self._layout:
+            self._layout = layout
+            self._rows.clear()
+        return layout
+
+    def _fit(self, width: int) -> Layout:
         """The columns that fit ``width``, with their widths, in display order."""
         room = max(width, 40) - _SCROLLBAR
         kept: dict[str, int] = {}
         for column in sorted(COLUMNS, key=lambda c: c.priority):
             wanted = self._width(column)
-            if wanted + _PADDING <= room:
+            if wanted + 2 * PADDING <= room:
                 kept[column.key] = wanted
-                room -= wanted + _PADDING
+                room -= wanted + 2 * PADDING
         flex = next((c for c in COLUMNS if c.flex and c.key in kept), None)
         if flex is not None:
             kept[flex.key] = min(kept[flex.key] + room, _LABEL_MAX)
@@ -274,26 +368,105 @@ class BatchTable(DataTable):
     def _width(self, column: Column) -> int:
         return _FULL_ID if column.key == "id" and self.full_ids else column.width
 
-    def _header(self, column: Column) -> Text:
-        if column.key != self.sort_column.key:
-            return Text(column.title)
-        descending = self.sort_column.descending != self.sort_reverse
-        return Text(f"{column.title} {'▼' if descending else '▲'}", style="bold")
+    # --- cells ----------------------------------------------------------------------------------
 
-    def _cells_for(self, batch: Batch) -> dict[str, Text]:
-        """The cells of ``batch`` for the shown columns, in column order."""
+    def _row(self, batch_id: str) -> _Row:
+        """The cached cells of a batch, recomputed if the batch or the clock tick changed."""
+        batch = self._batches[batch_id]
+        layout = self._current_layout()
+        row = self._rows.get(batch_id)
+        if row is None or row.batch is not batch or row.epoch != self._epoch:
+            cells = tuple(self._cell_text(batch, column.key) for column, _ in layout)
+            row = self._rows[batch_id] = _Row(batch, self._epoch, cells)
+        return row
+
+    def _cell_text(self, batch: Batch, key: str) -> Text:
+        """One cell of ``batch``; untrusted text (labels, models, profiles) is never markup."""
         now = self.now
         assert now is not None
-        id_width = _FULL_ID if self.full_ids else COLUMNS[1].width
-        makers: dict[str, Callable[[], Text]] = {
-            "status": lambda: status_text(batch.status),
-            "id": lambda: _IdCell(batch.id, short_id(batch.id, id_width)),
-            "label": lambda: plain(batch.label) if batch.label else Text(DASH, style="dim"),
-            "profile": lambda: plain(batch.profile),
-            "models": lambda: plain(models_text(batch.models)),
-            "progress": lambda: progress_text(batch.counts),
-            "created": lambda: Text(ago(batch.created_at, now).removesuffix(" ago"), end=""),
-            "left": lambda: time_left(batch, now),
-            "cost": lambda: Text(money(self.cost_of(batch)), justify="right", end=""),
-        }
-        return {column.key: makers[column.key]() for column, _ in self._layout[0]}
+        if key == "status":
+            return status_text(batch.status)
+        if key == "id":
+            return Text(short_id(batch.id, _FULL_ID if self.full_ids else COLUMNS[1].width))
+        if key == "label":
+            return plain(batch.label) if batch.label else Text(DASH, style="dim")
+        if key == "profile":
+            return plain(batch.profile)
+        if key == "models":
+            return plain(models_text(batch.models))
+        if key == "progress":
+            return progress_text(batch.counts)
+        if key == "created":
+            return Text(ago(batch.created_at, now).removesuffix(" ago"))
+        if key == "left":
+            return time_left(batch, now)
+        return Text(money(self.cost_of(batch)), justify="right")
+
+    # --- rendering ------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._header_strip(width)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= len(self._order):
+            return Strip.blank(width, self.rich_style)
+        base = self._base_style(index)
+        row = self._row(self._order[index])
+        strip = row.strips.get(base)
+        if strip is None or strip.cell_length != width:
+            strip = row.strips[base] = self._render_cells(row.cells, width, base)
+        return strip
+
+    def _base_style(self, index: int) -> Style:
+        """Zebra stripes and the cursor, read once per CSS change rather than once per row."""
+        if not self._styles:
+            get = self.get_component_rich_style
+            even = get("batch-table--even-row")
+            self._styles = {
+                "even": even,
+                "odd": self.rich_style,
+                "even-cursor": even + get("batch-table--cursor"),
+                "odd-cursor": self.rich_style + get("batch-table--cursor"),
+                "header": get("batch-table--header"),
+            }
+        parity = "odd" if index % 2 else "even"
+        return self._styles[f"{parity}-cursor" if index == self.cursor_row else parity]
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = {}
+        for row in self._rows.values():
+            row.strips.clear()
+
+    def _header_strip(self, width: int) -> Strip:
+        cells = []
+        for column, _ in self._current_layout():
+            if column.key != self.sort_column.key:
+                cells.append(Text(column.title))
+                continue
+            descending = self.sort_column.descending != self.sort_reverse
+            cells.append(Text(f"{column.title} {'▼' if descending else '▲'}", style="bold"))
+        self._base_style(0)
+        return self._render_cells(tuple(cells), width, self._styles["header"])
+
+    def _render_cells(self, cells: tuple[Text, ...], width: int, base: Style) -> Strip:
+        """One line: each cell cut (with an ellipsis) or padded to its column, then blank."""
+        console = self.app.console
+        pad = Segment(" " * PADDING, base)
+        segments: list[Segment] = []
+        for (_, column_width), cell in zip(self._layout, cells, strict=True):
+            text = cell.copy()
+            text.overflow = "ellipsis"
+            text.align(cell.justify if cell.justify == "right" else "left", column_width)
+            segments.append(pad)
+            if text.spans:
+                for segment in text.render(console, end=""):
+                    style = segment.style
+                    segments.append(Segment(segment.text, base + style if style else base))
+            else:  # Text.render leaves a span-less text's own style to its caller
+                style = console.get_style(text.style) if text.style else None
+                segments.append(Segment(text.plain, base + style if style else base))
+            segments.append(pad)
+        strip = Strip(segments).adjust_cell_length(width, base)
+        return strip.crop(0, width)
