@@ -38,6 +38,27 @@ and again to the file) about 2 s, and each chunk's index and commit about 0.1 s 
 and inserting cannot overlap (the writer needs the GIL to bind every row: measured slower), so
 3x over the naive script would need the row inserts themselves off the GIL. The naive script
 stores and indexes nothing.
+
+Re-measured on 2026-11-22 (quiet): batchtui 5.36 s, 121 MiB; naive 11.03 s; 2.1x. Tried that
+day, each A/B against the committed code in the same conditions, none kept:
+
+- leaving the answer's text out of the stored raw line (it is in the text column; put back on
+  reading): a third less to write, but no faster (the cut costs the parser's thread what the
+  writer saves);
+- raw lines kept out of SQLite altogether (a JSONL file beside the cache, rows holding offsets):
+  5.4-6.0 s, no faster either: a row insert costs per row (16 bound values, the table and three
+  indexes), not per byte;
+- indexing for search once at the end instead of per chunk: rows stored ~1 s sooner, but the
+  download ends no sooner (the one-shot build takes that second);
+- inserting a chunk in one GIL-free statement (a 2,000-row ``VALUES`` list, or ``json_each``
+  over the chunk with blobs for text and raw) so that inserts overlap parsing: SQLite then does
+  0.5-1 s more work, which the overlap does not win back;
+- the simulator serving a pre-written file (sendfile) instead of rendering lines: batchtui no
+  faster, so the server sharing the two cores is not what limits it.
+
+Floors measured in isolation for 100,000 results: parsing the stream ~2 s (HTTP, split, orjson,
+normalise), inserting rows and committing ~2 s, the full-text index ~1-1.3 s. With inserts bound
+to the GIL and one writer per database file, about 4 s is the floor this design can reach here.
 """
 
 from __future__ import annotations
