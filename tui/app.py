@@ -28,7 +28,6 @@ from tui.commands import BatchCommands
 from tui.core.events import BatchChanged, ProfileHealth, SyncEvent
 from tui.formatting import batch_name, progress_text, safe
 from tui.messages import BatchesLoaded, SyncEventsArrived
-from tui.screens.help import HelpScreen
 from tui.screens.main import PROVIDER_ACTIONS, MainScreen
 from tui.services import Services
 
@@ -210,4 +209,6 @@ class BatchApp(App[None]):
         notes = ["Filter tokens: status: model: profile: provider: label: id: notes:, ! negates."]
         if self.services.read_only:
             notes.append("Read-only mode: submit, retry, cancel, delete and download are off.")
+        from tui.screens.help import HelpScreen  # loaded on first use, not at start-up
+
         self.push_screen(HelpScreen(sections, notes))

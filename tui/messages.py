@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from tui.core.cost_report import CostReport
 from tui.core.events import SyncEvent
 from tui.core.models import Batch
 
 if TYPE_CHECKING:
+    from tui.core.cost_report import CostReport
     from tui.core.submit import SubmitProgress
 
 

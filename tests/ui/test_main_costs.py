@@ -23,10 +23,10 @@ async def test_dollar_shows_costs_of_the_batches_in_view(tmp_path: Path, cache: 
         app = BatchApp(services)
         async with app.run_test(size=(160, 48)) as pilot:
             await settle(pilot)
-            pane = app.query_one(CostPane)
-            assert not pane.display
+            assert not app.query(CostPane)  # built on the first $, not at start-up
             await pilot.press("dollar_sign")
             await settle(pilot)
+            pane = app.query_one(CostPane)
             assert pane.display
             assert not app.query_one(BatchDetail).display
             shown = app.main.table.shown_ids

@@ -22,12 +22,9 @@ from textual.widgets import Footer, Input, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
-from tui.core.cost_report import build_report
-from tui.core.costs import usd
 from tui.core.errors import NotFoundError
 from tui.core.events import BatchChanged, ProfileStatusChanged, ResultsProgress, SyncEvent
 from tui.core.models import Batch, BatchStatus
-from tui.core.prices import PriceTable, load_price_table
 from tui.formatting import batch_name, safe
 from tui.messages import (
     ActionFinished,
@@ -36,14 +33,14 @@ from tui.messages import (
     CostsLoaded,
     DetailLoaded,
 )
-from tui.screens.confirm import ConfirmScreen, cancel_stakes, delete_stakes
 from tui.widgets.batch_detail import BatchDetail
 from tui.widgets.batch_table import BatchTable
-from tui.widgets.cost_pane import CostPane
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from tui.core.prices import PriceTable
     from tui.services import Services
+    from tui.widgets.cost_pane import CostPane
 
 PROVIDER_ACTIONS = frozenset({"cancel_batch", "delete_batch", "download", "submit", "retry"})
 """Actions that change something at a provider: hidden in read-only mode."""
@@ -98,8 +95,7 @@ class MainScreen(Screen):
         yield Tabs(*(Tab(view.title, id=view.value) for view in View), id="views", active="all")
         with Container(id="body"):
             yield BatchTable(id="batches")
-            yield BatchDetail(id="detail")
-            yield CostPane(id="costs")
+            yield BatchDetail(id="detail")  # the cost pane joins them on the first $
         yield Input(
             placeholder="filter: status:ended model:haiku profile:work label:x !status:ended text",
             id="filter",
@@ -119,6 +115,8 @@ class MainScreen(Screen):
     def prices(self) -> PriceTable:
         """The shipped price table with the user's overrides, read on first use (a worker's,
         after the first paint), not while the screen is built."""
+        from tui.core.prices import load_price_table  # with the cost modules, on first use
+
         return load_price_table(self.services.config.price_overrides)
 
     # --- widgets --------------------------------------------------------------------------------
@@ -293,7 +291,7 @@ class MainScreen(Screen):
         self.show_costs(message.costs)
 
     def on_cost_report_loaded(self, message: CostReportLoaded) -> None:
-        self.query_one(CostPane).show(message.report)
+        self.cost_pane.show(message.report)
 
     # --- which actions apply --------------------------------------------------------------------
 
@@ -333,6 +331,8 @@ class MainScreen(Screen):
         batch = self.selected
         if batch is None:
             return
+        from tui.screens.confirm import ConfirmScreen, cancel_stakes
+
         stakes = cancel_stakes(batch, self.costs.get(batch.id))
         screen = ConfirmScreen("Cancel this batch?", stakes, "Cancel batch")
         self.app.push_screen(screen, lambda ok: self._confirmed(ok, self.run_cancel, batch.id))
@@ -341,6 +341,8 @@ class MainScreen(Screen):
         batch = self.selected
         if batch is None:
             return
+        from tui.screens.confirm import ConfirmScreen, delete_stakes
+
         stakes = delete_stakes(batch, self.costs.get(batch.id))
         screen = ConfirmScreen("Delete this batch at the provider?", stakes, "Delete batch")
         self.app.push_screen(screen, lambda ok: self._confirmed(ok, self.run_delete, batch.id))
@@ -413,8 +415,21 @@ class MainScreen(Screen):
         )
         self.app.push_screen(screen)
 
+    @property
+    def cost_pane(self) -> CostPane:
+        """The cost pane, built on first use: most sessions never show it."""
+        from tui.widgets.cost_pane import CostPane
+
+        panes = self.query(CostPane)
+        if panes:
+            return panes.first()
+        pane = CostPane(id="costs")
+        self.query_one("#body").mount(pane)
+        return pane
+
     def action_toggle_costs(self) -> None:
         """Show the cost pane (totals of the batches in view) in place of the detail pane."""
+        self.cost_pane  # noqa: B018  # mounted before it is shown
         self.toggle_class("-costs")
         if self.has_class("-costs"):
             self.load_cost_report(self.table.shown_ids)
@@ -486,6 +501,9 @@ class MainScreen(Screen):
 
         A batch with any unpriced request has no known total: its cell shows "—", never $0.
         """
+        from tui.core.cost_report import build_report
+        from tui.core.costs import usd
+
         report = await build_report(
             self.services.store, self.prices, group_by="batch", estimates=False
         )
@@ -499,6 +517,8 @@ class MainScreen(Screen):
     @work(group="cost-pane", exclusive=True, exit_on_error=False, description="Tallying costs")
     async def load_cost_report(self, batch_ids: list[str]) -> None:
         """The cost pane's report over the batches in view (running ones estimated)."""
+        from tui.core.cost_report import build_report
+
         report = await build_report(
             self.services.store,
             self.prices,
