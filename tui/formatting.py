@@ -15,12 +15,9 @@ from datetime import datetime, timedelta
 from rich.text import Text
 
 from tui.core.models import Batch, BatchStatus, RequestCounts
+from tui.core.text import sanitize
 
-# ESC-introduced sequences (CSI, OSC, and two-byte escapes), then any remaining C0/C1 control
-# character or DEL. A label or an error message must never move the cursor or set the title.
-_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_BREAKS = re.compile(r"[\t\n\r]+")
+_BREAKS = re.compile(r"[\t\n]+")
 
 DASH = "—"
 """What a cell shows when there is nothing to show (unknown cost, no label)."""
@@ -28,9 +25,8 @@ DASH = "—"
 
 def safe(value: object, *, one_line: bool = True) -> str:
     """Strip escape sequences and control characters; fold line breaks if ``one_line``."""
-    text = "" if value is None else str(value)
-    text = _CONTROLS.sub("", _ESCAPES.sub("", text))
-    return _BREAKS.sub(" ", text) if one_line else text.replace("\r", "")
+    text = sanitize(None if value is None else str(value))
+    return _BREAKS.sub(" ", text) if one_line else text
 
 
 def plain(value: object, style: str = "", *, one_line: bool = True) -> Text:

@@ -2,51 +2,20 @@
 
 A model can be made to write anything, including terminal escape sequences (OSC 52 writes the
 user's clipboard, OSC 8 plants links, CSI moves the cursor) and strings that look like Rich or
-Textual markup. Everything the providers return therefore goes through :func:`sanitize`, which
-removes control sequences and characters, and reaches the screen as a :class:`rich.text.Text`
-built from the plain string, so square brackets are never parsed as markup.
+Textual markup. Everything the providers return therefore goes through :func:`sanitize` (from
+:mod:`tui.core.text`, shared with the commands), which removes control sequences and
+characters, and reaches the screen as a :class:`rich.text.Text` built from the plain string, so
+square brackets are never parsed as markup.
 """
 
 from __future__ import annotations
 
-import re
-
 from rich.style import Style
 from rich.text import Text
 
-_ESCAPE_SEQUENCES = re.compile(
-    r"""
-      \x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|$)        # OSC ... BEL / ST (or unterminated)
-    | \x1b[P_^X][^\x1b\x9c]*(?:\x1b\\|\x9c|$)             # DCS, APC, PM, SOS ... ST
-    | \x1b\[[0-?]*[ -/]*[@-~]?                            # CSI (ANSI colours, cursor moves)
-    | \x1b[ -/]*[0-~]?                                    # other two-byte escapes (ESC c, ESC 7)
-    | [\x9d\x90\x9f\x9e\x98][^\x07\x1b\x9c]*(?:\x07|\x9c|$)  # 8-bit OSC, DCS, APC, PM, SOS
-    | \x9b[0-?]*[ -/]*[@-~]?                              # 8-bit CSI
-    """,
-    re.VERBOSE,
-)
-# C0 controls except tab and newline, DEL, C1 controls, and the bidi overrides that can make
-# text display in another order than it reads ("trojan source").
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_WHITESPACE = re.compile(r"\s+")
+from tui.core.text import one_line, sanitize
 
-
-def sanitize(text: str | None) -> str:
-    """``text`` without escape sequences or control characters (tabs and newlines are kept)."""
-    if not text:
-        return ""
-    text = text.replace("\r\n", "\n")
-    return _CONTROL_CHARACTERS.sub("", _ESCAPE_SEQUENCES.sub("", text))
-
-
-def one_line(text: str | None, limit: int = 400) -> str:
-    """A sanitised single line of ``text``: whitespace runs (newlines too) become one space.
-
-    Only the first ``limit`` characters are looked at; a list row never shows more.
-    """
-    if not text:
-        return ""
-    return _WHITESPACE.sub(" ", sanitize(text[:limit])).strip()
+__all__ = ["one_line", "sanitize", "untrusted_text"]
 
 
 def untrusted_text(text: str | None, style: str | Style = "") -> Text:
