@@ -185,3 +185,38 @@ async def test_one_profile_without_key_is_skipped_with_a_warning(
     assert code == 0
     assert "a: 1 batches" in out
     assert "profile 'o': misconfigured" in err
+
+
+EVIL = "\x1b]52;c;cHduZWQ=\x07\x1b[2J\x9b31m\u202eevil\x1b[0m"
+"""Escape sequences a label or a provider's message could carry: clipboard write (OSC 52),
+screen clear, an 8-bit CSI and a bidi override."""
+
+
+def assert_terminal_safe(text: str) -> None:
+    assert not any(ch in text for ch in "\x1b\x07\x9b\u202e"), repr(text)
+
+
+async def test_untrusted_text_never_reaches_the_terminal_as_escapes(
+    sim: Simulator, cli, tmp_path: Path
+) -> None:
+    from tui.core.models import RequestResult, ResultType
+    from tui.core.store import Store
+
+    ended = anthropic_batch(sim, hours_ago=2)
+    code, _, err = await cli("sync")
+    assert code == 0, err
+    async with await Store.open(tmp_path / "data" / "batchtui.db") as store:
+        await store.batches.annotate(ended, label=f"label {EVIL}", notes=f"notes\n{EVIL}")
+        failed = RequestResult(
+            ended, "r0", ResultType.ERRORED, error_type=EVIL, error_message=f"boom {EVIL}"
+        )
+        await store.results.write([failed])
+
+    for args in (("ls",), ("show", ended), ("cost", "--by", "batch"), ("show", EVIL)):
+        code, out, err = await cli(*args)
+        assert_terminal_safe(out + err)
+    assert code != 0
+    assert "no batch" in err
+    code, out, _ = await cli("show", ended)
+    assert "label evil" in out
+    assert "boom evil" in out

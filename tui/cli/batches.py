@@ -48,6 +48,7 @@ from tui.core.events import (
 from tui.core.models import Batch, BatchStatus, ResultType
 from tui.core.session import Session
 from tui.core.store import Store
+from tui.core.text import one_line
 
 ACTIVE = "active"
 """``ls --status active``: every status that is not terminal."""
@@ -110,7 +111,7 @@ async def _sync(args: argparse.Namespace, context: Context) -> int:
         events += await engine.poll_once()
         for name, status in sorted(engine.statuses.items()):
             if status.health != ProfileHealth.OK:
-                print(f"profile {name!r}: {status.health.value}: {status.message}", file=sys.stderr)
+                _print_status(name, status)
         healthy = [n for n, s in engine.statuses.items() if s.health == ProfileHealth.OK]
         if not healthy:
             messages = "; ".join(s.message for s in engine.statuses.values() if s.message)
@@ -164,7 +165,7 @@ async def _refresh(args: argparse.Namespace, context: Context) -> None:
         await session.engine.import_all()
         for name, status in sorted(session.engine.statuses.items()):
             if status.health != ProfileHealth.OK:
-                print(f"profile {name!r}: {status.health.value}: {status.message}", file=sys.stderr)
+                _print_status(name, status)
 
 
 def _statuses(chosen: list[str] | None) -> set[BatchStatus] | None:
@@ -188,7 +189,7 @@ def _table(batches: Iterable[Batch]) -> str:
                 f"{c.finished}/{c.total}",
                 str(c.failed),
                 b.created_at.strftime("%Y-%m-%d %H:%M"),
-                b.label or ", ".join(b.models),
+                one_line(b.label or ", ".join(b.models)),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
@@ -223,7 +224,8 @@ async def _show(args: argparse.Namespace, context: Context) -> int:
     print(_describe(batch, by_type))
     for group in groups:
         print(
-            f"  {group.count:>7,}  {group.type.value}: {group.error_type or '-'}: {group.message}"
+            f"  {group.count:>7,}  {group.type.value}: {one_line(group.error_type) or '-'}: "
+            f"{one_line(group.message)}"
         )
     return 0
 
@@ -242,12 +244,12 @@ def _describe(batch: Batch, by_type: dict[ResultType, int]) -> str:
     if batch.cancel_initiated_at:
         lines.append(f"  cancel      {_when(batch.cancel_initiated_at)}")
     if batch.models:
-        lines.append(f"  models      {', '.join(batch.models)}")
+        lines.append(f"  models      {one_line(', '.join(batch.models))}")
     if batch.endpoint:
-        lines.append(f"  endpoint    {batch.endpoint}")
+        lines.append(f"  endpoint    {one_line(batch.endpoint)}")
     for name in ("label", "notes", "source", "parent_id"):
         if getattr(batch, name):
-            lines.append(f"  {name:<11} {getattr(batch, name)}")
+            lines.append(f"  {name:<11} {one_line(getattr(batch, name), limit=2000)}")
     stored = sum(by_type.values())
     lines.append(f"  results     {batch.results_state.value}, {stored:,} stored locally")
     return "\n".join(lines)
@@ -309,11 +311,16 @@ def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
         )
 
 
+def _print_status(name: str, status: ProfileStatus) -> None:
+    message = one_line(status.message)  # may quote a provider's error body
+    print(f"profile {name!r}: {status.health.value}: {message}", file=sys.stderr)
+
+
 def _print_health(statuses: dict[str, ProfileStatus], shown: dict[str, ProfileHealth]) -> None:
     """Report each profile's trouble once, not at every poll; ``shown`` remembers."""
     for name, status in statuses.items():
         if shown.get(name) != status.health and status.health != ProfileHealth.OK:
-            print(f"profile {name!r}: {status.health.value}: {status.message}", file=sys.stderr)
+            _print_status(name, status)
         shown[name] = status.health
 
 

@@ -65,6 +65,7 @@ from tui.cli.common import Context, add_command
 from tui.core.costs import GROUPINGS, format_rate, format_usd
 from tui.core.errors import ConfigError
 from tui.core.models import utcnow
+from tui.core.text import one_line
 
 EXAMPLES = """\
 examples:
@@ -157,7 +158,7 @@ def _cells(tally) -> list[str]:
 
 
 def _name(tally) -> str:
-    name = f"{tally.key}  {tally.title}" if tally.title else tally.key
+    name = one_line(f"{tally.key}  {tally.title}" if tally.title else tally.key)
     if tally.estimate:
         name += "  (estimate)" if tally.requests else "  (running)"
     return name

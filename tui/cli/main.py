@@ -17,6 +17,7 @@ from tui.cli import actions, batches, config_cmd, cost, demo, open_tui, sim, sub
 from tui.cli.common import Context
 from tui.core.errors import BatchtuiError
 from tui.core.paths import resolve_paths
+from tui.core.text import sanitize
 
 COMMAND_MODULES = (demo, sim, batches, submit, actions, cost, config_cmd)
 """Modules whose ``register(subparsers)`` adds their subcommands, in the order --help lists them."""
@@ -57,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         context = Context(paths=resolve_paths(args.config, args.data_dir))
         return args.handler(args, context)
     except BatchtuiError as exc:
-        print(f"batchtui: {exc}", file=sys.stderr)
+        # An error may quote a provider, a file or a label: nothing in it may reach the
+        # terminal as an escape sequence.
+        print(f"batchtui: {sanitize(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
