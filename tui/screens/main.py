@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.events import Key
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Tab, Tabs
+from textual.widgets import Input, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
@@ -35,6 +35,7 @@ from tui.messages import (
 )
 from tui.widgets.batch_detail import BatchDetail
 from tui.widgets.batch_table import BatchTable
+from tui.widgets.footer import SteadyFooter
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class MainScreen(Screen):
             placeholder="filter: status:ended model:haiku profile:work label:x !status:ended text",
             id="filter",
         )
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Tabs).can_focus = False
@@ -227,9 +228,10 @@ class MainScreen(Screen):
 
     @on(Tabs.TabActivated, "#views")
     def _view_changed(self, event: Tabs.TabActivated) -> None:
-        if event.tab is not None and event.tab.id:
-            self.table.configure(view=View(event.tab.id))
-            self._after_change()
+        if event.tab is None or not event.tab.id or View(event.tab.id) is self.table.view:
+            return  # the first tab is activated as the screen mounts: nothing changed
+        self.table.configure(view=View(event.tab.id))
+        self._after_change()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
