@@ -185,6 +185,37 @@ async def test_retry_results_and_retry_file_round_trip(
         line["custom_id"] for line in lines
     )
 
+    # The lineage, from either end: the retried requests are pending in the retry.
+    code, out, _ = await cli(capsys, tmp_path, sim, "lineage", retry_id[:20], "--json")
+    assert code == 0
+    doc = orjson.loads(out)
+    assert doc["root"] == batch_id
+    assert [(b["id"], b["parent_id"]) for b in doc["batches"]] == [
+        (batch_id, None),
+        (retry_id, batch_id),
+    ]
+    assert doc["requests"] == 40
+    assert doc["latest"]["pending"] == len(lines)
+    assert doc["latest"]["succeeded"] == counts[ResultType.SUCCEEDED]
+    assert len(doc["missing"]) == failed
+    retried = {line["custom_id"] for line in lines}
+    assert {m["custom_id"] for m in doc["missing"] if m["batch_id"] == retry_id} == retried
+
+    # Once the retry has ended and its results are synced, each request counts once, as the
+    # retry's outcome: nothing pending, and the tally still covers the 40 requests.
+    sim.clock.advance(hours=40)
+    code, _, err = await cli(capsys, tmp_path, sim, "sync", "--profile", "a")
+    assert code == 0, err
+    code, out, _ = await cli(capsys, tmp_path, sim, "lineage", batch_id, "--json")
+    doc = orjson.loads(out)
+    assert doc["latest"]["pending"] == 0
+    assert sum(doc["latest"].values()) == 40
+    assert doc["latest"]["succeeded"] > counts[ResultType.SUCCEEDED]
+    code, out, _ = await cli(capsys, tmp_path, sim, "lineage", batch_id, "--missing")
+    assert f"└ {retry_id}" in out
+    assert f"{len(doc['missing'])} request(s) still without a success:" in out
+    assert all(m["custom_id"] in out for m in doc["missing"])
+
 
 async def test_attach_links_params_of_a_batch_made_elsewhere(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator

@@ -45,6 +45,21 @@ class RequestRepository:
         )
         return row[0]
 
+    async def custom_ids(self, batch_id: str, *, chunk: int = 5000) -> AsyncIterator[str]:
+        """The custom_ids of a batch's stored requests, in order, without their params."""
+        last = ""
+        while True:
+            rows = await self._db.fetchall(
+                "SELECT custom_id FROM requests WHERE batch_id = ? AND custom_id > ? "
+                "ORDER BY custom_id LIMIT ?",
+                (batch_id, last, chunk),
+            )
+            for (custom_id,) in rows:
+                yield custom_id
+            if len(rows) < chunk:
+                return
+            last = rows[-1][0]
+
     async def iterate(
         self, batch_id: str, *, chunk: int = 2000
     ) -> AsyncIterator[tuple[str, bytes]]:

@@ -334,6 +334,24 @@ class ResultRepository:
                 return
             last = rows[-1]["custom_id"]
 
+    async def outcomes(
+        self, batch_id: str, *, chunk: int = 5000
+    ) -> AsyncIterator[tuple[str, ResultType]]:
+        """Every ``(custom_id, type)`` of a batch in custom_id order: what lineage views need,
+        without reading the rows' text and raw JSON."""
+        last = ""
+        while True:
+            rows = await self._db.fetchall(
+                "SELECT custom_id, type FROM results WHERE batch_id = ? AND custom_id > ? "
+                "ORDER BY custom_id LIMIT ?",
+                (batch_id, last, chunk),
+            )
+            for custom_id, kind in rows:
+                yield custom_id, ResultType(kind)
+            if len(rows) < chunk:
+                return
+            last = rows[-1][0]
+
     async def usage_groups(
         self,
         *,

@@ -233,10 +233,10 @@ async def latest_outcomes(store: Store, batch_id: str) -> LineageOutcomes:
     batches = await _descendants(store, root)
     outcomes: dict[str, Outcome] = {}
     for batch in batches:
-        async for custom_id, _ in store.requests.iterate(batch.id):
+        async for custom_id in store.requests.custom_ids(batch.id):
             outcomes[custom_id] = Outcome(custom_id, batch.id, None)
-        async for result in store.results.iterate(batch.id):
-            outcomes[result.custom_id] = Outcome(result.custom_id, batch.id, result.type)
+        async for custom_id, kind in store.results.outcomes(batch.id):
+            outcomes[custom_id] = Outcome(custom_id, batch.id, kind)
     return LineageOutcomes(root=root, batches=batches, outcomes=outcomes)
 
 
