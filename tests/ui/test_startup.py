@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from main_support import make_sim, settle
+from main_support import demo_services, make_sim, prepare_cache, settle
 
+import tui.app
 from tui.app import BatchApp
 from tui.cli.common import Context
 from tui.cli.demo import demo_config
@@ -65,3 +66,24 @@ def test_opening_the_app_module_does_not_import_the_sdks() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return prepare_cache(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.mark.parametrize("head_start", [0.3, 0.0])
+async def test_the_cached_list_fills_before_or_after_the_screen_is_built(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, head_start: float
+) -> None:
+    """Read during Load it is shown as the screen mounts; read late, it fills in when read."""
+    monkeypatch.setattr(tui.app, "_CACHE_HEAD_START", head_start)
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        cached = await services.store.batches.list()
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            assert app.main.table.shown_ids == [b.id for b in cached]
+            assert app.main.detail.batch is not None
+            assert app.main.detail.batch.id == cached[0].id

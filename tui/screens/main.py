@@ -84,6 +84,8 @@ class MainScreen(Screen):
         self.services = services
         self.costs: dict[str, float] = {}
         self._estimate_cache: dict = {}
+        self._cached: list[Batch] | None = []
+        """Batches read before the screen was mounted; None once it is."""
 
     def compose(self) -> ComposeResult:
         # Apply the width class now, not on the first Resize: otherwise the table is first laid
@@ -111,6 +113,9 @@ class MainScreen(Screen):
         bar.read_only = self.services.read_only
         bar.profiles = dict(self.services.engine.statuses)
         self.set_interval(_RELATIVE_TICK, self.tick)
+        cached, self._cached = self._cached, None
+        if cached:
+            self.show_batches(cached)
 
     @cached_property
     def prices(self) -> PriceTable:
@@ -141,7 +146,10 @@ class MainScreen(Screen):
     # --- what the App calls (attributes down) ---------------------------------------------------
 
     def show_batches(self, batches: list[Batch]) -> None:
-        """The first fill, from the cache."""
+        """The first fill, from the cache (kept until mounted if the cache was read first)."""
+        if self._cached is not None:
+            self._cached = batches  # not mounted yet: on_mount shows them
+            return
         self.table.replace(batches, self.services.clock())
         self._after_change()
 
