@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import pytest
 
-from tui.core.export import export_results, write_retry_file
+from tui.core.errors import BatchtuiError
+from tui.core.export import export_results, format_for, private_file, write_retry_file
 from tui.core.models import (
     Batch,
     BatchStatus,
@@ -115,3 +118,30 @@ async def test_retry_files_are_valid_requests_files(tmp_path: Path) -> None:
         assert scan.ok, scan.problems
         assert scan.kind is provider
         assert scan.count == 2
+
+
+def test_private_file_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    target = tmp_path / "results.jsonl"
+    with private_file(target) as out:
+        out.write("first\n")
+    assert target.read_text() == "first\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+    def export_cut_short() -> None:
+        with private_file(target) as out:
+            out.write("half of the second")
+            raise RuntimeError("cut short")
+
+    with pytest.raises(RuntimeError):
+        export_cut_short()
+    assert target.read_text() == "first\n"  # the earlier export is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.jsonl"]  # no .part left
+
+    with pytest.raises(BatchtuiError, match="cannot write"), private_file(tmp_path / "no" / "x"):
+        pass
+
+
+def test_format_follows_the_file_name() -> None:
+    assert format_for(Path("out.CSV")) == "csv"
+    assert format_for(Path("out.jsonl")) == "jsonl"
+    assert format_for(Path("out")) == "jsonl"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -339,11 +338,11 @@ def run_results(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _results(args: argparse.Namespace, context: Context) -> int:
-    from tui.core.export import export_results, write_retry_file
+    from tui.core.export import export_results, format_for, write_retry_file
     from tui.core.store import Store
     from tui.core.submit.retry import plan_retry
 
-    fmt = args.format or ("csv" if args.out and args.out.suffix == ".csv" else "jsonl")
+    fmt = args.format or (format_for(args.out) if args.out else "jsonl")
     types = [ResultType(t) for t in args.types or ()]
     context.paths.ensure_data_dir()
     async with await Store.open(context.paths.database) as store:
@@ -365,12 +364,14 @@ async def _results(args: argparse.Namespace, context: Context) -> int:
 
 @contextlib.contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
-    """stdout, or a new file readable only by its owner (results are private data)."""
+    """stdout, or a file readable only by its owner (results are private data), written whole
+    or not at all."""
+    from tui.core.export import private_file
+
     if path is None:
         yield sys.stdout
         return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+    with private_file(path) as handle:
         yield handle
 
 

@@ -6,17 +6,23 @@ result line included) or CSV (flat columns, params as a JSON string). ``write_re
 writes failed requests in the provider's own input format, ready for ``batchtui submit``.
 
 Nothing here knows about profiles or keys: rows hold only what the provider returned and the
-params that were sent, so an export never contains an API key.
+params that were sent, so an export never contains an API key. Files are written through
+:func:`private_file`: readable only by their owner, and whole or not at all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections.abc import AsyncIterator, Iterable
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
 from typing import IO
 
 import orjson
 
+from tui.core.errors import BatchtuiError
 from tui.core.models import Batch, ProviderKind, RequestResult, ResultType
 from tui.core.store import ResultFilter, Store
 
@@ -49,15 +55,18 @@ async def export_results(
     *,
     format: str = "jsonl",
     types: Iterable[ResultType] | None = None,
+    flt: ResultFilter | None = None,
 ) -> int:
-    """Write the batch's results (optionally of some outcomes) to ``out``; returns the count."""
+    """Write the batch's results to ``out``; returns the count. ``flt`` (the TUI's filter) or
+    else ``types`` (outcomes) narrows them."""
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
     writer = csv.writer(out) if format == "csv" else None
     if writer is not None:
         writer.writerow(CSV_COLUMNS)
     written = 0
-    flt = ResultFilter(types=frozenset(types) if types else None)
+    if flt is None:
+        flt = ResultFilter(types=frozenset(types) if types else None)
     async for chunk in _with_params(store, batch_id, store.results.iterate(batch_id, flt)):
         for result, params in chunk:
             if writer is not None:
@@ -66,6 +75,41 @@ async def export_results(
                 out.write(jsonl_row(result, params).decode() + "\n")
             written += 1
     return written
+
+
+def format_for(path: Path) -> str:
+    """The export format a file name asks for: CSV for ``.csv``, JSONL otherwise."""
+    return "csv" if path.suffix.lower() == ".csv" else "jsonl"
+
+
+@contextlib.contextmanager
+def private_file(path: Path) -> Iterator[IO[str]]:
+    """A text file at ``path`` readable only by its owner, written whole or not at all.
+
+    It is written beside ``path`` under a temporary name and renamed over it once complete, so
+    an export cut short (an error, a crash, Ctrl+C) leaves no half file, and a file already at
+    ``path`` stays as it was until the new one is ready.
+    """
+    path = Path(path).expanduser()
+    try:
+        fd, temporary = tempfile.mkstemp(  # mode 0600
+            prefix=f".{path.name}.", suffix=".part", dir=path.parent
+        )
+    except OSError as exc:
+        raise BatchtuiError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.replace(temporary, path)
+        except OSError as exc:
+            raise BatchtuiError(f"cannot write {path}: {exc.strerror}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def jsonl_row(result: RequestResult, params: bytes | None) -> bytes:
