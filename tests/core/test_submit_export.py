@@ -121,7 +121,9 @@ async def test_retry_files_are_valid_requests_files(tmp_path: Path) -> None:
 
 
 def test_private_file_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
-    target = tmp_path / "results.jsonl"
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    target = exports / "results.jsonl"
     with private_file(target) as out:
         out.write("first\n")
     assert target.read_text() == "first\n"
@@ -135,7 +137,7 @@ def test_private_file_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         export_cut_short()
     assert target.read_text() == "first\n"  # the earlier export is untouched
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.jsonl"]  # no .part left
+    assert sorted(p.name for p in exports.iterdir()) == ["results.jsonl"]  # no .part left
 
     with pytest.raises(BatchtuiError, match="cannot write"), private_file(tmp_path / "no" / "x"):
         pass
