@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,10 +25,13 @@ from textual.widgets import Footer, Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from tui.core.costs import request_cost, usd
+from tui.core.errors import BatchtuiError
 from tui.core.events import ResultsProgress
+from tui.core.export import export_results, format_for, private_file
 from tui.core.models import Batch, RequestResult, ResultsState, ResultType
 from tui.core.prices import PriceTable, load_price_table
 from tui.core.store import ErrorGroup, ResultFilter, Store
+from tui.screens.export import ExportScreen
 from tui.screens.request_detail import RequestDetailScreen
 from tui.widgets.error_groups import ErrorGroupsPanel
 from tui.widgets.result_filters import ResultFilters
@@ -52,6 +56,7 @@ class RequestsScreen(Screen):
         Binding("x", "clear_filters", "Clear filters", id="requests.clear"),
         Binding("p", "toggle_groups", "Groups", id="requests.groups"),
         Binding("R", "retry", "Retry", id="requests.retry"),
+        Binding("ctrl+e", "export", "Export", id="requests.export"),
         Binding("U", "unmark_all", "Unmark all", show=False, id="requests.unmark"),
     ]
 
@@ -315,6 +320,61 @@ class RequestsScreen(Screen):
         self.query_one(ResultsView).set_marked(self.marked_ids)
         self._refresh_groups()
         self._marks_changed()
+
+    # --- export ---
+
+    def action_export(self) -> None:
+        """Write the results in view (this filter, every page) to a file the user names."""
+        if not self.matching:
+            self.notify("Nothing to export: no result matches this view.", severity="warning")
+            return
+        flt = self._current_filter()
+        scope = f"{self.matching:,} result(s) of {self.batch.id}: {self._filter_words(flt)}"
+        default = Path.cwd() / f"{self.batch.id}-{self._file_word(flt)}.jsonl"
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self._export(path, flt)
+
+        self.app.push_screen(ExportScreen(scope, default, cwd=Path.cwd()), chosen)
+
+    @staticmethod
+    def _filter_words(flt: ResultFilter) -> str:
+        words = [", ".join(sorted(t.value for t in flt.types))] if flt.types else []
+        for name, value in (
+            ("stop reason", flt.stop_reason),
+            ("error type", flt.error_type),
+            ("search", flt.search),
+        ):
+            if value:
+                words.append(f"{name} {one_line(value, 60)!r}")
+        if flt.error_key:
+            words.append("one error group")
+        return "; ".join(words) or "all outcomes"
+
+    @staticmethod
+    def _file_word(flt: ResultFilter) -> str:
+        if flt.types and len(flt.types) == 1 and not (flt.stop_reason or flt.error_type):
+            kind = next(iter(flt.types)).value
+            return kind if not (flt.search or flt.error_key) else f"{kind}-filtered"
+        filtered = flt.types or flt.stop_reason or flt.error_type or flt.search or flt.error_key
+        return "filtered" if filtered else "results"
+
+    @work(name="export", group="requests-export", exclusive=True, exit_on_error=False)
+    async def _export(self, path: Path, flt: ResultFilter) -> None:
+        try:
+            with private_file(path) as out:
+                written = await export_results(
+                    self.store, self.batch.id, out, format=format_for(path), flt=flt
+                )
+        except BatchtuiError as exc:
+            self.notify(str(exc), title="Export failed", severity="error", markup=False)
+            return
+        except OSError as exc:  # the disk filled up, the file system went away...
+            message = f"cannot write {path}: {exc.strerror or exc}"
+            self.notify(message, title="Export failed", severity="error", markup=False)
+            return
+        self.notify(f"{written:,} result(s) written to {path}", title="Exported", markup=False)
 
     # --- navigation ---
 
