@@ -247,3 +247,16 @@ def test_dry_run_works_without_any_profile(
     assert code == 0
     assert "estimated locally" in out
     assert "dry run: nothing submitted" in out
+
+
+async def test_cli_errors_end_with_what_to_type(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator
+) -> None:
+    path = tmp_path / "openai.jsonl"
+    line = {"custom_id": "c1", "method": "POST", "url": "/v1/chat/completions"}
+    path.write_bytes(orjson.dumps({**line, "body": {"model": "gpt-4o-mini"}}) + b"\n")
+    code, _, err = await cli(capsys, tmp_path, sim, "submit", str(path), "--profile", "a")
+    assert code == 2
+    assert err.strip().endswith(
+        "holds openai requests but profile 'a' is anthropic; pick another with --profile"
+    )

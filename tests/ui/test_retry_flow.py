@@ -222,6 +222,7 @@ async def test_the_same_retry_twice_is_explained_and_can_be_forced(
             await settle(pilot)
             assert again == []  # refused, still open
             assert "already submitted" in text_of(pilot, "#retry-progress")
+            assert "--force" not in text_of(pilot, "#retry-progress")  # a flag means nothing here
             confirm = screen.query_one("#retry-confirm", Button)
             assert str(confirm.label).startswith("Retry anyway")
 

@@ -60,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BatchtuiError as exc:
         # An error may quote a provider, a file or a label: nothing in it may reach the
         # terminal as an escape sequence.
-        print(f"batchtui: {sanitize(str(exc))}", file=sys.stderr)
+        hint = f"; {exc.cli_hint}" if exc.cli_hint else ""
+        print(f"batchtui: {sanitize(str(exc))}{hint}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -2,6 +2,9 @@
 
 Every error a person should read derives from :class:`BatchtuiError`; the command line prints its
 message on one line and exits with :attr:`BatchtuiError.exit_code`, never with a traceback.
+The message says what went wrong in words that fit every front end; what to type about it
+(``--force``, ``--profile``) goes in :attr:`BatchtuiError.cli_hint`, which only the command line
+prints (the TUI offers a button or a field for the same thing).
 """
 
 
@@ -9,6 +12,10 @@ class BatchtuiError(Exception):
     """An error with a message meant for the user."""
 
     exit_code = 1
+
+    def __init__(self, message: str, *, cli_hint: str | None = None):
+        super().__init__(message)
+        self.cli_hint = cli_hint
 
 
 class ConfigError(BatchtuiError):
@@ -33,7 +40,7 @@ class ProviderError(BatchtuiError):
     exit_code = 4
 
     def __init__(self, message: str, *, kind: str = "error", retry_after: float | None = None):
-        super().__init__(message)
+        super().__init__(message, cli_hint=None)
         self.kind = kind
         self.retry_after = retry_after
 

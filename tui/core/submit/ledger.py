@@ -222,7 +222,8 @@ async def find_match(provider, entry: Submission, claimed: set[str]) -> Batch | 
         raise AmbiguousSubmission(
             f"chunk {entry.chunk_index + 1} of {entry.source or 'the retry'} was interrupted "
             f"while being created, and several batches could be it ({ids}); nothing was "
-            "created. Check them, then run again with --force to create it anyway"
+            "created. Check them before creating it anyway",
+            cli_hint="run again with --force to create it anyway",
         )
     return candidates[0] if candidates else None
 

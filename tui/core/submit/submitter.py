@@ -133,7 +133,8 @@ def plan_file(path: Path, profile: Profile, label: str | None = None) -> FilePla
     if scan.kind != profile.provider:
         raise ConfigError(
             f"{path} holds {scan.kind.value} requests but profile {profile.name!r} is "
-            f"{profile.provider.value}; pick another with --profile"
+            f"{profile.provider.value}",
+            cli_hint="pick another with --profile",
         )
     limits = LIMITS[scan.kind]
     job = SubmitJob(
@@ -205,7 +206,8 @@ async def submit_chunks(
     if done and not force:
         raise AlreadySubmitted(
             f"{job.source or 'these requests'} was already submitted to profile {job.profile!r}"
-            f" as {', '.join(done)}; use --force to submit it again"
+            f" as {', '.join(done)}",
+            cli_hint="use --force to submit it again",
         )
     resumed = [] if force else _latest_incomplete_run(previous)
     run_id = resumed[0].run_id if resumed else new_run_id()
