@@ -31,11 +31,12 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 from tui.commands import BatchCommands
 from tui.core.events import BatchChanged, ProfileHealth, SyncEvent
 from tui.formatting import batch_name, progress_text, safe
-from tui.messages import BatchesLoaded, SyncEventsArrived
+from tui.messages import SyncEventsArrived
 from tui.screens.main import PROVIDER_ACTIONS, MainScreen
 from tui.services import Services
 
 if TYPE_CHECKING:
+    from tui.core.models import Batch
     from tui.screens.requests import RequestsScreen
 
 _CACHE_HEAD_START = 0.3
@@ -62,6 +63,7 @@ class BatchApp(App[None]):
         self._pending: list[SyncEvent] = []
         self._poll_timer: Timer | None = None
         self._imported = False
+        self._cache_shown = False
         theme = services.config.settings.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -74,9 +76,12 @@ class BatchApp(App[None]):
         # alongside the building, the read is slow (sqlite hands the GIL over for every row
         # while the UI thread is busy) and the list is laid out and painted twice. A slow
         # cache delays the first frame by at most the head start, then fills in when read.
+        # Read in time, the batches are handed down before the screen composes its table.
         worker = self.load_batches()
         with contextlib.suppress(TimeoutError, WorkerFailed, WorkerCancelled):
             await asyncio.wait_for(asyncio.shield(worker.wait()), _CACHE_HEAD_START)
+        if worker.state is WorkerState.SUCCESS:
+            self._show_cached(worker.result)  # else when it ends (on_worker_state_changed)
 
     def on_mount(self) -> None:
         self.services.engine.on_event = self._on_sync_event
@@ -86,8 +91,8 @@ class BatchApp(App[None]):
     # --- workers --------------------------------------------------------------------------------
 
     @work(group="store", exit_on_error=False, name="load", description="Reading the cache")
-    async def load_batches(self) -> None:
-        self.post_message(BatchesLoaded(await self.services.store.batches.list()))
+    async def load_batches(self) -> list[Batch]:
+        return await self.services.store.batches.list()
 
     @work(
         group="sync",
@@ -118,8 +123,11 @@ class BatchApp(App[None]):
         self._pending = [event]
         self.post_message(SyncEventsArrived(self._pending))
 
-    def on_batches_loaded(self, message: BatchesLoaded) -> None:
-        self.main.show_batches(message.batches)
+    def _show_cached(self, batches: list[Batch]) -> None:
+        if self._cache_shown:
+            return
+        self._cache_shown = True
+        self.main.show_batches(batches)
         # Pricing reads every result; let the list paint first.
         self.call_after_refresh(self.main.load_costs)
 
@@ -164,6 +172,8 @@ class BatchApp(App[None]):
         worker = event.worker
         if event.state is WorkerState.ERROR:
             self.report_failure(worker)
+        if worker.name == "load" and event.state is WorkerState.SUCCESS:
+            self._show_cached(worker.result)
         if worker.group == "sync":
             self._sync_state_changed(event.state)
 

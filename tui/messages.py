@@ -20,13 +20,6 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class BatchesLoaded(Message):
-    """The cached batches, read from the store at start-up (the first paint needs no network)."""
-
-    batches: list[Batch]
-
-
-@dataclass
 class BatchesReloaded(Message):
     """Fresh copies of some batches from the store (after their results were downloaded)."""
 

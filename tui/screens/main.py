@@ -59,7 +59,8 @@ class MainScreen(Screen):
     AUTO_FOCUS = "#batches"
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide"), (190, "-xwide")]
     BINDINGS: ClassVar = [
-        Binding("enter", "open_requests", "Requests", id="main.open"),
+        # Not in the footer: the list, always focused here, takes Enter itself (BatchTable.Chosen).
+        Binding("enter", "open_requests", "Requests", show=False, id="main.open"),
         Binding("c", "cancel_batch", "Cancel", id="main.cancel"),
         Binding("d", "delete_batch", "Delete", id="main.delete"),
         Binding("n", "submit", "Submit file", show=False, id="main.submit"),
@@ -97,7 +98,7 @@ class MainScreen(Screen):
         yield StatusBar(id="status")
         yield Tabs(*(Tab(view.title, id=view.value) for view in View), id="views", active="all")
         with Container(id="body"):
-            yield BatchTable(id="batches")
+            yield self._filled_table()
             yield BatchDetail(id="detail")  # the cost pane joins them on the first $
         yield Input(
             placeholder="filter: status:ended model:haiku profile:work label:x !status:ended text",
@@ -115,7 +116,16 @@ class MainScreen(Screen):
         self.set_interval(_RELATIVE_TICK, self.tick)
         cached, self._cached = self._cached, None
         if cached:
-            self.show_batches(cached)
+            self.show_batches(cached)  # the rest of the screen (and the table, if read late)
+
+    def _filled_table(self) -> BatchTable:
+        """The list, with the cached batches if they were read before the screen was built:
+        then its first frame, the footer's keys and the detail pane have them."""
+        table = BatchTable(id="batches")
+        table.cost_of = lambda batch: self.costs.get(batch.id)
+        if self._cached:
+            table.replace(self._cached, self.services.clock())
+        return table
 
     @cached_property
     def prices(self) -> PriceTable:
@@ -332,7 +342,8 @@ class MainScreen(Screen):
         if action in PROVIDER_ACTIONS and self.services.read_only:
             return False
         if action == "clear_filter":
-            return bool(self.query_one("#filter", Input).value) or None
+            boxes = self.query("#filter")  # the footer asks while the screen is being built
+            return bool(boxes and boxes.first(Input).value) or None
         return None if self.unavailable_reason(action) else True
 
     # --- actions --------------------------------------------------------------------------------

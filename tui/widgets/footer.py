@@ -10,6 +10,7 @@ ones already on show.
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -21,6 +22,14 @@ class SteadyFooter(Footer):
         super().__init__(compact=compact, id=id)
         self._pending = False
         self._shown: tuple | None = None
+        # Compose the keys with the screen, not after its first frame: the screen's bindings
+        # are known by then, and the focus moving to a widget whose keys are all hidden (the
+        # batch list) changes nothing shown.
+        self.set_reactive(Footer._bindings_ready, True)
+
+    def compose(self) -> ComposeResult:
+        self._shown = self._signature()
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
@@ -39,6 +48,10 @@ class SteadyFooter(Footer):
         await self.recompose()
 
     def _signature(self) -> tuple:
-        """What :meth:`Footer.compose` reads from the screen's bindings."""
-        active = self.screen.active_bindings.values()
-        return tuple((binding, enabled, tooltip) for _node, binding, enabled, tooltip in active)
+        """What :meth:`Footer.compose` shows of the screen's bindings."""
+        palette = self.app.COMMAND_PALETTE_BINDING
+        return tuple(
+            (binding, enabled, tooltip)
+            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+            if binding.show or binding.key == palette
+        )
