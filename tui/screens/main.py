@@ -234,7 +234,8 @@ class MainScreen(Screen):
 
     @on(BatchTable.Highlighted, "#batches")
     def _row_highlighted(self, event: BatchTable.Highlighted) -> None:
-        self._show_detail()
+        if self.detail.batch is not self.selected:  # not already shown by _after_change
+            self._show_detail()
         self.refresh_bindings()
         batch = self.selected
         if batch is not None:

@@ -2,7 +2,7 @@
 
 No widget per row and no table holding a renderable per cell: :class:`BatchTable` is a
 ``ScrollView`` (like :mod:`tui.widgets.results_view`) over a list of batch ids in display order.
-It declares ``virtual_size = (width, rows + 1)`` and draws one line at a time: line 0 is the
+It declares ``virtual_size = (0, rows + 1)`` and draws one line at a time: line 0 is the
 header, the others are the rows under the viewport. A row's cells are computed from
 :mod:`tui.formatting` when the row is first drawn and cached with the batch and the clock tick
 they were made for, so 1,000 or 10,000 batches cost the same to paint; a poll that changes one
@@ -285,7 +285,9 @@ class BatchTable(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self, batch_id))
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._order) + 1)
+        # No width: lines are cut to the widget, and a scrollbar coming or going (which
+        # changes the content width) then needs no second layout.
+        self.virtual_size = Size(0, len(self._order) + 1)
 
     @property
     def _body_height(self) -> int:
@@ -338,10 +340,6 @@ class BatchTable(ScrollView, can_focus=True):
             self.move_cursor(row)
 
     # --- layout ---------------------------------------------------------------------------------
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._update_virtual_size()
-        self.refresh()
 
     def _current_layout(self) -> Layout:
         """The columns that fit the width, recomputed (and row caches dropped) when it changes."""
