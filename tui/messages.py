@@ -51,6 +51,18 @@ class DetailLoaded(Message):
     batch_id: str
     parent: Batch | None
     children: list[Batch] = field(default_factory=list)
+    tally: LineageTally | None = None
+
+
+@dataclass(frozen=True)
+class LineageTally:
+    """Where the requests of a batch's whole lineage stand after all its retries."""
+
+    batches: int
+    requests: int
+    """Distinct custom_ids across the lineage."""
+    missing: int
+    """Those whose newest outcome is not a success (failed, or still pending)."""
 
 
 @dataclass

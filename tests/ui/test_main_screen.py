@@ -17,6 +17,8 @@ from textual.widgets import Button, Input
 
 from tui.app import BatchApp
 from tui.core.models import BatchStatus, ProviderKind
+from tui.core.submit.retry import latest_outcomes
+from tui.messages import LineageTally
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.screens.requests import RequestsScreen
@@ -431,11 +433,19 @@ async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:
             console = Console(width=60, file=io.StringIO(), record=True)
             detail = app.main.detail
             console.print(detail._facts(detail.batch, services.clock()))
-            assert "Retry of" in console.export_text()
+            text = console.export_text()
+            assert "Retry of" in text
+            # The newest outcome of every request across both batches, counted.
+            lineage = await latest_outcomes(services.store, child.id)
+            missing = sum(1 for _ in lineage.missing())
+            assert missing  # the demo's batches have failures
+            assert detail.tally == LineageTally(2, len(lineage.outcomes), missing)
+            assert f"{missing:,} of {len(lineage.outcomes):,} still without a success" in text
             select(app, parent.id)
             await settle(pilot)
             console.print(detail._facts(detail.batch, services.clock()))
             assert "Retried by" in console.export_text()
+            assert detail.tally == LineageTally(2, len(lineage.outcomes), missing)
 
 
 async def test_markup_in_a_label_reaches_a_toast_as_text(tmp_path: Path, cache: Path) -> None:

@@ -32,6 +32,7 @@ from tui.messages import (
     CostReportLoaded,
     CostsLoaded,
     DetailLoaded,
+    LineageTally,
 )
 from tui.widgets.batch_detail import BatchDetail
 from tui.widgets.batch_table import BatchTable
@@ -224,7 +225,7 @@ class MainScreen(Screen):
         detail = self.detail
         batch = self.selected
         if detail.batch is None or batch is None or detail.batch.id != batch.id:
-            detail.parent_batch, detail.children_batches = None, []
+            detail.parent_batch, detail.children_batches, detail.tally = None, [], None
         detail.batch = batch
         detail.now = self.services.clock()
         detail.cost = self.costs.get(batch.id) if batch else None
@@ -306,6 +307,7 @@ class MainScreen(Screen):
         if self.detail.batch is not None and self.detail.batch.id == message.batch_id:
             self.detail.parent_batch = message.parent
             self.detail.children_batches = message.children
+            self.detail.tally = message.tally
             self.detail.show()
 
     def on_costs_loaded(self, message: CostsLoaded) -> None:
@@ -561,4 +563,13 @@ class MainScreen(Screen):
                 parent = None
         children = await store.batches.children(batch.id)
         if parent is not None or children:
-            self.post_message(DetailLoaded(batch.id, parent, children))
+            self.post_message(DetailLoaded(batch.id, parent, children, await _tally(store, batch)))
+
+
+async def _tally(store, batch: Batch) -> LineageTally:
+    """The newest outcome of every request across the batch's retries, counted."""
+    from tui.core.submit.retry import latest_outcomes  # the submit modules, on first use
+
+    lineage = await latest_outcomes(store, batch.id)
+    missing = sum(1 for _ in lineage.missing())
+    return LineageTally(len(lineage.batches), len(lineage.outcomes), missing)

@@ -8,6 +8,7 @@ are untrusted text and go through :func:`~tui.formatting.plain`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -30,6 +31,9 @@ from tui.formatting import (
     timestamp,
 )
 
+if TYPE_CHECKING:
+    from tui.messages import LineageTally
+
 _RESULTS_WORDS = {
     ResultsState.NONE: ("not downloaded", "yellow"),
     ResultsState.PARTIAL: ("downloading…", "yellow"),
@@ -46,6 +50,8 @@ class BatchDetail(VerticalScroll, can_focus=False):
         self.batch: Batch | None = None
         self.parent_batch: Batch | None = None
         self.children_batches: list[Batch] = []
+        self.tally: LineageTally | None = None
+        """The lineage's latest outcomes, when the batch has a parent or retries."""
         self.cost: float | None = None
         self.now: datetime | None = None
 
@@ -141,12 +147,24 @@ class BatchDetail(VerticalScroll, can_focus=False):
         if self.children_batches:
             names = ", ".join(short_id(child.id, 16) for child in self.children_batches)
             rows.append(("Retried by", plain(names)))
+        if self.tally is not None:
+            rows.append(("Lineage", _tally_text(self.tally)))
         return rows
 
     def _annotations(self, batch: Batch) -> list[tuple[str, Text | str]]:
         label = plain(batch.label) if batch.label else Text(DASH, style="dim")
         notes = plain(batch.notes, one_line=False) if batch.notes else Text("e to add", style="dim")
         return [("Label", label), ("Notes", notes)]
+
+
+def _tally_text(tally: LineageTally) -> Text:
+    """ "3 batches · 12 of 20,000 still without a success" (or all succeeded), newest outcomes."""
+    text = Text(f"{tally.batches} batches · ", end="")
+    if tally.missing:
+        text.append(f"{tally.missing:,} of {tally.requests:,} still without a success", "yellow")
+    else:
+        text.append(f"all {tally.requests:,} requests succeeded", style="green")
+    return text
 
 
 def _profile(batch: Batch) -> str:
