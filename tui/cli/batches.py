@@ -344,11 +344,11 @@ def batch_json(batch: Batch) -> dict[str, Any]:
             "expired": c.expired,
             "total": c.total,
         },
-        "created_at": _iso(batch.created_at),
-        "expires_at": _iso(batch.expires_at),
-        "ended_at": _iso(batch.ended_at),
-        "cancel_initiated_at": _iso(batch.cancel_initiated_at),
-        "archived_at": _iso(batch.archived_at),
+        "created_at": iso_utc(batch.created_at),
+        "expires_at": iso_utc(batch.expires_at),
+        "ended_at": iso_utc(batch.ended_at),
+        "cancel_initiated_at": iso_utc(batch.cancel_initiated_at),
+        "archived_at": iso_utc(batch.archived_at),
         "endpoint": batch.endpoint,
         "models": list(batch.models),
         "label": batch.label,
@@ -359,7 +359,8 @@ def batch_json(batch: Batch) -> dict[str, Any]:
     }
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso_utc(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z``, as every ``--json`` document writes times."""
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import orjson
 
+from tui.cli.batches import iso_utc
 from tui.cli.common import Context, add_command
 from tui.core.models import Batch, ResultType
 from tui.core.text import one_line
@@ -104,7 +105,7 @@ def lineage_json(lineage) -> dict[str, Any]:
                 "id": batch.id,
                 "parent_id": batch.parent_id,
                 "status": batch.status.value,
-                "created_at": batch.created_at.isoformat().replace("+00:00", "Z"),
+                "created_at": iso_utc(batch.created_at),
                 "requests": batch.counts.total,
                 "label": batch.label,
             }

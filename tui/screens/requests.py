@@ -354,11 +354,12 @@ class RequestsScreen(Screen):
 
     @staticmethod
     def _file_word(flt: ResultFilter) -> str:
-        if flt.types and len(flt.types) == 1 and not (flt.stop_reason or flt.error_type):
+        """What the proposed file name says of the filter: "errored", "filtered"..."""
+        narrower = flt.stop_reason or flt.error_type or flt.search or flt.error_key
+        if flt.types and len(flt.types) == 1:
             kind = next(iter(flt.types)).value
-            return kind if not (flt.search or flt.error_key) else f"{kind}-filtered"
-        filtered = flt.types or flt.stop_reason or flt.error_type or flt.search or flt.error_key
-        return "filtered" if filtered else "results"
+            return f"{kind}-filtered" if narrower else kind
+        return "filtered" if flt.types or narrower else "results"
 
     @work(name="export", group="requests-export", exclusive=True, exit_on_error=False)
     async def _export(self, path: Path, flt: ResultFilter) -> None:
