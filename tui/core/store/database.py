@@ -109,6 +109,25 @@ class Database:
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(self.path, exc)) from None
 
+    async def in_custom_id_order(
+        self, columns: str, table: str, where: str, params: tuple, *, chunk: int
+    ) -> AsyncIterator[sqlite3.Row]:
+        """``SELECT columns FROM table WHERE where`` in custom_id order, ``chunk`` rows per
+        query (keyset paging: each query starts after the last custom_id seen), so a batch of
+        100,000 rows is streamed, never held. ``columns`` must include ``custom_id``."""
+        last = ""
+        while True:
+            rows = await self.fetchall(
+                f"SELECT {columns} FROM {table} WHERE {where} AND custom_id > ? "
+                "ORDER BY custom_id LIMIT ?",
+                (*params, last, chunk),
+            )
+            for row in rows:
+                yield row
+            if len(rows) < chunk:
+                return
+            last = rows[-1]["custom_id"]
+
     async def fetchone(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None

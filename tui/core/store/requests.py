@@ -47,32 +47,18 @@ class RequestRepository:
 
     async def custom_ids(self, batch_id: str, *, chunk: int = 5000) -> AsyncIterator[str]:
         """The custom_ids of a batch's stored requests, in order, without their params."""
-        last = ""
-        while True:
-            rows = await self._db.fetchall(
-                "SELECT custom_id FROM requests WHERE batch_id = ? AND custom_id > ? "
-                "ORDER BY custom_id LIMIT ?",
-                (batch_id, last, chunk),
-            )
-            for (custom_id,) in rows:
-                yield custom_id
-            if len(rows) < chunk:
-                return
-            last = rows[-1][0]
+        rows = self._db.in_custom_id_order(
+            "custom_id", "requests", "batch_id = ?", (batch_id,), chunk=chunk
+        )
+        async for (custom_id,) in rows:
+            yield custom_id
 
     async def iterate(
         self, batch_id: str, *, chunk: int = 2000
     ) -> AsyncIterator[tuple[str, bytes]]:
         """Every stored ``(custom_id, params_json)`` of a batch, in custom_id order."""
-        last = ""
-        while True:
-            rows = await self._db.fetchall(
-                "SELECT custom_id, params FROM requests WHERE batch_id = ? AND custom_id > ? "
-                "ORDER BY custom_id LIMIT ?",
-                (batch_id, last, chunk),
-            )
-            for row in rows:
-                yield row[0], bytes(row[1])
-            if len(rows) < chunk:
-                return
-            last = rows[-1][0]
+        rows = self._db.in_custom_id_order(
+            "custom_id, params", "requests", "batch_id = ?", (batch_id,), chunk=chunk
+        )
+        async for custom_id, params in rows:
+            yield custom_id, bytes(params)

@@ -322,35 +322,20 @@ class ResultRepository:
     ) -> AsyncIterator[RequestResult]:
         """Every matching result with its raw JSON, streamed a chunk at a time (for export)."""
         where, params = _where(batch_id, flt)
-        last = ""
-        while True:
-            rows = await self._db.fetchall(
-                f"SELECT * FROM results WHERE {where} AND custom_id > ? ORDER BY custom_id LIMIT ?",
-                (*params, last, chunk),
-            )
-            for row in rows:
-                yield result_from_row(row)
-            if len(rows) < chunk:
-                return
-            last = rows[-1]["custom_id"]
+        rows = self._db.in_custom_id_order("*", "results", where, tuple(params), chunk=chunk)
+        async for row in rows:
+            yield result_from_row(row)
 
     async def outcomes(
         self, batch_id: str, *, chunk: int = 5000
     ) -> AsyncIterator[tuple[str, ResultType]]:
         """Every ``(custom_id, type)`` of a batch in custom_id order: what lineage views need,
         without reading the rows' text and raw JSON."""
-        last = ""
-        while True:
-            rows = await self._db.fetchall(
-                "SELECT custom_id, type FROM results WHERE batch_id = ? AND custom_id > ? "
-                "ORDER BY custom_id LIMIT ?",
-                (batch_id, last, chunk),
-            )
-            for custom_id, kind in rows:
-                yield custom_id, ResultType(kind)
-            if len(rows) < chunk:
-                return
-            last = rows[-1][0]
+        rows = self._db.in_custom_id_order(
+            "custom_id, type", "results", "batch_id = ?", (batch_id,), chunk=chunk
+        )
+        async for custom_id, kind in rows:
+            yield custom_id, ResultType(kind)
 
     async def usage_groups(
         self,
