@@ -85,6 +85,8 @@ async def test_retry_plan_confirm_creates_a_child_batch_with_exactly_the_failed_
             plan = text_of(pilot, "#retry-plan")
             assert f"retry {len(expected)} request(s) of {batch_id}" in plan
             assert "left out 1 invalid_request_error" in plan
+            assert "the switch below resends them" in plan
+            assert "--include-invalid" not in plan  # a flag means nothing in the TUI
             assert app.focused is not None
             assert app.focused.id == "retry-cancel"
             confirm = screen.query_one("#retry-confirm", Button)

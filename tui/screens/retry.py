@@ -288,9 +288,8 @@ class RetryScreen(ModalScreen[str | None]):
 def plan_text(plan: RetryPlan) -> Text:
     """The plan's own summary lines, plus a hint when not every result is cached yet."""
     text = Text(end="")
-    for number, line in enumerate(plan.lines()):
+    for number, line in enumerate(plan.lines(resend_invalid="the switch below resends them")):
         style = "bold" if number == 0 else "yellow"
-        line = line.replace("--include-invalid resends them", "the switch below resends them")
         text.append(safe(line) + "\n", style=style)
     if not plan.count:
         text.append("Nothing to retry.\n", style="bold")

@@ -69,14 +69,15 @@ class RetryPlan:
             digest.update(custom_id.encode() + b"\n")
         return digest.hexdigest()
 
-    def lines(self) -> list[str]:
-        """A short human summary (CLI and the TUI's confirm dialog)."""
+    def lines(self, resend_invalid: str = "--include-invalid resends them") -> list[str]:
+        """A short human summary (CLI and the TUI's confirm dialog); ``resend_invalid`` says
+        how to include the left-out invalid requests in the front end showing it."""
         kinds = ", ".join(f"{n} {t.value}" for t, n in self.by_type.items() if n) or "none"
         lines = [f"retry {self.count:,} request(s) of {self.batch.id} ({kinds})"]
         if self.excluded_invalid:
             lines.append(
                 f"left out {len(self.excluded_invalid):,} invalid_request_error failure(s): "
-                "they would fail again unchanged (--include-invalid resends them)"
+                f"they would fail again unchanged ({resend_invalid})"
             )
         if self.missing_params:
             lines.append(
