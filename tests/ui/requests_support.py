@@ -31,8 +31,6 @@ from tui.screens.requests import RequestsScreen
 BATCH_ID = "msgbatch_01TESTBATCH"
 CREATED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 MODEL = "claude-sonnet-4-5"
-CSS_MARKER = "/* --- requests inspector --- */"
-CSS_END_MARKER = "/* --- end requests inspector --- */"
 
 _WORDS = (
     "the", "invoice", "total", "was", "reconciled", "against", "ledger", "entries", "and", "the",
@@ -119,14 +117,6 @@ async def fill_store(
     return batch
 
 
-def inspector_css() -> str:
-    """The requests inspector's section of ``tui/app.tcss``, between its two markers."""
-    path = Path(__file__).resolve().parents[2] / "tui" / "app.tcss"
-    text = path.read_text(encoding="utf-8")
-    start = text.index(CSS_MARKER) + len(CSS_MARKER)
-    return text[start : text.index(CSS_END_MARKER, start)]
-
-
 class HostApp(App):
     """Pushes a :class:`RequestsScreen` over a store, and records what the screen posts.
 
@@ -134,7 +124,7 @@ class HostApp(App):
     their own event loop, where a store opened elsewhere cannot be used).
     """
 
-    CSS = inspector_css()
+    CSS_PATH = Path(__file__).resolve().parents[2] / "tui" / "app.tcss"  # the whole app's
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 from requests_support import HostApp, fill_store, screen_text, settle
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from tui.core.models import ResultType
 from tui.core.store import Store
@@ -42,6 +42,10 @@ async def open_export(app: HostApp, pilot, outcome: ResultType | None = None) ->
 def notes(app: HostApp) -> list[str]:
     """Every notification so far, as "title: message"."""
     return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+def note_text(screen: ExportScreen) -> str:
+    return str(screen.query_one("#export-note", Static).render())
 
 
 async def type_path(pilot, screen: ExportScreen, path: Path | str) -> None:
@@ -101,7 +105,7 @@ async def test_cancel_and_bad_paths_write_nothing(store: Store, tmp_path: Path):
         await settle(pilot)
         assert app.screen is screen
         await type_path(pilot, screen, tmp_path)
-        assert "is a folder" in screen_text(app)
+        assert "is a folder" in note_text(screen)  # wrapped on screen: the note's own text
         await type_path(pilot, screen, tmp_path / "never.jsonl")
         await pilot.press("escape")
         await settle(pilot)
