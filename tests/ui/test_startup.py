@@ -87,31 +87,3 @@ async def test_the_cached_list_fills_before_or_after_the_screen_is_built(
             assert app.main.table.shown_ids == [b.id for b in cached]
             assert app.main.detail.batch is not None
             assert app.main.detail.batch.id == cached[0].id
-
-
-async def test_the_footer_keys_are_built_once_with_the_screen(
-    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Focus, screen and binding refreshes at start-up leave the footer's keys alone."""
-    from textual.widgets._footer import FooterKey
-
-    from tui.widgets.footer import SteadyFooter
-
-    rebuilt: list[SteadyFooter] = []
-    original = SteadyFooter.recompose
-
-    async def counting(self: SteadyFooter) -> None:
-        rebuilt.append(self)
-        await original(self)
-
-    monkeypatch.setattr(SteadyFooter, "recompose", counting)
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settle(pilot)
-            assert rebuilt == []
-            keys = {key.action for key in app.main.query(FooterKey)}
-            assert {"cancel_batch", "copy_id", "quit"} <= keys
-            await pilot.press("slash")  # the filter box's keys differ: rebuilt, once
-            await settle(pilot)
-            assert len(rebuilt) == 1

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.events import Key
 from textual.screen import Screen
-from textual.widgets import Input, Tab, Tabs
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
@@ -36,8 +36,9 @@ from tui.messages import (
 )
 from tui.widgets.batch_detail import BatchDetail
 from tui.widgets.batch_table import BatchTable
-from tui.widgets.footer import SteadyFooter
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.status_bar import StatusBar
+from tui.widgets.tab_strip import TabStrip
 
 if TYPE_CHECKING:
     from tui.core.prices import PriceTable
@@ -97,7 +98,9 @@ class MainScreen(Screen):
         for _, name in self.HORIZONTAL_BREAKPOINTS:
             self.set_class(name == chosen, name)
         yield StatusBar(id="status")
-        yield Tabs(*(Tab(view.title, id=view.value) for view in View), id="views", active="all")
+        yield TabStrip(
+            ((view.value, view.title) for view in View), active=View.ALL.value, id="views"
+        )
         with Container(id="body"):
             yield self._filled_table()
             yield BatchDetail(id="detail")  # the cost pane joins them on the first $
@@ -105,10 +108,9 @@ class MainScreen(Screen):
             placeholder="filter: status:ended model:haiku profile:work label:x !status:ended text",
             id="filter",
         )
-        yield SteadyFooter(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(Tabs).can_focus = False
         self.table.cost_of = lambda batch: self.costs.get(batch.id)
         bar = self.status_bar
         bar.auto_poll = self.services.auto_poll
@@ -216,10 +218,10 @@ class MainScreen(Screen):
 
     def _label_tabs(self) -> None:
         batches = list(self.table.batches.values())
-        tabs = self.query_one(Tabs)
+        tabs = self.query_one("#views", TabStrip)
         for view in View:
             shown = sum(1 for b in batches if in_view(b, view))
-            tabs.query_one(f"#{view.value}", Tab).label = f"{view.title} {shown}"
+            tabs.set_label(view.value, f"{view.title} {shown}")
 
     def _show_detail(self) -> None:
         detail = self.detail
@@ -246,11 +248,11 @@ class MainScreen(Screen):
     def _row_chosen(self, event: BatchTable.Chosen) -> None:
         self.action_open_requests()
 
-    @on(Tabs.TabActivated, "#views")
-    def _view_changed(self, event: Tabs.TabActivated) -> None:
-        if event.tab is None or not event.tab.id or View(event.tab.id) is self.table.view:
-            return  # the first tab is activated as the screen mounts: nothing changed
-        self.table.configure(view=View(event.tab.id))
+    @on(TabStrip.Changed, "#views")
+    def _view_changed(self, event: TabStrip.Changed) -> None:
+        if View(event.tab) is self.table.view:
+            return
+        self.table.configure(view=View(event.tab))
         self._after_change()
 
     @on(Input.Changed, "#filter")
@@ -483,7 +485,7 @@ class MainScreen(Screen):
         self.table.configure(full_ids=not self.table.full_ids)
 
     def action_view(self, view: str) -> None:
-        self.query_one(Tabs).active = View(view).value
+        self.query_one("#views", TabStrip).active = View(view).value
 
     # --- workers: store and provider calls only happen here -------------------------------------
 

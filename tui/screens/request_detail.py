@@ -26,12 +26,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static, TabbedContent, TabPane
+from textual.widgets import Markdown, Static, TabbedContent, TabPane
 
 from tui.core.costs import Cost, request_cost, tokens_by_class
 from tui.core.models import Batch, RequestResult, ResultType
 from tui.core.prices import PriceTable, load_price_table
 from tui.core.store import Store
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.results_view import OUTCOME_GLYPHS
 from tui.widgets.untrusted import one_line, sanitize, untrusted_text
 
@@ -154,7 +155,7 @@ class RequestDetailScreen(Screen):
             with TabPane("Usage & cost", id="usage"), VerticalScroll():
                 yield Static("Loading…", id="usage-table")
                 yield Static("", id="usage-notes")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#response-markdown").display = False

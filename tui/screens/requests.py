@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from tui.core.costs import request_cost, usd
@@ -34,6 +34,7 @@ from tui.core.store import ErrorGroup, ResultFilter, Store
 from tui.screens.export import ExportScreen
 from tui.screens.request_detail import RequestDetailScreen
 from tui.widgets.error_groups import ErrorGroupsPanel
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.result_filters import ResultFilters
 from tui.widgets.results_view import ResultsView
 from tui.widgets.untrusted import one_line
@@ -109,7 +110,7 @@ class RequestsScreen(Screen):
             yield ResultsView(self.store, self.batch.id, cost=self._cost_of, id="requests-list")
             yield ErrorGroupsPanel(id="requests-groups")
         yield Input(placeholder="custom_id (Enter to go, Esc to cancel)", id="requests-jump")
-        yield Footer()
+        yield KeyFooter()
 
     def _title(self) -> str:
         name = self.batch.label or self.batch.id

@@ -34,7 +34,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
 from tui.core.errors import BatchtuiError
@@ -56,6 +56,7 @@ from tui.core.submit.validate import detect_kind
 from tui.formatting import money, safe
 from tui.messages import CreateFailed, CreateProgressed, CreateRefused
 from tui.screens.confirm import ConfirmScreen
+from tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from tui.core.config import Profile
@@ -229,7 +230,7 @@ class SubmitScreen(Screen[list[str] | None]):
         with Vertical(id="submit-progress-box"):
             yield ProgressBar(id="submit-progress", show_eta=False)
             yield Static("", id="submit-progress-text")
-        yield Footer()
+        yield KeyFooter()
 
     def _intro(self) -> Text:
         if self.services.read_only:

@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
-from tui.core.models import Batch, ResultsState
+from tui.core.models import Batch, RequestCounts, ResultsState
 from tui.formatting import (
     DASH,
     STATUS_LOOKS,
@@ -56,29 +59,21 @@ class BatchDetail(VerticalScroll, can_focus=False):
         self.now: datetime | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="batch-detail-title", markup=False)
-        yield ProgressBar(total=1, show_eta=False, id="batch-detail-progress")
+        # One Static for title, bar and facts: each widget more costs start-up time.
         yield Static(id="batch-detail-body", markup=False)
 
     def show(self) -> None:
         """Re-render from the attributes (call after setting them)."""
-        title = self.query_one("#batch-detail-title", Static)
         body = self.query_one("#batch-detail-body", Static)
-        bar = self.query_one("#batch-detail-progress", ProgressBar)
         batch, now = self.batch, self.now
         if batch is None or now is None:
-            title.update(Text("No batch selected", style="dim"))
-            body.update("")
-            bar.display = False
+            body.update(Text("No batch selected", style="dim"))
             return
-        bar.display = True
-        bar.update(total=max(batch.counts.total, 1), progress=batch.counts.finished)
-        title.update(self._title(batch))
-        body.update(self._facts(batch, now))
+        body.update(Group(self._title(batch), OutcomeBar(batch.counts), self._facts(batch, now)))
 
     def _title(self, batch: Batch) -> Text:
         look = STATUS_LOOKS[batch.status]
-        text = Text(f"{look.glyph} {look.word}", style=look.style, end="")
+        text = Text(f"{look.glyph} {look.word}", style=look.style)
         if batch.provider_status != batch.status.value:
             text.append(f" ({safe(batch.provider_status)})", style="dim")
         text.append("\n")
@@ -155,6 +150,51 @@ class BatchDetail(VerticalScroll, can_focus=False):
         label = plain(batch.label) if batch.label else Text(DASH, style="dim")
         notes = plain(batch.notes, one_line=False) if batch.notes else Text("e to add", style="dim")
         return [("Label", label), ("Notes", notes)]
+
+
+class OutcomeBar:
+    """A full-width bar of a batch's requests, one colour per outcome, the unfinished part last.
+
+    Finished parts are drawn ``━`` and the rest ``─``, so the progress reads without colour
+    (``NO_COLOR``). Every outcome with a request gets at least one cell when the width allows.
+    """
+
+    STYLES = (
+        ("succeeded", "green"),
+        ("errored", "red"),
+        ("expired", "magenta"),
+        ("canceled", "yellow"),
+    )
+
+    def __init__(self, counts: RequestCounts) -> None:
+        self.counts = counts
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        parts = [(getattr(self.counts, name), style) for name, style in self.STYLES]
+        cells = _cells([value for value, _ in parts] + [self.counts.processing], width)
+        for (_, style), n in zip(parts, cells, strict=False):
+            if n:
+                yield Segment("━" * n, Style.parse(style))
+        if cells[-1]:
+            yield Segment("─" * cells[-1], Style.parse("bright_black"))
+        yield Segment.line()
+
+
+def _cells(values: list[int], width: int) -> list[int]:
+    """Split ``width`` cells between ``values`` in proportion (largest remainders), giving each
+    non-zero value at least one cell while cells last. All zero: all cells to the last value."""
+    total = sum(values)
+    if total <= 0:
+        return [0] * (len(values) - 1) + [width]
+    exact = [v * width / total for v in values]
+    cells = [max(int(x), 1 if v else 0) for x, v in zip(exact, values, strict=True)]
+    while sum(cells) > width:  # the minimum cells overshot: take from the largest
+        cells[cells.index(max(cells))] -= 1
+    order = sorted(range(len(values)), key=lambda i: exact[i] - int(exact[i]), reverse=True)
+    for i in order[: width - sum(cells)]:
+        cells[i] += 1
+    return cells
 
 
 def _tally_text(tally: LineageTally) -> Text:
