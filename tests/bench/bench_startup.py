@@ -21,24 +21,29 @@ runs taken together, never single runs; 160x48, same session, ``--runs 15``):
 * with the Line API list, marked by ``call_after_refresh`` once every row was in (that mark
   came 80-110 ms after the frame, behind Textual's follow-up refreshes and a 1 ms polling
   loop): floor 281 ms, list painted 681 ms (2.4x);
-* now, marked at the frame itself, bytecode compiled, four sessions: floor 242-280 ms, bare
-  DataTable 614-701 ms, list painted 567-599 ms (2.1-2.4x, most often 2.2-2.3x). Target 2x:
-  not met.
+* marked at the frame itself, bytecode compiled, four sessions: floor 242-280 ms, bare
+  DataTable 614-701 ms, list painted 567-599 ms (2.1-2.4x, most often 2.2-2.3x);
+* now (2026-11-22), the main screen in 9 widgets instead of 31 (one-widget footer and view
+  tabs, the detail pane's bar drawn in its text), the child loading ``tui.cli.main`` first as
+  the ``batchtui`` script does: floor 234-263 ms, list painted 403-466 ms (1.72-1.77x). Target
+  2x: met.
 
 What paid: the batch list as a Line API ``ScrollView`` that renders only the rows on screen
 (~-250 ms: no 1,000 ``add_row``, no second fill); reading the cache on Load, before the
 screen is built, and handing it to the table as it is composed (run alongside the building,
 sqlite hands the GIL over for every row and 1,000 rows took 150-200 ms instead of 25, then a
-second layout); a footer that builds its keys once instead of six times (15-30 ms each); the
+second layout); a footer that built its keys once instead of six times (15-30 ms each); the
 cost modules, cost pane, confirm and help screens loaded on first use (~25 ms of imports); no
-relayout after the first frame for the scrollbar or an unchanged detail pane.
+relayout after the first frame for the scrollbar or an unchanged detail pane; the footer, view
+tabs and detail bar each drawn by one widget instead of 10, 9 and 3 (A/B, 15 interleaved runs:
+App.run to first frame 166 -> 118 ms, and ~40 ms fewer imports).
 
 Where the rest goes (marks in a scratch copy of CHILD): the interpreter and ``textual.app``
 ~240 ms (the floor); batchtui's own modules +20-70 ms; store open and App +10 ms; then
-180-260 ms from ``App.run`` to the first frame: reading the cache (~16 ms, on Load), the
-stylesheet, composing and mounting the screen's 30 widgets (the list, detail, status bar,
-tabs and footer keys), the first layout and the full 160x48 frame. An empty Textual app takes
-~30 ms for the same step. The pricing worker starts after the first frame (checked).
+before the widget cuts, 180-260 ms from ``App.run`` to the first frame: reading the cache
+(~16 ms, on Load), the stylesheet, composing and mounting the screen's widgets, the first
+layout and the full 160x48 frame; now ~120 ms. An empty Textual app takes ~30 ms for the same
+step. The pricing worker starts after the first frame (checked).
 """
 
 from __future__ import annotations
@@ -96,6 +101,7 @@ import sys, time
 spawned = float(sys.argv[1]); database = sys.argv[2]
 import asyncio, json
 from pathlib import Path
+import tui.cli.main  # what the batchtui script loads first: every subcommand's module
 from tui.app import BatchApp
 from tui.cli.open_tui import check_some_profile_usable
 from tui.core.config import Config, Profile

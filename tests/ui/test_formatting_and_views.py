@@ -142,3 +142,29 @@ def test_sort_keys_are_stable_and_complete() -> None:
     assert [b.id for b in by_created] == ["b2", "b1"]
     by_label = sorted([older, newer], key=sort_key(SORTS_BY_KEY["label"], NOW))
     assert [b.id for b in by_label] == ["b2", "b1"]  # unlabelled last
+
+
+def bar_cells(counts: RequestCounts, width: int) -> list[tuple[str, str | None]]:
+    """The outcome bar as (characters, colour) runs, rendered without colour codes."""
+    from rich.console import Console
+
+    from tui.widgets.batch_detail import OutcomeBar
+
+    console = Console(width=width, color_system=None)
+    segments = console.render(OutcomeBar(counts), console.options)
+    return [(s.text, s.style.color.name if s.style and s.style.color else None) for s in segments]
+
+
+def test_the_outcome_bar_fills_the_width_in_proportion_and_keeps_rare_outcomes_visible() -> None:
+    runs = bar_cells(RequestCounts(succeeded=9_990, errored=3, processing=7), 40)
+    assert runs[-1] == ("\n", None)
+    runs = runs[:-1]
+    assert sum(len(text) for text, _ in runs) == 40
+    assert [colour for _, colour in runs] == ["green", "red", "bright_black"]
+    assert runs[1][0] == "━"  # 3 of 10,000 still gets a cell
+    assert runs[2][0] == "─"  # unfinished: another glyph, readable without colour
+    assert runs[0][0] == "━" * 38
+
+
+def test_the_outcome_bar_of_an_empty_batch_is_all_unfinished() -> None:
+    assert bar_cells(RequestCounts(), 10)[:-1] == [("─" * 10, "bright_black")]
