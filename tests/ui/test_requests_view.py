@@ -22,6 +22,7 @@ from tui.screens.requests import RequestsScreen
 from tui.widgets.error_groups import ErrorGroupsPanel
 from tui.widgets.result_filters import ResultFilters
 from tui.widgets.results_view import PAGE_SIZE, ResultsView
+from tui.widgets.tab_strip import TabStrip
 
 TOTAL = 3000
 SIZE = (120, 36)
@@ -339,3 +340,24 @@ async def test_open_external_without_a_terminal(store, batch, monkeypatch, tmp_p
         await settle(pilot)
         assert not list(tmp_path.glob("batchtui-*"))
         assert isinstance(app.screen, RequestDetailScreen)
+
+
+async def test_outcome_tabs_by_key_and_by_click(store, batch):
+    counts = await store.results.counts_by_type(batch.id)
+    app = HostApp(batch, store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")  # the third tab: Errored
+        await settle(pilot)
+        view = view_of(app)
+        assert view.count == counts[ResultType.ERRORED]
+        assert {r.type for r in visible_results(view)} == {ResultType.ERRORED}
+        tabs = app.screen.query_one("#outcomes", TabStrip)
+        assert tabs.active == "errored"
+        x = next(x for x in range(tabs.size.width) if tabs.tab_at(x) == "expired")
+        await pilot.click(tabs, offset=(x, 0))
+        await settle(pilot)
+        assert view.count == counts[ResultType.EXPIRED]
+        await pilot.press("1")
+        await settle(pilot)
+        assert view.count == TOTAL

@@ -35,7 +35,7 @@ from tui.screens.export import ExportScreen
 from tui.screens.request_detail import RequestDetailScreen
 from tui.widgets.error_groups import ErrorGroupsPanel
 from tui.widgets.key_footer import KeyFooter
-from tui.widgets.result_filters import ResultFilters
+from tui.widgets.result_filters import OUTCOMES, ResultFilters
 from tui.widgets.results_view import ResultsView
 from tui.widgets.untrusted import one_line
 
@@ -50,6 +50,9 @@ SUMMARY_INTERVAL = 2.0
 class RequestsScreen(Screen):
     """Every request of one batch, for triage: what failed, why, and which to retry."""
 
+    HELP_TITLE = "Requests of this batch"
+    """The heading of this screen's keys in the ? screen."""
+
     BINDINGS = [
         Binding("escape", "back", "Back", id="requests.back"),
         Binding("slash", "search", "Search", id="requests.search"),
@@ -59,6 +62,10 @@ class RequestsScreen(Screen):
         Binding("R", "retry", "Retry", id="requests.retry"),
         Binding("ctrl+e", "export", "Export", id="requests.export"),
         Binding("U", "unmark_all", "Unmark all", show=False, id="requests.unmark"),
+        *(
+            Binding(str(n), f"outcome('{key}')", f"{label} tab", show=False, id=f"requests.{key}")
+            for n, (key, label, _) in enumerate(OUTCOMES, 1)
+        ),
     ]
 
     class RetryRequested(Message):
@@ -425,6 +432,10 @@ class RequestsScreen(Screen):
                 self.query_one(ResultsView).focus()
             return
         self.dismiss()
+
+    def action_outcome(self, key: str) -> None:
+        """1-5: the outcome tabs from the keyboard (they never take the focus)."""
+        self.show_outcome({k: outcome for k, _, outcome in OUTCOMES}[key])
 
     def show_outcome(self, outcome: ResultType | None) -> None:
         """Switch the outcome tab (used by the App to open the screen on "errored" directly)."""

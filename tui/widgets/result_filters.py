@@ -13,9 +13,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Input, Label, Select, Tab, Tabs
+from textual.widgets import Input, Label, Select
 
 from tui.core.models import ResultType
+from tui.widgets.tab_strip import TabStrip
 from tui.widgets.untrusted import one_line
 
 OUTCOMES: tuple[tuple[str, str, ResultType | None], ...] = (
@@ -25,7 +26,7 @@ OUTCOMES: tuple[tuple[str, str, ResultType | None], ...] = (
     ("expired", "Expired", ResultType.EXPIRED),
     ("canceled", "Canceled", ResultType.CANCELED),
 )
-"""Tab id, label and outcome of each outcome tab."""
+"""Tab id, label and outcome of each outcome tab (keys 1-5 on the requests screen)."""
 
 SEARCH_DELAY = 0.15
 """Seconds of no typing before a search runs."""
@@ -64,7 +65,7 @@ class ResultFilters(Vertical):
         self._error_types: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
-        yield Tabs(*(Tab(label, id=f"outcome-{key}") for key, label, _ in OUTCOMES))
+        yield TabStrip(((key, label) for key, label, _ in OUTCOMES), active="all", id="outcomes")
         with Horizontal(id="filter-row"):
             yield Input(placeholder="/ search text and errors", id="search", compact=True)
             yield Select([], prompt="stop reason", id="stop-reason", compact=True)
@@ -75,8 +76,8 @@ class ResultFilters(Vertical):
 
     @property
     def outcome(self) -> ResultType | None:
-        active = self.query_one(Tabs).active or "outcome-all"
-        return {f"outcome-{key}": t for key, _, t in OUTCOMES}.get(active)
+        active = self.query_one("#outcomes", TabStrip).active
+        return {key: t for key, _, t in OUTCOMES}.get(active)
 
     @property
     def stop_reason(self) -> str | None:
@@ -97,10 +98,10 @@ class ResultFilters(Vertical):
     def set_counts(self, counts: dict[ResultType, int]) -> None:
         """Show each outcome's count in its tab."""
         total = sum(counts.values())
-        tabs = self.query_one(Tabs)
+        tabs = self.query_one("#outcomes", TabStrip)
         for key, label, outcome in OUTCOMES:
             n = total if outcome is None else counts.get(outcome, 0)
-            tabs.query_one(f"#outcome-{key}", Tab).label = f"{label} {n:,}"
+            tabs.set_label(key, f"{label} {n:,}")
 
     def set_choices(self, stop_reasons: dict[str, int], error_types: dict[str, int]) -> None:
         """Fill the selects; they keep their value if it is still offered."""
@@ -123,19 +124,18 @@ class ResultFilters(Vertical):
 
     def select_outcome(self, outcome: ResultType | None) -> None:
         """Activate an outcome's tab (posts Changed like a click would)."""
-        key = "all" if outcome is None else outcome.value
-        self.query_one(Tabs).active = f"outcome-{key}"
+        self.query_one("#outcomes", TabStrip).active = "all" if outcome is None else outcome.value
 
     def focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 
     def clear(self) -> None:
         """Back to everything: all outcomes, no stop reason, error type or search."""
-        with self.prevent(Select.Changed, Input.Changed, Tabs.TabActivated):
+        with self.prevent(Select.Changed, Input.Changed, TabStrip.Changed):
             self.query_one("#search", Input).value = ""
             self.query_one("#stop-reason", Select).clear()
             self.query_one("#error-type", Select).clear()
-            self.query_one(Tabs).active = "outcome-all"
+            self.query_one("#outcomes", TabStrip).active = "all"
         self._post_changed()
 
     # --- messages up ---
@@ -148,7 +148,7 @@ class ResultFilters(Vertical):
             self.Changed(self.outcome, self.stop_reason, self.error_type, self.search, submitted)
         )
 
-    @on(Tabs.TabActivated)
+    @on(TabStrip.Changed)
     @on(Select.Changed)
     def _selection_changed(self, event: Message) -> None:
         event.stop()
