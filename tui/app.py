@@ -36,8 +36,13 @@ from tui.screens.main import PROVIDER_ACTIONS, MainScreen
 from tui.services import Services
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from tui.core.models import Batch
     from tui.screens.requests import RequestsScreen
+
+_PALETTE_KEY = Binding("ctrl+p", "command_palette", "Commands")
+"""How the ? screen lists Textual's command palette key."""
 
 _CACHE_HEAD_START = 0.3
 """Seconds the first frame may wait for the cached batches (a thousand take about 25 ms)."""
@@ -214,14 +219,36 @@ class BatchApp(App[None]):
         self.sync_batches()
 
     def action_help(self) -> None:
+        if self.screen is self.main:
+            sections, notes = self._main_help()
+        else:  # the inspector, a request, submit: that screen's keys, not the batch list's
+            sections, notes = self._screen_help(self.screen), []
+        from tui.screens.help import HelpScreen  # loaded on first use, not at start-up
+
+        self.push_screen(HelpScreen(sections, notes))
+
+    def _screen_help(self, screen: Screen) -> list[tuple[str, list[Binding]]]:
+        """The keys of ``screen`` and its focused widgets, then the App's, each action once.
+
+        Only batchtui's own bindings (they all have ids), not Textual's scrolling and focus
+        keys; those the screen's state merely disables are listed, those it hides are not."""
+        own: dict[str, Binding] = {}
+        everywhere: dict[str, Binding] = {}
+        for node, binding, _enabled, _tooltip in screen.active_bindings.values():
+            if binding.id and binding.description:
+                (everywhere if node is self else own).setdefault(binding.action, binding)
+        title = getattr(screen, "HELP_TITLE", "This screen")
+        return [(title, list(own.values())), ("Everywhere", [*everywhere.values(), _PALETTE_KEY])]
+
+    def _main_help(self) -> tuple[list, list[str]]:
         screen_bindings = [
             b
             for b in MainScreen.BINDINGS
             if not (self.services.read_only and b.action in PROVIDER_ACTIONS)
         ]
         sections = [
-            ("Batch list", screen_bindings),
-            ("Everywhere", [*self.BINDINGS, Binding("ctrl+p", "command_palette", "Commands")]),
+            (MainScreen.HELP_TITLE, screen_bindings),
+            ("Everywhere", [*self.BINDINGS, _PALETTE_KEY]),
             (
                 "Moving around",
                 [
@@ -234,6 +261,4 @@ class BatchApp(App[None]):
         notes = ["Filter tokens: status: model: profile: provider: label: id: notes:, ! negates."]
         if self.services.read_only:
             notes.append("Read-only mode: submit, retry, cancel, delete and download are off.")
-        from tui.screens.help import HelpScreen  # loaded on first use, not at start-up
-
-        self.push_screen(HelpScreen(sections, notes))
+        return sections, notes

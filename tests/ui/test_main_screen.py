@@ -420,6 +420,26 @@ async def test_enter_opens_the_requests_of_the_selected_batch(tmp_path: Path, ca
             assert isinstance(app.screen, RequestsScreen)
 
 
+async def test_help_in_the_inspector_lists_the_inspectors_keys(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, RequestsScreen)
+            await pilot.press("question_mark")
+            await settle(pilot)
+            assert isinstance(app.screen, HelpScreen)
+            console = Console(width=120, file=io.StringIO(), record=True)
+            console.print(app.screen.help_table())
+            text = console.export_text()
+            assert RequestsScreen.HELP_TITLE in text
+            for words in ("Mark", "Retry", "Export", "Errored tab", "Go to id", "Quit"):
+                assert words in text
+            assert "Cancel batch" not in text  # the batch list's keys are not active here
+
+
 async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:
     async with demo_services(tmp_path, cache=cache) as (_sim, services):
         batches = await services.store.batches.list()

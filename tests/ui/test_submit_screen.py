@@ -365,3 +365,14 @@ async def test_n_on_the_batch_list_opens_submit_and_lists_the_new_batch(
             assert batch_id in app.main.table.batches
             titles = [title for title, _, _ in BatchCommands(app.main)._available()]
             assert "Submit a requests file" in titles
+
+
+def test_only_the_file_name_is_bold_in_the_problem_summary() -> None:
+    from tui.core.submit.validate import FileScan, Problem
+    from tui.screens.submit import invalid_summary
+
+    scan = FileScan(Path("bad.jsonl"), count=3, problems=[Problem(2, "invalid JSON")])
+    text = invalid_summary(scan)
+    bold = {text.plain[s.start : s.end] for s in text.spans if "bold" in str(s.style)}
+    assert bold == {"bad.jsonl: "}
+    assert not text.style  # nothing else inherits the file name's bold

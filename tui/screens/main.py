@@ -58,6 +58,9 @@ _RELATIVE_TICK = 30.0
 class MainScreen(Screen):
     """The dashboard of every batch; see the module docstring."""
 
+    HELP_TITLE = "Batch list"
+    """The heading of this screen's keys in the ? screen."""
+
     AUTO_FOCUS = "#batches"
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide"), (190, "-xwide")]
     BINDINGS: ClassVar = [

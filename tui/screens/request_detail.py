@@ -113,6 +113,9 @@ def usage_notes(result: RequestResult, cost: Cost | None) -> Text:
 class RequestDetailScreen(Screen):
     """The detail of one request, in tabs: Response, Raw JSON, Params, Usage & cost."""
 
+    HELP_TITLE = "This request"
+    """The heading of this screen's keys in the ? screen."""
+
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="detail.back"),
         Binding("y", "copy_id", "Copy id", id="detail.copy_id"),

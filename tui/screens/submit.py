@@ -148,6 +148,9 @@ def peek_kind(path: Path) -> ProviderKind | None:
 class SubmitScreen(Screen[list[str] | None]):
     """Check, estimate and submit a requests file; see the module docstring."""
 
+    HELP_TITLE = "Submitting a file"
+    """The heading of this screen's keys in the ? screen."""
+
     AUTO_FOCUS = "#submit-path"
     BINDINGS: ClassVar = [
         Binding("escape", "close", "Back", id="submit.back"),
@@ -524,7 +527,8 @@ class SubmitScreen(Screen[list[str] | None]):
 
 def plan_summary(plan: FilePlan) -> Text:
     chunks = len(plan.job.chunks)
-    text = Text(f"{safe(plan.path)}: ", style="bold")
+    text = Text()  # a Text's own style would cover all it holds: only the names are bold
+    text.append(f"{safe(plan.path)}: ", style="bold")
     text.append(safe(plan.scan.summary()))
     text.append(f"\n→ {chunks} batch{'es' if chunks != 1 else ''} on profile ")
     text.append(safe(plan.job.profile), style="bold")
@@ -535,7 +539,8 @@ def invalid_summary(scan: FileScan) -> Text:
     if not scan.problems:
         return Text(f"{safe(scan.path)}: the file holds no requests.", style="bold red")
     more = "more than " if scan.truncated else ""
-    text = Text(f"{safe(scan.path)}: ", style="bold")
+    text = Text()
+    text.append(f"{safe(scan.path)}: ", style="bold")
     text.append(f"{more}{len(scan.problems):,} problem(s); nothing can be sent.", style="red")
     text.append(f"\n{scan.count:,} valid line(s). Fix the lines below and check again.")
     return text
