@@ -76,7 +76,8 @@ def test_every_anthropic_problem_is_reported_on_its_line(tmp_path: Path) -> None
     ]
     found = problems_by_line(write(tmp_path, lines))
     assert set(found) == {2, 3, 4, 5, 6, 7, 8, 9, 11, 12}
-    assert found[2].startswith("invalid JSON")
+    assert found[2].startswith("invalid JSON at column ")
+    assert "line 1" not in found[2]  # the decoder's own line count would contradict "line 2"
     assert "has space" in found[3]
     assert found[4] == "duplicate custom_id 'ok-1' (first on line 1)"
     assert "params.model is missing" in found[5]

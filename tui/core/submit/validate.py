@@ -217,7 +217,8 @@ def _parse_object(raw: bytes) -> dict[str, Any]:
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise _LineError(f"invalid JSON: {exc}") from None
+        # The decoder counts lines within this one line: "line 1" would contradict ours.
+        raise _LineError(f"invalid JSON at column {exc.colno}: {exc.msg}") from None
     if not isinstance(obj, dict):
         raise _LineError("each line must be a JSON object")
     return obj
