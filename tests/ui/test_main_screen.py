@@ -466,6 +466,21 @@ async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:
             console.print(detail._facts(detail.batch, services.clock()))
             assert "Retried by" in console.export_text()
             assert detail.tally == LineageTally(2, len(lineage.outcomes), missing)
+            # Back and forth: the lineage read once is shown again, not read again...
+            first = detail.tally
+            select(app, child.id)
+            await settle(pilot)
+            select(app, parent.id)
+            await settle(pilot)
+            assert detail.tally is first
+            # ...until something changes.
+            app.main.apply_events([])
+            select(app, child.id)
+            await settle(pilot)
+            select(app, parent.id)
+            await settle(pilot)
+            assert detail.tally == first
+            assert detail.tally is not first
 
 
 async def test_markup_in_a_label_reaches_a_toast_as_text(tmp_path: Path, cache: Path) -> None:

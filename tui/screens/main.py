@@ -10,7 +10,7 @@ to tell the user why a key did nothing.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -92,6 +92,11 @@ class MainScreen(Screen):
         self._estimate_cache: dict = {}
         self._cached: list[Batch] | None = []
         """Batches read before the screen was mounted; None once it is."""
+        self._lineages: dict[str, Lineage] = {}
+        """Lineage read per batch, until the next change: moving the cursor back and forth
+        over a batch with retries does not read a 100,000-request lineage again each time."""
+        self._lineage_generation = 0
+        """Bumped by every change, so a read that was under way then is not cached."""
 
     def compose(self) -> ComposeResult:
         # Apply the width class now, not on the first Resize: otherwise the table is first laid
@@ -206,6 +211,8 @@ class MainScreen(Screen):
         self._show_detail()
 
     def _after_change(self) -> None:
+        self._lineages.clear()
+        self._lineage_generation += 1
         batches = self.table.batches.values()
         self.status_bar.counts = (
             sum(not b.is_terminal for b in batches),
@@ -559,16 +566,35 @@ class MainScreen(Screen):
 
     @work(group="detail", exclusive=True, exit_on_error=False, description="Reading lineage")
     async def load_lineage(self, batch: Batch) -> None:
-        store = self.services.store
-        parent = None
-        if batch.parent_id:
-            try:
-                parent = await store.batches.get(batch.parent_id)
-            except NotFoundError:
-                parent = None
-        children = await store.batches.children(batch.id)
-        if parent is not None or children:
-            self.post_message(DetailLoaded(batch.id, parent, children, await _tally(store, batch)))
+        loaded = self._lineages.get(batch.id)
+        if loaded is None:
+            generation = self._lineage_generation
+            loaded = await _read_lineage(self.services.store, batch)
+            if generation == self._lineage_generation:
+                self._lineages[batch.id] = loaded
+        if loaded.parent is not None or loaded.children:
+            self.post_message(DetailLoaded(batch.id, loaded.parent, loaded.children, loaded.tally))
+
+
+class Lineage(NamedTuple):
+    """What the detail pane shows of a batch's retries (see :meth:`MainScreen.load_lineage`)."""
+
+    parent: Batch | None
+    children: list[Batch]
+    tally: LineageTally | None
+
+
+async def _read_lineage(store, batch: Batch) -> Lineage:
+    """The batch's parent, retries and (when it has either) its lineage's tally."""
+    parent = None
+    if batch.parent_id:
+        try:
+            parent = await store.batches.get(batch.parent_id)
+        except NotFoundError:
+            parent = None
+    children = await store.batches.children(batch.id)
+    tally = await _tally(store, batch) if parent is not None or children else None
+    return Lineage(parent, children, tally)
 
 
 async def _tally(store, batch: Batch) -> LineageTally:
