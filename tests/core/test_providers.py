@@ -74,7 +74,7 @@ async def test_openai_create_uploads_a_jsonl_file_then_creates(
     assert batch.endpoint == "/v1/chat/completions"
     uploaded = sim.state.files[batch.input_file_id]
     assert uploaded.purpose == "batch"
-    lines = [orjson.loads(line) for line in uploaded.data.splitlines()]
+    lines = [orjson.loads(line) for line in uploaded.path.read_bytes().splitlines()]
     assert [(line["custom_id"], line["url"]) for line in lines] == [
         ("x", "/v1/chat/completions"),
         ("y", "/v1/chat/completions"),

@@ -17,6 +17,7 @@ import sys
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -270,18 +271,21 @@ class AnthropicBatch:
 
 @dataclass(kw_only=True)
 class FileRecord:
+    """An OpenAI file: its bytes are on disk at ``path`` (see :mod:`tui.sim.files`)."""
+
     id: str
     created: float
     filename: str
     purpose: str
-    data: bytes
+    path: Path
+    size: int
     lifetime: float = FILE_EXPIRY
 
     def to_api(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "object": "file",
-            "bytes": len(self.data),
+            "bytes": self.size,
             "created_at": int(self.created),
             "expires_at": int(self.created + self.lifetime),
             "filename": self.filename,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from tui.sim.batches import FileRecord, OpenAIBatch
+from tui.sim.files import Draft, read_chunks
 from tui.sim.state import Ordered
 from tui.sim.wire import ApiError, int_param, json_response, read_json, unix
 
@@ -121,8 +122,24 @@ def _batch(sim: Simulator, request: web.Request) -> OpenAIBatch:
 async def files_create(sim: Simulator, request: web.Request) -> web.StreamResponse:
     if not request.content_type.startswith("multipart/"):
         raise ApiError(400, "The request must be multipart/form-data.")
+    # The upload goes straight to disk; if it is refused, the draft is removed on the way out.
+    with sim.state.file_store.draft() as draft:
+        fields, name = await _read_form(sim, request, draft)
+        filename, purpose = _check_upload(sim, fields, name, draft.size)
+        expires_after = _expires_after(fields)
+        record = sim.state.keep_file(filename, purpose, draft, sim.clock.time())
+    if expires_after is not None:
+        record.lifetime = expires_after
+    return json_response(record.to_api())
+
+
+async def _read_form(
+    sim: Simulator, request: web.Request, draft: Draft
+) -> tuple[dict[str, str], str | None]:
+    """The form's text fields and the file's name (None if no file part); the file's bytes are
+    written to ``draft`` as they arrive."""
     fields: dict[str, str] = {}
-    filename, data = None, b""
+    filename = None
     # Any file may be 512 MB; batch input files only 200 MB (the limit is checked once the
     # purpose is known, but reading stops at the larger one).
     limit = max(sim.options.max_file_bytes, MAX_ANY_FILE)
@@ -130,15 +147,21 @@ async def files_create(sim: Simulator, request: web.Request) -> web.StreamRespon
     while (part := await reader.next()) is not None:
         if part.name == "file":
             filename = part.filename or "upload"
-            chunks, size = [], 0
+            draft.clear()  # as before, a second file part replaces the first
+            # Written synchronously: 1 MiB into the page cache is quicker than a thread hop.
             while chunk := await part.read_chunk(1 << 20):
-                size += len(chunk)
-                if size > limit:
+                if draft.size + len(chunk) > limit:
                     raise ApiError(400, "File is too large.", param="file")
-                chunks.append(chunk)
-            data = b"".join(chunks)
+                draft.write(chunk)
         elif part.name:
             fields[part.name] = await part.text()
+    return fields, filename
+
+
+def _check_upload(
+    sim: Simulator, fields: dict[str, str], filename: str | None, size: int
+) -> tuple[str, str]:
+    """The file's name and purpose, once the form is known to make a valid upload."""
     purpose = fields.get("purpose")
     if purpose is None:
         raise ApiError(400, "Missing required parameter: 'purpose'.", param="purpose")
@@ -150,13 +173,9 @@ async def files_create(sim: Simulator, request: web.Request) -> web.StreamRespon
         raise ApiError(400, "Missing required parameter: 'file'.", param="file")
     if purpose == "batch" and not filename.endswith(".jsonl"):
         raise ApiError(400, "Invalid file format for Batch API. Must be .jsonl", param="file")
-    if purpose == "batch" and len(data) > sim.options.max_file_bytes:
+    if purpose == "batch" and size > sim.options.max_file_bytes:
         raise ApiError(400, "File is too large.", param="file")
-    expires_after = _expires_after(fields)
-    record = sim.state.add_file(filename, purpose, data, sim.clock.time())
-    if expires_after is not None:
-        record.lifetime = expires_after
-    return json_response(record.to_api())
+    return filename, purpose
 
 
 def _expires_after(fields: dict[str, str]) -> float | None:
@@ -208,9 +227,10 @@ async def files_delete(sim: Simulator, request: web.Request) -> web.StreamRespon
 
 async def files_content(sim: Simulator, request: web.Request) -> web.StreamResponse:
     record = _file(sim, request)
-    chunk = 256 * 1024
-    pieces = (record.data[i : i + chunk] for i in range(0, len(record.data), chunk))
-    return await sim.stream(request, pieces, "application/octet-stream")
+    # Opened before the first await: a delete while the body streams unlinks the name, not the
+    # open file, so the download still gets every byte.
+    with record.path.open("rb") as handle:
+        return await sim.stream(request, read_chunks(handle), "application/octet-stream")
 
 
 # --- batches ---------------------------------------------------------------------------------

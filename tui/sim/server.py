@@ -99,6 +99,7 @@ class Simulator:
             self._runner = None
         if self.options.state_file is not None:
             self.save_state(self.options.state_file)
+        self.state.close_files()  # after the save, which reads them
 
     async def __aenter__(self) -> Simulator:
         await self.start()

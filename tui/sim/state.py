@@ -2,7 +2,8 @@
 
 :class:`SimState` owns the ids, the newest-first orderings the list endpoints page through, and
 the rules that turn input (request lists, JSONL files) into planned batches. The HTTP layers in
-``anthropic_api`` and ``openai_api`` only translate between the wire and these methods.
+``anthropic_api`` and ``openai_api`` only translate between the wire and these methods. The
+files' bytes live on disk, in the :class:`~tui.sim.files.FileStore` the state owns.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import base64
 import bisect
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -28,6 +30,7 @@ from tui.sim.batches import (
     base62,
     plan_duration,
 )
+from tui.sim.files import Draft, FileStore, read_lines
 
 MAX_OPENAI_REQUESTS = 50_000
 MAX_LINE_ERRORS = 10
@@ -75,6 +78,7 @@ class SimState:
         self.openai_order = Ordered()
         self.files: dict[str, FileRecord] = {}
         self.files_order = Ordered()
+        self.file_store = FileStore()
         self.unsettled: set[str] = set()  # OpenAI batches whose output files are not written yet
 
     def _next(self, kind: str) -> tuple[int, bytes]:
@@ -125,21 +129,40 @@ class SimState:
     # --- OpenAI files --------------------------------------------------------------------------
 
     def add_file(self, filename: str, purpose: str, data: bytes, created: float) -> FileRecord:
+        """A new file holding ``data`` (scenarios and tests; uploads stream into a draft)."""
+        with self.file_store.draft() as draft:
+            draft.write(data)
+            return self.keep_file(filename, purpose, draft, created)
+
+    def keep_file(self, filename: str, purpose: str, draft: Draft, created: float) -> FileRecord:
+        """A new file made of a finished ``draft`` from :attr:`file_store`."""
         seq, d = self._next("file")
+        file_id = "file-" + base62(d, 22)
         record = FileRecord(
-            id="file-" + base62(d, 22),
+            id=file_id,
             created=created,
             filename=filename,
             purpose=purpose,
-            data=data,
+            path=self.file_store.keep(draft, file_id),
+            size=draft.size,
         )
-        self.files[record.id] = record
-        self.files_order.add(record.id, created, seq)
+        self._add_record(record, seq)
         return record
 
+    def _add_record(self, record: FileRecord, seq: int) -> None:
+        self.files[record.id] = record
+        self.files_order.add(record.id, record.created, seq)
+
     def delete_file(self, file_id: str) -> None:
-        del self.files[file_id]
+        record = self.files.pop(file_id)
         self.files_order.remove(file_id)
+        record.path.unlink(missing_ok=True)
+
+    def close_files(self) -> None:
+        """Remove every file from disk, and so forget them: a record without bytes is no file."""
+        self.file_store.close()
+        self.files.clear()
+        self.files_order = Ordered()
 
     # --- OpenAI batches ------------------------------------------------------------------------
 
@@ -158,7 +181,7 @@ class SimState:
         batch_id = "batch_" + d[:16].hex()
         rate = self.error_rate if error_rate is None else error_rate
         planner = Planner(seed=self.seed, batch_id=batch_id, error_rate=rate)
-        table, model, errors = parse_openai_input(input_file.data, endpoint, planner)
+        table, model, errors = parse_openai_input(input_file.path, endpoint, planner)
         planned, rng = plan_duration(self.seed, batch_id, self.expire_rate)
         table.plan_finish_times(rng, planned if duration is None else duration)
         batch = OpenAIBatch(
@@ -194,16 +217,20 @@ class SimState:
             status, at = batch.final()
             if status == "failed":
                 continue
-            output = b"".join(batch.output_lines(shuffle))
-            if output:
-                batch.output_file_id = self._output_file(batch, "output", output, at)
-            errors = b"".join(batch.error_lines(shuffle))
-            if errors:
-                batch.error_file_id = self._output_file(batch, "error", errors, at)
+            output, errors = batch.output_lines(shuffle), batch.error_lines(shuffle)
+            batch.output_file_id = self._output_file(batch, "output", output, at)
+            batch.error_file_id = self._output_file(batch, "error", errors, at)
 
-    def _output_file(self, batch: OpenAIBatch, kind: str, data: bytes, at: float) -> str:
-        name = f"{batch.id}_{kind}.jsonl"
-        return self.add_file(name, "batch_output", data, at).id
+    def _output_file(
+        self, batch: OpenAIBatch, kind: str, lines: Iterable[bytes], at: float
+    ) -> str | None:
+        """Write ``lines`` to disk as they are rendered; no lines, no file (and no id used)."""
+        with self.file_store.draft() as draft:
+            draft.write_lines(lines)
+            if not draft.size:
+                return None
+            name = f"{batch.id}_{kind}.jsonl"
+            return self.keep_file(name, "batch_output", draft, at).id
 
     # --- persistence ---------------------------------------------------------------------------
 
@@ -235,16 +262,7 @@ class SimState:
             self.anthropic[batch.id] = batch
             self.anthropic_order.add(batch.id, batch.created, item["seq"])
         for item in data["files"]:
-            record = FileRecord(
-                id=item["id"],
-                created=item["created"],
-                filename=item["filename"],
-                purpose=item["purpose"],
-                data=base64.b64decode(item["data_b64"]),
-                lifetime=item.get("lifetime", FILE_EXPIRY),
-            )
-            self.files[record.id] = record
-            self.files_order.add(record.id, record.created, item["seq"])
+            self._load_file(item)
         for item in data["openai"]:
             seq = item.pop("seq")
             item["table"] = RequestTable.from_json(item["table"])
@@ -252,6 +270,20 @@ class SimState:
             self.openai[batch.id] = batch
             self.openai_order.add(batch.id, batch.created, seq)
         self.unsettled = set(data["unsettled"])
+
+    def _load_file(self, item: dict[str, Any]) -> None:
+        with self.file_store.draft() as draft:
+            draft.write(base64.b64decode(item["data_b64"]))
+            record = FileRecord(
+                id=item["id"],
+                created=item["created"],
+                filename=item["filename"],
+                purpose=item["purpose"],
+                path=self.file_store.keep(draft, item["id"]),
+                size=draft.size,
+                lifetime=item.get("lifetime", FILE_EXPIRY),
+            )
+        self._add_record(record, item["seq"])
 
 
 def _seq(order: Ordered, item_id: str) -> int:
@@ -300,7 +332,8 @@ def _file_json(record: FileRecord, order: Ordered) -> dict[str, Any]:
         "filename": record.filename,
         "purpose": record.purpose,
         "lifetime": record.lifetime,
-        "data_b64": base64.b64encode(record.data).decode(),
+        # The state file is one JSON document, so each file is read whole here, once, on save.
+        "data_b64": base64.b64encode(record.path.read_bytes()).decode(),
     }
 
 
@@ -337,7 +370,7 @@ def _line_error(code: str, message: str, param: str | None, line: int | None) ->
 
 
 def parse_openai_input(
-    data: bytes, endpoint: str, planner: Planner
+    path: Path, endpoint: str, planner: Planner
 ) -> tuple[RequestTable, str | None, list[dict[str, Any]]]:
     """Validate a batch input file line by line and plan its requests.
 
@@ -348,10 +381,11 @@ def parse_openai_input(
     errors: list[dict[str, Any]] = []
     model: str | None = None
     seen: set[str] = set()
-    lines = [(n, raw) for n, raw in enumerate(data.splitlines(), 1) if raw.strip()]
-    if not lines:
+    # Counted in a first pass over the file, as the file-wide errors come before any line's.
+    count = sum(1 for _ in read_lines(path))
+    if not count:
         errors.append(_line_error("empty_file", "The input file is empty.", None, None))
-    if len(lines) > MAX_OPENAI_REQUESTS:
+    if count > MAX_OPENAI_REQUESTS:
         errors.append(
             _line_error(
                 "too_many_tasks",
@@ -360,7 +394,7 @@ def parse_openai_input(
                 None,
             )
         )
-    for number, raw in lines:
+    for number, raw in read_lines(path):
         if len(errors) >= MAX_LINE_ERRORS:
             break
         try:
