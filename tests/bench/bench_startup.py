@@ -25,8 +25,9 @@ runs taken together, never single runs; 160x48, same session, ``--runs 15``):
   DataTable 614-701 ms, list painted 567-599 ms (2.1-2.4x, most often 2.2-2.3x);
 * now (2026-11-22), the main screen in 9 widgets instead of 31 (one-widget footer and view
   tabs, the detail pane's bar drawn in its text), the child loading ``tui.cli.main`` first as
-  the ``batchtui`` script does: floor 234-263 ms, list painted 403-466 ms (1.72-1.77x). Target
-  2x: met.
+  the ``batchtui`` script does, five sessions that day: floor 234-287 ms, list painted
+  403-494 ms, ratio 1.72-1.94x (the CPU's wander moves it; never above 2x). Target 2x: met,
+  with a small margin.
 
 What paid: the batch list as a Line API ``ScrollView`` that renders only the rows on screen
 (~-250 ms: no 1,000 ``add_row``, no second fill); reading the cache on Load, before the
