@@ -59,6 +59,15 @@ day, each A/B against the committed code in the same conditions, none kept:
 Floors measured in isolation for 100,000 results: parsing the stream ~2 s (HTTP, split, orjson,
 normalise), inserting rows and committing ~2 s, the full-text index ~1-1.3 s. With inserts bound
 to the GIL and one writer per database file, about 4 s is the floor this design can reach here.
+
+Re-measured on 2026-11-22 (later session): batchtui 5.6-5.9 s wall, 7.6-8.0 s CPU, 122 MiB;
+naive 10.4 s; 1.8x. Per thread (from /proc, one download): the event loop's thread 3.7 s
+(HTTP, split, orjson, normalise, binding rows), SQLite's thread 3.9 s (inserts, per-chunk
+search index, commits, checkpoints). No SDK module is imported during the timed download
+(checked). Plain sqlite3 inserts of 100,000 such rows vary 1.6-3.2 s run to run on this VM
+(in tmpfs), so dropping or narrowing an index could not be measured apart from the noise.
+3x would need the whole ingest in ~3.5 s of CPU, under half of today's: not reachable while
+the ingest stores normalised columns, the raw line and the full-text index.
 """
 
 from __future__ import annotations
