@@ -15,8 +15,20 @@ from tui.core.events import SyncEvent
 from tui.core.models import Batch
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
     from tui.core.cost_report import CostReport
     from tui.core.submit import SubmitProgress
+
+
+@dataclass
+class WorkFailed(Message):
+    """A screen's worker raised; the App's one reporter says what failed and why.
+
+    ``Worker.StateChanged`` does not bubble past the worker's node, so screens forward their
+    failures up as this message instead of reaching into the App."""
+
+    worker: Worker[object]
 
 
 @dataclass

@@ -33,6 +33,7 @@ from tui.messages import (
     CostsLoaded,
     DetailLoaded,
     LineageTally,
+    WorkFailed,
 )
 from tui.widgets.batch_detail import BatchDetail
 from tui.widgets.batch_table import BatchTable
@@ -301,7 +302,7 @@ class MainScreen(Screen):
         # Worker.StateChanged does not bubble: hand this screen's failures to the App's one
         # reporter, so no worker error is ever silent.
         if event.state is WorkerState.ERROR:
-            self.app.report_failure(event.worker)
+            self.post_message(WorkFailed(event.worker))
 
     def on_action_finished(self, message: ActionFinished) -> None:
         self.notify(
