@@ -21,5 +21,6 @@ def test_ci_runs_readme_test_command() -> None:
     assert command in ci_lines
 
 
-def test_readme_try_it_installs_and_starts_the_demo() -> None:
+def test_readme_try_it_is_one_command_that_installs_and_starts_the_demo() -> None:
+    # tests/e2e/test_stories.py starts that demo in a terminal and quits it.
     assert fenced_command_after("Try it") == "pip install . && batchtui demo"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import orjson
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -180,6 +180,10 @@ class SubmitScreen(Screen[list[str] | None]):
         """Submit even though the ledger says this file went out before (user asked)."""
         self.busy = False
 
+    COMPACT_BELOW = 32
+    """Terminal rows under which the form's fields and buttons are one line high each, so the
+    estimate has room (at 80x24 the bordered form left it a single line)."""
+
     def compose(self) -> ComposeResult:
         profiles = self.services.usable_profiles()
         with Vertical(id="submit-form"):
@@ -215,6 +219,18 @@ class SubmitScreen(Screen[list[str] | None]):
             yield ProgressBar(id="submit-progress", show_eta=False)
             yield Static("", id="submit-progress-text")
         yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self._fit_height(self.app.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_height(event.size.height)
+
+    def _fit_height(self, rows: int) -> None:
+        compact = rows < self.COMPACT_BELOW
+        self.set_class(compact, "-compact")
+        for widget in self.query("#submit-form Input, #submit-form Select, #submit-form Button"):
+            widget.compact = compact  # type: ignore[attr-defined]  # all three have it
 
     def _intro(self) -> Text:
         if self.services.read_only:

@@ -396,15 +396,23 @@ class ResultsView(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     def _row(self, row: int, current_only: bool = False) -> RequestResult | None:
+        result, _current = self._row_and_source(row, current_only)
+        return result
+
+    def _row_and_source(
+        self, row: int, current_only: bool = False
+    ) -> tuple[RequestResult | None, bool]:
+        """The result on ``row`` and whether it is the current filter's (not a stale page's)."""
         page, index = divmod(row, PAGE_SIZE)
         rows = self._pages.get(page)
-        if rows is not None:
+        current = rows is not None
+        if current:
             self._pages.move_to_end(page)
         elif not current_only:
             rows = self._previous_pages.get(page)
         if rows is None or index >= len(rows):
-            return None
-        return rows[index]
+            return None, current
+        return rows[index], current
 
     def _row_visible(self, row: int) -> bool:
         top = int(self.scroll_offset.y)
@@ -428,10 +436,16 @@ class ResultsView(ScrollView, can_focus=True):
             if row == 0 and self._pages.get(0) == []:
                 return self._placeholder_strip(width, "    No request matches these filters.")
             return Strip.blank(width, self.rich_style)
-        result = self._row(row)
+        result, current = self._row_and_source(row)
         if result is None:
             self._request_visible()
             return self._placeholder_strip(width)
+        if not current:
+            # A row of the last filter's pages, painted until the new filter's page arrives:
+            # never cached, or it would outlive that page (rows of the old filter shown under
+            # the new one until the cursor passed over them).
+            self._request_visible()
+            return self._render_row(result, width, cursor=row == self.cursor_row)
         if row == self.cursor_row:
             return self._render_row(result, width, cursor=True)
         strip = self._strips.get(row)
