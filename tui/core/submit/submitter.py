@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from tui.core.config import Profile
 from tui.core.errors import BatchtuiError, ConfigError, ProviderError
@@ -267,7 +267,7 @@ class _ChunkStep:
     async def _create(self, entry: Submission) -> Batch:
         self.report(self._progress("creating"))
         pairs = [(r.custom_id, r.body) for r in self.chunk.items]
-        kwargs: dict = {"endpoint": self.job.endpoint}
+        kwargs: dict[str, Any] = {"endpoint": self.job.endpoint}
         if _accepts_metadata(self.provider):
             kwargs["metadata"] = {METADATA_KEY: entry.token}
         try:
@@ -331,7 +331,8 @@ def _complete_run_batches(entries: Sequence[Submission]) -> list[str]:
     for run in reversed(list(_runs(entries).values())):
         created = [e for e in run if e.state is SubmissionState.CREATED]
         if created and len(created) == run[0].chunk_count:
-            return [e.batch_id for e in sorted(created, key=lambda e: e.chunk_index)]
+            ordered = sorted(created, key=lambda e: e.chunk_index)
+            return [e.batch_id for e in ordered if e.batch_id is not None]  # set when CREATED
     return []
 
 
