@@ -236,9 +236,9 @@ class MainScreen(Screen):
     def _show_detail(self) -> None:
         detail = self.detail
         batch = self.selected
-        if detail.batch is None or batch is None or detail.batch.id != batch.id:
+        if detail.shown_batch is None or batch is None or detail.shown_batch.id != batch.id:
             detail.parent_batch, detail.children_batches, detail.tally = None, [], None
-        detail.batch = batch
+        detail.shown_batch = batch
         detail.now = self.services.clock()
         detail.cost = self.costs.get(batch.id) if batch else None
         detail.show()
@@ -247,7 +247,7 @@ class MainScreen(Screen):
 
     @on(BatchTable.Highlighted, "#batches")
     def _row_highlighted(self, event: BatchTable.Highlighted) -> None:
-        if self.detail.batch is not self.selected:  # not already shown by _after_change
+        if self.detail.shown_batch is not self.selected:  # not already shown by _after_change
             self._show_detail()
         self.refresh_bindings()
         batch = self.selected
@@ -316,7 +316,7 @@ class MainScreen(Screen):
         self._after_change()
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
-        if self.detail.batch is not None and self.detail.batch.id == message.batch_id:
+        if self.detail.shown_batch is not None and self.detail.shown_batch.id == message.batch_id:
             self.detail.parent_batch = message.parent
             self.detail.children_batches = message.children
             self.detail.tally = message.tally
