@@ -7,7 +7,7 @@ main screen's action workers to whoever shows the outcome.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.message import Message
 
@@ -15,6 +15,8 @@ from tui.core.events import SyncEvent
 from tui.core.models import Batch
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
     from tui.core.cost_report import CostReport
     from tui.core.submit import SubmitProgress
 
@@ -103,3 +105,11 @@ class CreateProgressed(Message):
     """One step of creating batches, posted from the core's progress callback."""
 
     step: SubmitProgress
+
+
+@runtime_checkable
+class FailureReporter(Protocol):
+    """The App's one reporter of worker failures, to which screens forward theirs
+    (``Worker.StateChanged`` does not bubble)."""
+
+    def report_failure(self, worker: Worker) -> None: ...

@@ -53,8 +53,11 @@ class SessionLike(Protocol):
     """What submitting needs of a :class:`~tui.core.session.Session` (kept structural so this
     module does not import the session, which imports the sync engine)."""
 
-    store: Store
-    providers: Mapping[str, Provider]
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def providers(self) -> Mapping[str, Provider]: ...  # read-only, so a dict[...] fits
 
 
 def provider_for(session: SessionLike, profile: str) -> Provider:
