@@ -370,8 +370,9 @@ class OpenAIBatch:
         if self.validation_errors:
             return "failed", self.in_progress_at
         completed_at = self.run_end + self.finalize_delay
-        if self.cancel_at is not None:
-            return "cancelled", self.cancelled_at  # type: ignore[return-value]
+        cancelled_at = self.cancelled_at  # None exactly when cancel_at is
+        if cancelled_at is not None:
+            return "cancelled", cancelled_at
         if self.run_end > self.expires_at:
             return "expired", self.expires_at
         return "completed", completed_at
@@ -387,10 +388,11 @@ class OpenAIBatch:
             return self.longest
         if status == "expired":
             return self.expires_at - self.in_progress_at
-        if status == "cancelled":
-            if self.cancel_at < self.in_progress_at:  # type: ignore[operator]
+        cancel_at, cancelled_at = self.cancel_at, self.cancelled_at
+        if status == "cancelled" and cancel_at is not None and cancelled_at is not None:
+            if cancel_at < self.in_progress_at:
                 return 0.0  # cancelled while validating: nothing ran
-            return self.cancelled_at - self.in_progress_at  # type: ignore[operator]
+            return cancelled_at - self.in_progress_at
         return 0.0
 
     @functools.cached_property
