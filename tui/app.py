@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 from tui.commands import BatchCommands
 from tui.core.events import BatchChanged, ProfileHealth, SyncEvent
 from tui.formatting import batch_name, progress_text, safe
-from tui.messages import SyncEventsArrived
+from tui.messages import SyncEventsArrived, WorkFailed
 from tui.screens.main import PROVIDER_ACTIONS, MainScreen
 from tui.services import Services
 
@@ -70,6 +70,7 @@ class BatchApp(App[None]):
         self._poll_timer: Timer | None = None
         self._imported = False
         self._cache_shown = False
+        self._owns_services = False
         theme = services.config.settings.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -78,6 +79,11 @@ class BatchApp(App[None]):
         return self.main
 
     async def on_load(self) -> None:
+        # An App run in an event loop of its own (snapshot tests) opens its services here, and
+        # closes them when it ends; the batchtui command opens them before and closes after.
+        if not self.services.is_open:
+            await self.services.open()
+            self._owns_services = True
         # Read the cache before the screen is built, so the first frame has the rows. Run
         # alongside the building, the read is slow (sqlite hands the GIL over for every row
         # while the UI thread is busy) and the list is laid out and painted twice. A slow
@@ -93,6 +99,10 @@ class BatchApp(App[None]):
         self.services.engine.on_event = self._on_sync_event
         if self.services.auto_poll:
             self.sync_batches()
+
+    async def on_unmount(self) -> None:
+        if self._owns_services:
+            await self.services.close()
 
     # --- workers --------------------------------------------------------------------------------
 
@@ -182,6 +192,10 @@ class BatchApp(App[None]):
             self._show_cached(worker.result or [])  # load_batches returns a list
         if worker.group == "sync":
             self._sync_state_changed(event.state)
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        """A screen's worker failed (``Worker.StateChanged`` does not bubble; this does)."""
+        self.report_failure(message.worker)
 
     def report_failure(self, worker: Worker) -> None:
         """A worker raised: say what failed and why (screens forward their workers here)."""

@@ -7,7 +7,7 @@ main screen's action workers to whoever shows the outcome.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -19,6 +19,16 @@ if TYPE_CHECKING:
 
     from tui.core.cost_report import CostReport
     from tui.core.submit import SubmitProgress
+
+
+@dataclass
+class WorkFailed(Message):
+    """A screen's worker raised; the App's one reporter says what failed and why.
+
+    ``Worker.StateChanged`` does not bubble past the worker's node, so screens forward their
+    failures up as this message instead of reaching into the App."""
+
+    worker: Worker[object]
 
 
 @dataclass
@@ -105,11 +115,3 @@ class CreateProgressed(Message):
     """One step of creating batches, posted from the core's progress callback."""
 
     step: SubmitProgress
-
-
-@runtime_checkable
-class FailureReporter(Protocol):
-    """The App's one reporter of worker failures, to which screens forward theirs
-    (``Worker.StateChanged`` does not bubble)."""
-
-    def report_failure(self, worker: Worker) -> None: ...

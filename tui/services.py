@@ -1,8 +1,17 @@
-"""What the App is given to work with: the store, the sync engine and the config.
+"""What the App is given to work with: the config, the cache and the sync engine, as one object.
 
-The CLI (or a test) builds these and hands them in; the App never opens a database or a
-provider itself. Tests pass ``auto_poll=False`` and drive polls explicitly, and a fixed
-``clock`` so that relative times ("3h ago") do not depend on when the test runs.
+:class:`Services` is the one way the TUI is wired, by the ``batchtui`` command, by
+``batchtui demo`` and by every test, screenshot and bench::
+
+    services = Services(config, paths.database, env=os.environ)
+    async with services:                 # opens the cache (the App opens it too if need be)
+        await BatchApp(services).run_async()
+
+The App never opens a database or a provider itself. The store opens on :meth:`Services.open`
+(``BatchApp`` calls it on Load, so an App built in another event loop, as snapshot tests do,
+opens its own); the providers come up behind the first paint, through :class:`DeferredEngine`.
+Tests pass ``auto_poll=False`` and drive polls explicitly, and fixed clocks so that relative
+times ("3h ago") do not depend on when the test runs.
 """
 
 from __future__ import annotations
@@ -10,17 +19,19 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 
-from tui.core.config import Config
-from tui.core.errors import ConfigError
+from tui.core.config import Config, Profile
+from tui.core.errors import BatchtuiError, ConfigError
 from tui.core.events import ProfileHealth, ProfileStatus, SyncEvent
 from tui.core.models import Batch, ProviderKind, utcnow
 from tui.core.store import Store
 
 if TYPE_CHECKING:
+    from tui.core.providers.base import Provider
     from tui.core.sync import SyncEngine
 
 
@@ -29,19 +40,95 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-@dataclass
-class Services:
-    """Everything the TUI talks to."""
+class ServicesClosed(BatchtuiError):
+    """The cache was used before :meth:`Services.open` (or after :meth:`Services.close`)."""
 
-    store: Store
-    engine: SyncEngine | DeferredEngine
-    config: Config
-    read_only: bool = False
-    """Hide and refuse every action that changes anything at a provider."""
-    auto_poll: bool = True
-    """Poll on a timer; tests turn it off and call ``BatchApp.sync_batches()`` themselves."""
-    clock: Callable[[], datetime] = field(default=local_now)
-    """"Now" for relative times; the demo passes the simulator's clock, tests a fixed one."""
+
+class Services:
+    """Everything the TUI talks to; see the module docstring."""
+
+    def __init__(
+        self,
+        config: Config,
+        database: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        read_only: bool = False,
+        auto_poll: bool = True,
+        clock: Callable[[], datetime] = local_now,
+        engine_clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.config = config
+        self.database = database
+        self.env = env
+        """Where API keys named by ``api_key_env`` are read (None: the process environment)."""
+        self.read_only = read_only
+        """Hide and refuse every action that changes anything at a provider."""
+        self.auto_poll = auto_poll
+        """Poll on a timer; tests turn it off and call ``BatchApp.sync_batches()`` themselves."""
+        self.clock = clock
+        """"Now" for relative times; the demo passes the simulator's clock, tests a fixed one."""
+        self.engine_clock = engine_clock
+        """"Now" for the sync engine's records (UTC)."""
+        self._store: Store | None = None
+        self._engine: DeferredEngine | None = None
+
+    # --- life cycle ------------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self._store is not None
+
+    async def open(self) -> None:
+        """Open the cache and set up the engine (a no-op when already open)."""
+        if self._store is not None:
+            return
+        store = await Store.open(self.database)
+        self._engine = DeferredEngine(store, self.config, env=self.env, clock=self.engine_clock)
+        self._store = store
+
+    async def close(self) -> None:
+        """Close the providers, then the cache."""
+        engine, store = self._engine, self._store
+        self._engine = self._store = None
+        if engine is not None:
+            await engine.close()
+        if store is not None:
+            await store.close()
+
+    async def __aenter__(self) -> Services:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # --- what the screens use --------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise ServicesClosed("the cache is not open")
+        return self._store
+
+    @property
+    def engine(self) -> DeferredEngine:
+        if self._engine is None:
+            raise ServicesClosed("the cache is not open")
+        return self._engine
+
+    def usable_profiles(self) -> list[str]:
+        """Profiles that can reach their provider (a key resolves), in config order."""
+        return self.engine.usable_profiles()
+
+    async def providers(self) -> Mapping[str, Provider]:
+        """The open provider of every usable profile (built on first use)."""
+        return (await self.engine.engine()).providers
 
 
 class DeferredEngine:
@@ -85,6 +172,16 @@ class DeferredEngine:
         self._on_event = callback
         if self._engine is not None:
             self._engine.on_event = callback
+
+    def usable_profiles(self) -> list[str]:
+        """Profiles whose key resolves, in config order; cheap, no SDK is imported for it."""
+        if self._engine is not None:
+            return [name for name in self.config.profiles if name in self._engine.providers]
+        return [
+            name
+            for name, profile in self.config.profiles.items()
+            if _has_key(profile, self.env)
+        ]
 
     async def engine(self) -> SyncEngine:
         """The real engine, built on the first call (later calls wait for the same one)."""
@@ -136,6 +233,14 @@ class DeferredEngine:
     async def close(self) -> None:
         if self._engine is not None:
             await self._engine.close()
+
+
+def _has_key(profile: Profile, env: Mapping[str, str] | None) -> bool:
+    try:
+        profile.resolve_key(env)
+    except ConfigError:
+        return False
+    return True
 
 
 def _import_sdks(kinds: set[ProviderKind]) -> None:

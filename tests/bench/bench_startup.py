@@ -107,8 +107,7 @@ from tui.app import BatchApp
 from tui.cli.open_tui import check_some_profile_usable
 from tui.core.config import Config, Profile
 from tui.core.models import ProviderKind
-from tui.core.store import Store
-from tui.services import DeferredEngine, Services
+from tui.services import Services
 
 async def main():
     # What tui.cli.open_tui does, with polling off and profiles pointing nowhere.
@@ -119,9 +118,9 @@ async def main():
     }
     config = Config(path=Path(database).with_name("none.toml"), profiles=profiles)
     check_some_profile_usable(config, {})
-    store = await Store.open(Path(database))
-    engine = DeferredEngine(store, config, env={})
-    app = BatchApp(Services(store, engine, config, auto_poll=False))
+    services = Services(config, Path(database), env={}, auto_poll=False)
+    await services.open()
+    app = BatchApp(services)
     result = {}
     wanted = int(sys.argv[3])
     first_frame = asyncio.get_running_loop().create_future()
@@ -146,7 +145,7 @@ async def main():
         app.exit()
 
     await app.run_async(headless=True, size=(160, 48), auto_pilot=auto_pilot)
-    await store.close()
+    await services.close()
     print(json.dumps(result))
 
 asyncio.run(main())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,11 +18,9 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 from tui.app import BatchApp
-from tui.cli.demo import demo_config, label_demo_batches
-from tui.core.config import Config
-from tui.core.events import ProfileHealth, ProfileStatus
-from tui.core.session import Session
-from tui.core.store import Store
+from tui.cli.demo import DEMO_KEYS, demo_config, label_demo_batches
+from tui.core.config import Config, Profile
+from tui.core.models import ProviderKind
 from tui.services import Services
 from tui.sim import SimOptions, Simulator
 
@@ -35,11 +33,24 @@ def make_sim() -> Simulator:
     return Simulator(SimOptions(seed=SEED, speed=0.0, start=T0))
 
 
+def demo_services_for(sim: Simulator, directory: Path, *, read_only: bool = False) -> Services:
+    """The services ``batchtui demo`` builds, on ``sim``, with polling off and its clock."""
+    return Services(
+        demo_config(sim, directory),
+        directory / "batchtui.db",
+        env={},
+        read_only=read_only,
+        auto_poll=False,
+        clock=sim.clock.now,
+        engine_clock=sim.clock.now,
+    )
+
+
 @contextlib.asynccontextmanager
 async def demo_services(
     tmp_path: Path, *, read_only: bool = False, cache: Path | None = None
 ) -> AsyncIterator[tuple[Simulator, Services]]:
-    """A started simulator with the demo workspace, and services on it (polling off).
+    """A started simulator with the demo workspace, and open services on it (polling off).
 
     With ``cache`` (from :func:`prepare_cache`), the store starts as a copy of it: every batch
     imported and every result downloaded, as after a first poll, without paying for one.
@@ -48,22 +59,10 @@ async def demo_services(
     await sim.start(host="127.0.0.1", port=0)
     try:
         sim.seed_demo_workspace()
-        config = demo_config(sim, tmp_path)
         if cache is not None:
             copy_cache(cache, tmp_path)
-        async with Session.open(config, tmp_path / "batchtui.db", env={}) as session:
-            session.engine.clock = sim.clock.now
-            yield (
-                sim,
-                Services(
-                    session.store,
-                    session.engine,
-                    config,
-                    read_only=read_only,
-                    auto_poll=False,
-                    clock=sim.clock.now,
-                ),
-            )
+        async with demo_services_for(sim, tmp_path, read_only=read_only) as services:
+            yield sim, services
     finally:
         await sim.stop()
 
@@ -111,44 +110,34 @@ def copy_cache(source: Path, target_dir: Path) -> Path:
     return target
 
 
-class StubEngine:
-    """Stands in for the sync engine where nothing is polled (snapshots, screenshots)."""
-
-    def __init__(self, profiles: tuple[str, ...] = ("anthropic", "openai")) -> None:
-        self.statuses = {
-            name: ProfileStatus(name, ProfileHealth.OK, last_ok=T0) for name in profiles
-        }
-        self.on_event: Callable | None = None
-
-    def next_delay(self) -> float:
-        return 15.0
-
-    async def close(self) -> None:
-        return None
-
-
 class CachedBatchApp(BatchApp):
-    """BatchApp on a prepared cache file, opened inside the App's own event loop.
+    """The App as ``batchtui`` builds it, on a prepared cache file, before its first poll.
 
-    ``snap_compare`` runs the App with ``App.run()`` (a fresh event loop), so the store cannot
-    be opened before; it is opened on Load, before the screen mounts, and closed on exit.
+    ``snap_compare`` runs the App with ``App.run()`` (a fresh event loop), so the services are
+    built here unopened and the App opens them on Load, in its own loop, and closes them on
+    exit. Polling is off and nothing is contacted: the profiles show as not yet polled, as
+    they do in the first second of a real start.
     """
 
     def __init__(self, database: Path, *, read_only: bool = False) -> None:
-        config = Config(path=database.parent / "none.toml", profiles={})
         services = Services(
-            store=None,  # type: ignore[arg-type]  # opened in on_load
-            engine=StubEngine(),  # type: ignore[arg-type]
-            config=config,
+            offline_demo_config(database.parent),
+            database,
+            env={},
             read_only=read_only,
             auto_poll=False,
             clock=lambda: T0,
+            engine_clock=lambda: T0,
         )
         super().__init__(services)
         self.database = database
 
-    async def on_load(self) -> None:
-        self.services.store = await Store.open(self.database)
 
-    async def on_unmount(self) -> None:
-        await self.services.store.close()
+def offline_demo_config(directory: Path) -> Config:
+    """The demo's two profiles, pointed at a loopback port nothing listens on."""
+    nowhere = "http://127.0.0.1:9"
+    profiles = {
+        name: Profile(name, ProviderKind(name), api_key=key, base_url=f"{nowhere}/{name}")
+        for name, key in DEMO_KEYS.items()
+    }
+    return Config(path=directory / "demo.toml", profiles=profiles)

@@ -17,7 +17,6 @@ from textual.widgets import Static
 
 from tui.core.config import Config, Profile
 from tui.core.models import ProviderKind
-from tui.core.session import Session
 from tui.services import Services
 from tui.sim import Simulator
 
@@ -30,12 +29,8 @@ def profile_for(sim: Simulator) -> Profile:
     return Profile(PROFILE, ProviderKind.ANTHROPIC, api_key=KEY, base_url=sim.anthropic_base_url)
 
 
-@contextlib.asynccontextmanager
-async def sim_services(
-    sim: Simulator, tmp_path: Path, *, read_only: bool = False, openai: bool = False
-) -> AsyncIterator[Services]:
-    """Services over a session on ``sim`` (profile ``a``, and ``o`` for OpenAI if asked),
-    polling off."""
+def sim_config(sim: Simulator, directory: Path, *, openai: bool = False) -> Config:
+    """Profile ``a`` (Anthropic) on ``sim``, and ``o`` (OpenAI) if asked."""
     profiles = {PROFILE: profile_for(sim)}
     if openai:
         profiles[OPENAI_PROFILE] = Profile(
@@ -44,17 +39,31 @@ async def sim_services(
             api_key="sk-openai-ui",
             base_url=sim.openai_base_url,
         )
-    config = Config(path=tmp_path / "config.toml", profiles=profiles)
-    async with Session.open(config, tmp_path / "cache.db") as session:
-        session.engine.clock = sim.clock.now
-        yield Services(
-            session.store,
-            session.engine,
-            config,
-            read_only=read_only,
-            auto_poll=False,
-            clock=sim.clock.now,
-        )
+    return Config(path=directory / "config.toml", profiles=profiles)
+
+
+def sim_services_for(sim: Simulator, directory: Path, *, read_only: bool = False) -> Services:
+    """Unopened services on ``sim``'s profile ``a``, built as ``batchtui`` builds them."""
+    return Services(
+        sim_config(sim, directory),
+        directory / "cache.db",
+        env={},
+        read_only=read_only,
+        auto_poll=False,
+        clock=sim.clock.now,
+        engine_clock=sim.clock.now,
+    )
+
+
+@contextlib.asynccontextmanager
+async def sim_services(
+    sim: Simulator, tmp_path: Path, *, read_only: bool = False, openai: bool = False
+) -> AsyncIterator[Services]:
+    """Open services on ``sim`` (profile ``a``, and ``o`` for OpenAI if asked), polling off."""
+    services = sim_services_for(sim, tmp_path, read_only=read_only)
+    services.config = sim_config(sim, tmp_path, openai=openai)
+    async with services:
+        yield services
 
 
 def params(i: int, max_tokens: int = 200) -> dict:
@@ -110,7 +119,7 @@ async def failed_batch(sim: Simulator, services: Services, count: int = 30) -> s
     pairs = [(f"req-{i:04d}", orjson.dumps(params(i))) for i in range(count)]
     bad = {"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "x"}]}
     pairs.append((BAD_ID, orjson.dumps(bad)))
-    provider = services.engine.providers[PROFILE]
+    provider = (await services.providers())[PROFILE]
     batch = await provider.create_batch(pairs)
     batch.label = "nightly"
     await services.store.batches.insert_local(batch)

@@ -22,7 +22,6 @@ from tui.messages import LineageTally
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.screens.requests import RequestsScreen
-from tui.services import Services
 from tui.widgets.batch_table import BatchTable
 
 
@@ -308,10 +307,8 @@ async def test_no_bell_when_the_setting_is_off(tmp_path: Path, cache: Path) -> N
 
     async with demo_services(tmp_path, cache=cache) as (sim, services):
         config = replace(services.config, settings=replace(services.config.settings, bell=False))
-        quiet = Services(
-            services.store, services.engine, config, auto_poll=False, clock=sim.clock.now
-        )
-        app = BatchApp(quiet)
+        services.config = config
+        app = BatchApp(services)
         bells: list[int] = []
         app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
         async with app.run_test(size=(120, 40)) as pilot:
@@ -379,10 +376,9 @@ async def test_a_refused_key_and_a_rate_limit_show_in_the_status_bar(
 async def test_r_polls_now_and_auto_poll_rearms_after_each_poll(
     tmp_path: Path, cache: Path
 ) -> None:
-    from dataclasses import replace
-
     async with demo_services(tmp_path, cache=cache) as (sim, services):
-        app = BatchApp(replace(services, auto_poll=True))
+        services.auto_poll = True
+        app = BatchApp(services)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)  # the first poll ran on mount, then re-armed
             assert app._poll_timer is not None

@@ -287,7 +287,7 @@ async def test_r_is_refused_with_a_reason_when_nothing_failed(
 ) -> None:
     path = write_requests(tmp_path / "fine.jsonl", 5)
     async with sim_services(sim, tmp_path) as services:
-        [batch] = await submit_file(session_of(services), plan_file(path, profile_for(sim)))
+        [batch] = await submit_file(await session_of(services), plan_file(path, profile_for(sim)))
         sim.clock.advance(hours=10)  # no errors, no expiry at this simulator
         await services.engine.poll_once()
         app = BatchApp(services)

@@ -8,20 +8,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from main_support import demo_services, make_sim, prepare_cache, settle
+from main_support import demo_services, demo_services_for, make_sim, prepare_cache, settle
 
 import tui.app
 from tui.app import BatchApp
 from tui.cli.common import Context
-from tui.cli.demo import demo_config
 from tui.cli.open_tui import check_some_profile_usable, run
 from tui.core.config import Config, Profile
 from tui.core.errors import ConfigError
 from tui.core.events import ProfileHealth
 from tui.core.models import ProviderKind
 from tui.core.paths import AppPaths
-from tui.core.store import Store
-from tui.services import DeferredEngine, Services
 
 
 async def test_deferred_engine_builds_the_providers_on_the_first_poll(tmp_path: Path) -> None:
@@ -29,12 +26,11 @@ async def test_deferred_engine_builds_the_providers_on_the_first_poll(tmp_path: 
     await sim.start(host="127.0.0.1", port=0)
     try:
         sim.seed_demo_workspace()
-        config = demo_config(sim, tmp_path)
-        store = await Store.open(tmp_path / "batchtui.db")
-        engine = DeferredEngine(store, config, env={}, clock=sim.clock.now)
-        try:
+        services = demo_services_for(sim, tmp_path)
+        async with services:
+            engine = services.engine
             assert {s.health for s in engine.statuses.values()} == {ProfileHealth.UNKNOWN}
-            app = BatchApp(Services(store, engine, config, auto_poll=False, clock=sim.clock.now))
+            app = BatchApp(services)
             async with app.run_test(size=(120, 36)) as pilot:
                 await settle(pilot)
                 assert app.main.table.row_count == 0
@@ -42,9 +38,6 @@ async def test_deferred_engine_builds_the_providers_on_the_first_poll(tmp_path: 
                 await settle(pilot)
                 assert app.main.table.row_count > 20
                 assert {s.health for s in engine.statuses.values()} == {ProfileHealth.OK}
-        finally:
-            await engine.close()
-            await store.close()
     finally:
         await sim.stop()
 

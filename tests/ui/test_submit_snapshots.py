@@ -11,19 +11,24 @@ construction: seeded simulators on a frozen clock that starts at a fixed instant
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import orjson
 import pytest
 from main_support import T0, settle
-from submit_support import FAILING, failed_batch, params, sim_services, write_requests
+from submit_support import (
+    FAILING,
+    failed_batch,
+    params,
+    sim_config,
+    sim_services_for,
+    write_requests,
+)
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tui.app import BatchApp
-from tui.core.config import Config
 from tui.screens.retry import RetryScreen
 from tui.screens.submit import SubmitScreen
 from tui.services import Services
@@ -53,23 +58,19 @@ class SimBatchApp(BatchApp):
         self.prepare = prepare
         self.prepared: object = None
         self._stack = contextlib.AsyncExitStack()
-        placeholder = Services(
-            store=None,  # type: ignore[arg-type]  # filled in on_load
-            engine=None,  # type: ignore[arg-type]
-            config=Config(path=directory / "config.toml", profiles={}),
-            auto_poll=False,
-            clock=self.sim.clock.now,
-        )
-        super().__init__(placeholder)
+        # The simulator's address is known only once it listens, in the App's own loop: the
+        # services get their config then, before the App opens them.
+        super().__init__(sim_services_for(self.sim, directory))
 
     async def on_load(self) -> None:
         await self.sim.start(host="127.0.0.1", port=0)
         self._stack.push_async_callback(self.sim.stop)
-        opened = await self._stack.enter_async_context(sim_services(self.sim, self.directory))
-        for field in dataclasses.fields(Services):
-            setattr(self.services, field.name, getattr(opened, field.name))
+        self.services.config = sim_config(self.sim, self.directory)
+        await self.services.open()
+        self._stack.push_async_callback(self.services.close)
         if self.prepare is not None:
             self.prepared = await self.prepare(self.sim, self.services)
+        await super().on_load()
 
     async def on_unmount(self) -> None:
         await self._stack.aclose()

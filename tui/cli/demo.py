@@ -105,7 +105,6 @@ async def label_demo_batches(store: Store) -> None:
 
 async def _demo(args: argparse.Namespace, context: Context) -> int:
     from tui.app import BatchApp
-    from tui.core.session import Session
     from tui.services import Services
     from tui.sim import SimOptions, Simulator
 
@@ -117,18 +116,17 @@ async def _demo(args: argparse.Namespace, context: Context) -> int:
     try:
         sim.seed_demo_workspace()
         with _data_dir(args, context) as data_dir:
-            config = demo_config(sim, data_dir)
-            async with Session.open(config, data_dir / "batchtui.db", env={}) as session:
-                session.engine.clock = sim.clock.now
-                await session.engine.import_all()  # the list is full on the first paint
-                await label_demo_batches(session.store)
-                services = Services(
-                    session.store,
-                    session.engine,
-                    config,
-                    read_only=args.read_only,
-                    clock=lambda: sim.clock.now().astimezone(),
-                )
+            services = Services(
+                demo_config(sim, data_dir),
+                data_dir / "batchtui.db",
+                env={},
+                read_only=args.read_only,
+                clock=lambda: sim.clock.now().astimezone(),
+                engine_clock=sim.clock.now,
+            )
+            async with services:
+                await services.engine.import_all()  # the list is full on the first paint
+                await label_demo_batches(services.store)
                 app = BatchApp(services)
                 await app.run_async()
     finally:

@@ -3,7 +3,7 @@
 Textual, the store and the SDKs are imported here, inside the handler, so that ``batchtui
 --help`` and the headless commands never pay for them. The cache is opened first and the list
 painted from it; the providers (and their slow SDK imports) come up behind it, on the first
-poll, through :class:`~tui.services.DeferredEngine`.
+poll (see :class:`~tui.services.Services`, the one wiring the demo and the tests share).
 """
 
 from __future__ import annotations
@@ -35,18 +35,13 @@ def check_some_profile_usable(config: Config, env: Mapping[str, str]) -> None:
 
 async def _open(args: argparse.Namespace, context: Context) -> int:
     from tui.app import BatchApp
-    from tui.core.store import Store
-    from tui.services import DeferredEngine, Services
+    from tui.services import Services
 
     config = context.config
     check_some_profile_usable(config, context.env)
     context.paths.ensure_data_dir()
-    store = await Store.open(context.paths.database)
-    engine = DeferredEngine(store, config, env=context.env)
-    try:
-        app = BatchApp(Services(store, engine, config, read_only=args.read_only))
+    services = Services(config, context.paths.database, env=context.env, read_only=args.read_only)
+    async with services:
+        app = BatchApp(services)
         await app.run_async()
-    finally:
-        await engine.close()
-        await store.close()
     return app.return_code or 0

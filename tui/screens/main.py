@@ -32,8 +32,8 @@ from tui.messages import (
     CostReportLoaded,
     CostsLoaded,
     DetailLoaded,
-    FailureReporter,
     LineageTally,
+    WorkFailed,
 )
 from tui.widgets.batch_detail import BatchDetail
 from tui.widgets.batch_table import BatchTable
@@ -307,8 +307,8 @@ class MainScreen(Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Worker.StateChanged does not bubble: hand this screen's failures to the App's one
         # reporter, so no worker error is ever silent.
-        if event.state is WorkerState.ERROR and isinstance(self.app, FailureReporter):
-            self.app.report_failure(event.worker)
+        if event.state is WorkerState.ERROR:
+            self.post_message(WorkFailed(event.worker))
 
     def on_action_finished(self, message: ActionFinished) -> None:
         self.notify(

@@ -35,8 +35,8 @@ from tui.core.submit import (
     submit_retry,
 )
 from tui.formatting import batch_name, safe
-from tui.messages import CreateFailed, CreateProgressed, CreateRefused
-from tui.screens.submit import report_failure, session_of
+from tui.messages import CreateFailed, CreateProgressed, CreateRefused, WorkFailed
+from tui.screens.submit import session_of
 
 if TYPE_CHECKING:
     from tui.core.store import Store
@@ -201,7 +201,7 @@ class RetryScreen(ModalScreen[str | None]):
     async def run_retry(self, plan: RetryPlan, force: bool) -> None:
         try:
             batch = await submit_retry(
-                session_of(self.services), plan, force=force, progress=self._on_progress
+                await session_of(self.services), plan, force=force, progress=self._on_progress
             )
         except AlreadySubmitted as exc:
             self.post_message(CreateRefused(str(exc)))
@@ -261,7 +261,7 @@ class RetryScreen(ModalScreen[str | None]):
         worker = event.worker
         if event.state is not WorkerState.ERROR:
             return
-        report_failure(self, worker)
+        self.post_message(WorkFailed(worker))
         if worker.group in ("retry", "retry-plan"):
             step = "plan" if worker.group == "retry-plan" else "retry"
             self.post_message(CreateFailed(step, str(worker.error)))

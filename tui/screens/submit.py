@@ -54,7 +54,7 @@ from tui.core.submit import (
 )
 from tui.core.submit.validate import detect_kind
 from tui.formatting import money, safe
-from tui.messages import CreateFailed, CreateProgressed, CreateRefused
+from tui.messages import CreateFailed, CreateProgressed, CreateRefused, WorkFailed
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.key_footer import KeyFooter
 
@@ -77,28 +77,9 @@ class ServicesSession:
     providers: Mapping[str, Provider]
 
 
-def open_providers(services: Services) -> Mapping[str, Provider]:
-    """The engine's open providers (none for the stand-in engine of snapshots)."""
-    return getattr(services.engine, "providers", {})
-
-
-def session_of(services: Services) -> ServicesSession:
-    """A submit-ready view of ``services`` (the engine holds the open providers)."""
-    return ServicesSession(services.store, open_providers(services))
-
-
-def usable_profiles(services: Services) -> list[str]:
-    """Profiles with an open provider, in config order (only these can submit)."""
-    providers = open_providers(services)
-    return [name for name in services.config.profiles if name in providers]
-
-
-def report_failure(screen: Screen, worker: Worker) -> None:
-    """Hand a worker's failure to the App's one reporter (``Worker.StateChanged`` does not
-    bubble); a host App without one (a test's) is left alone."""
-    report = getattr(screen.app, "report_failure", None)
-    if report is not None:
-        report(worker)
+async def session_of(services: Services) -> ServicesSession:
+    """A submit-ready view of ``services``: the cache and the open providers."""
+    return ServicesSession(services.store, await services.providers())
 
 
 class PathSuggester(Suggester):
@@ -200,7 +181,7 @@ class SubmitScreen(Screen[list[str] | None]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        profiles = usable_profiles(self.services)
+        profiles = self.services.usable_profiles()
         with Vertical(id="submit-form"):
             yield Static("Submit a requests file", id="submit-title")
             with Horizontal(classes="submit-row"):
@@ -238,7 +219,7 @@ class SubmitScreen(Screen[list[str] | None]):
     def _intro(self) -> Text:
         if self.services.read_only:
             return Text("Read-only mode: files can be checked, not submitted.", style="yellow")
-        if not usable_profiles(self.services):
+        if not self.services.usable_profiles():
             return Text("No usable profile: add a key to the config to submit.", style="yellow")
         return Text("Choose a JSONL requests file and press Check.", style="dim")
 
@@ -331,7 +312,7 @@ class SubmitScreen(Screen[list[str] | None]):
         profiles = self.services.config.profiles
         if name is not None:
             return profiles[name]
-        usable = [profiles[n] for n in usable_profiles(self.services)]
+        usable = [profiles[n] for n in self.services.usable_profiles()]
         if not usable:
             raise BatchtuiError("no usable profile: add a key to the config")
         kind = peek_kind(path)
@@ -355,7 +336,7 @@ class SubmitScreen(Screen[list[str] | None]):
     async def estimate_plan(self, plan: FilePlan) -> None:
         """Tokens and cost (count_tokens at the provider where it has one), earlier runs."""
         store = self.services.store
-        provider = open_providers(self.services).get(plan.job.profile)
+        provider = (await self.services.providers()).get(plan.job.profile)
         price = price_table_fn(self.services.config.price_overrides)
         try:
             estimate = await estimate_file(plan, provider, price, await output_history(store))
@@ -388,7 +369,7 @@ class SubmitScreen(Screen[list[str] | None]):
         self.post_message(CreateProgressed(SubmitProgress(0, len(plan.job.chunks), "starting", 0)))
         try:
             batches = await submit_file(
-                session_of(self.services), plan, force=force, progress=self._on_progress
+                await session_of(self.services), plan, force=force, progress=self._on_progress
             )
         except AlreadySubmitted as exc:
             self.post_message(CreateRefused(str(exc)))
@@ -475,7 +456,7 @@ class SubmitScreen(Screen[list[str] | None]):
         worker = event.worker
         if event.state is not WorkerState.ERROR:
             return
-        report_failure(self, worker)
+        self.post_message(WorkFailed(worker))
         if worker.group.startswith("submit"):
             step = {"submit-check": "check", "submit-estimate": "estimate"}.get(worker.group)
             self.post_message(CreateFailed(step or "submit", str(worker.error)))
