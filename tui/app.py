@@ -36,6 +36,7 @@ from tui.screens.main import PROVIDER_ACTIONS, MainScreen
 from tui.services import Services
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
     from tui.core.models import Batch
@@ -88,10 +89,10 @@ class BatchApp(App[None]):
         # while the UI thread is busy) and the list is laid out and painted twice. A slow
         # cache delays the first frame by at most the head start, then fills in when read.
         # Read in time, the batches are handed down before the screen composes its table.
-        worker = self.load_batches()
+        worker: Worker[list[Batch]] = self.load_batches()  # @work(...) loses the type
         with contextlib.suppress(TimeoutError, WorkerFailed, WorkerCancelled):
             await asyncio.wait_for(asyncio.shield(worker.wait()), _CACHE_HEAD_START)
-        if worker.state is WorkerState.SUCCESS:
+        if worker.state is WorkerState.SUCCESS and worker.result is not None:
             self._show_cached(worker.result)  # else when it ends (on_worker_state_changed)
 
     def on_mount(self) -> None:
@@ -161,7 +162,7 @@ class BatchApp(App[None]):
     def _announce_end(self, event: BatchChanged) -> None:
         batch = event.batch
         summary = progress_text(batch.counts).plain
-        severity = "information" if batch.counts.failed == 0 else "warning"
+        severity: SeverityLevel = "information" if batch.counts.failed == 0 else "warning"
         self.notify(
             f"{batch_name(batch)}: {batch.status.value} · {summary}",
             title="Batch ended",
@@ -188,7 +189,7 @@ class BatchApp(App[None]):
         if event.state is WorkerState.ERROR:
             self.report_failure(worker)
         if worker.name == "load" and event.state is WorkerState.SUCCESS:
-            self._show_cached(worker.result)
+            self._show_cached(worker.result or [])  # load_batches returns a list
         if worker.group == "sync":
             self._sync_state_changed(event.state)
 
@@ -258,7 +259,8 @@ class BatchApp(App[None]):
         screen_bindings = [
             b
             for b in MainScreen.BINDINGS
-            if not (self.services.read_only and b.action in PROVIDER_ACTIONS)
+            if isinstance(b, Binding)  # all of them are
+            and not (self.services.read_only and b.action in PROVIDER_ACTIONS)
         ]
         sections = [
             (MainScreen.HELP_TITLE, screen_bindings),

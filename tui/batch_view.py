@@ -29,7 +29,7 @@ class View(enum.StrEnum):
     ALL = "all"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:  # not `title`: that is str.title() on this StrEnum
         return _VIEW_TITLES[self]
 
 
@@ -106,14 +106,13 @@ def parse_query(text: str) -> Query:
     for token in text.split():
         negated = token.startswith("!")
         token = token.removeprefix("!")
-        field, sep, needle = token.partition(":")
+        name, sep, needle = token.partition(":")
+        field: str | None = name.lower()
         if not sep:
             field, needle = None, token
-        elif field.lower() not in _FIELDS:
-            unknown.append(field)
+        elif field not in _FIELDS:
+            unknown.append(name)
             continue
-        else:
-            field = field.lower()
         if needle:
             terms.append((field, needle.lower(), negated))
     return Query(tuple(terms), tuple(unknown))

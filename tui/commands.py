@@ -7,7 +7,7 @@ action that does not apply to the selected batch says why instead of running.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -63,7 +63,7 @@ class BatchCommands(Provider):
             reason = main.unavailable_reason(name) if state is None else None
             yield title, action, f"unavailable: {reason}" if reason else help_text
 
-    def _runner(self, action: str):
+    def _runner(self, action: str) -> Callable[[], Awaitable[object]]:
         main = self._main()
         if action.startswith("app."):
             return partial(self.app.run_action, action.removeprefix("app."))

@@ -107,8 +107,8 @@ async def test_the_view_tabs_count_batches_and_switch_by_click_and_by_key(
             batches = list(app.main.table.batches.values())
             for view in View:
                 shown = sum(1 for b in batches if in_view(b, view))
-                assert tabs.label(view.value) == f"{view.title} {shown}"
-                assert f" {view.title} {shown} " in tabs.render_line(0).text
+                assert tabs.label(view.value) == f"{view.label} {shown}"
+                assert f" {view.label} {shown} " in tabs.render_line(0).text
             assert tabs.active == View.ALL.value
             ended_x = next(x for x in range(tabs.size.width) if tabs.tab_at(x) == "ended")
             await pilot.click(TabStrip, offset=(ended_x + 1, 0))

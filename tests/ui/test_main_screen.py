@@ -448,7 +448,7 @@ async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:
             await settle(pilot)
             console = Console(width=60, file=io.StringIO(), record=True)
             detail = app.main.detail
-            console.print(detail._facts(detail.batch, services.clock()))
+            console.print(detail._facts(detail.shown_batch, services.clock()))
             text = console.export_text()
             assert "Retry of" in text
             # The newest outcome of every request across both batches, counted.
@@ -459,7 +459,7 @@ async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:
             assert f"{missing:,} of {len(lineage.outcomes):,} still without a success" in text
             select(app, parent.id)
             await settle(pilot)
-            console.print(detail._facts(detail.batch, services.clock()))
+            console.print(detail._facts(detail.shown_batch, services.clock()))
             assert "Retried by" in console.export_text()
             assert detail.tally == LineageTally(2, len(lineage.outcomes), missing)
             # Back and forth: the lineage read once is shown again, not read again...
@@ -518,4 +518,4 @@ async def test_the_inspector_follows_a_download_started_by_a_poll(tmp_path: Path
             await settle(pilot)
             assert app.screen is screen
             assert not screen.query_one("#requests-progress").display
-            assert screen.batch.results_state.value == "complete"
+            assert screen.shown_batch.results_state.value == "complete"

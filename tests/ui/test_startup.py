@@ -78,5 +78,5 @@ async def test_the_cached_list_fills_before_or_after_the_screen_is_built(
         async with app.run_test(size=(120, 36)) as pilot:
             await settle(pilot)
             assert app.main.table.shown_ids == [b.id for b in cached]
-            assert app.main.detail.batch is not None
-            assert app.main.detail.batch.id == cached[0].id
+            assert app.main.detail.shown_batch is not None
+            assert app.main.detail.shown_batch.id == cached[0].id

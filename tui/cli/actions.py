@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from contextlib import AbstractAsyncContextManager
 
 from tui.cli.common import EXIT_USAGE, Context, add_command
 from tui.core.errors import BatchtuiError
@@ -82,7 +83,7 @@ async def _find(id_or_prefix: str, context: Context) -> Batch:
         return await store.batches.find(id_or_prefix)
 
 
-def _session(batch: Batch, context: Context):
+def _session(batch: Batch, context: Context) -> AbstractAsyncContextManager[Session]:
     return Session.open(
         context.config, context.paths.database, profile=batch.profile, env=context.env
     )

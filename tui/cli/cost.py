@@ -58,6 +58,7 @@ import argparse
 import asyncio
 import re
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -66,6 +67,10 @@ from tui.core.costs import GROUPINGS, format_rate, format_usd
 from tui.core.errors import ConfigError
 from tui.core.models import utcnow
 from tui.core.text import one_line
+
+if TYPE_CHECKING:
+    from tui.core.cost_report import CostReport
+    from tui.core.costs import Tally
 
 EXAMPLES = """\
 examples:
@@ -121,7 +126,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
-async def _build(args: argparse.Namespace, context: Context):
+async def _build(args: argparse.Namespace, context: Context) -> CostReport:
     from tui.core.cost_report import build_report
     from tui.core.prices import load_price_table
     from tui.core.store import Store
@@ -142,7 +147,7 @@ async def _build(args: argparse.Namespace, context: Context):
 HEADERS = ("paid", "standard", "batch saving", "cache saving", "hit rate", "unpriced")
 
 
-def _cells(tally) -> list[str]:
+def _cells(tally: Tally) -> list[str]:
     if tally.estimate and not tally.requests:  # running, and we hold no params to estimate
         return ["?", "?", "?", "", "-", ""]
     rate = tally.hit_rate
@@ -157,14 +162,14 @@ def _cells(tally) -> list[str]:
     ]
 
 
-def _name(tally) -> str:
+def _name(tally: Tally) -> str:
     name = one_line(f"{tally.key}  {tally.title}" if tally.title else tally.key)
     if tally.estimate:
         name += "  (estimate)" if tally.requests else "  (running)"
     return name
 
 
-def render_table(report) -> str:
+def render_table(report: CostReport) -> str:
     """The report as an aligned text table with a TOTAL line and notes under it."""
     head = [report.group_by, "requests", *HEADERS]
     body = [[_name(t), str(t.requests), *_cells(t)] for t in report.rows]
@@ -182,7 +187,7 @@ def render_table(report) -> str:
     return "\n".join(lines + _notes(report))
 
 
-def _notes(report) -> list[str]:
+def _notes(report: CostReport) -> list[str]:
     notes = []
     if report.estimate is not None:
         notes.append(

@@ -31,13 +31,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from tui.cli.batches import iso_utc
 from tui.cli.common import Context, add_command
 from tui.core.models import Batch, ResultType
+
+if TYPE_CHECKING:
+    from tui.core.submit import LineageOutcomes
 from tui.core.text import one_line
 
 OUTCOME_ORDER = (*(kind.value for kind in ResultType), "pending")
@@ -94,7 +97,7 @@ async def _lineage(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
-def lineage_json(lineage) -> dict[str, Any]:
+def lineage_json(lineage: LineageOutcomes) -> dict[str, Any]:
     """The stable JSON form of a :class:`~tui.core.submit.LineageOutcomes` (module docstring)."""
     counts = lineage.counts()
     return {
@@ -143,7 +146,7 @@ def _tree(root: Batch, batches: list[Batch]) -> list[str]:
     return lines
 
 
-def _tally(lineage, *, listing: bool) -> str:
+def _tally(lineage: LineageOutcomes, *, listing: bool) -> str:
     counts = lineage.counts()
     parts = [f"{counts[kind]:,} {kind}" for kind in OUTCOME_ORDER if counts.get(kind)]
     missing = sum(1 for _ in lineage.missing())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Mapping
 
 from tui.cli.common import Context
 from tui.core.config import Config
@@ -20,7 +21,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
     return asyncio.run(_open(args, context))
 
 
-def check_some_profile_usable(config: Config, env) -> None:
+def check_some_profile_usable(config: Config, env: Mapping[str, str]) -> None:
     """Fail before the TUI starts if no profile has a key (what ``Session.open`` would say)."""
     problems = []
     for profile in config.require_profiles():

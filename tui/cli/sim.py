@@ -86,6 +86,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
     sim = Simulator(options)
     try:
         for fault in faults:
+            # parse_faults allows only inject()'s keyword names, each with its type.
             sim.faults.inject(**fault)  # type: ignore[arg-type]
     except ValueError as exc:
         print(f"batchtui sim: {exc}", file=sys.stderr)

@@ -15,12 +15,19 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from tui.cli.common import Context, add_command
 from tui.core.config import Profile
 from tui.core.errors import BatchtuiError, ConfigError, NotFoundError
 from tui.core.models import ProviderKind, ResultsState, ResultType
+
+if TYPE_CHECKING:
+    from tui.core.models import Batch
+    from tui.core.session import Session
+    from tui.core.store import Store
+    from tui.core.submit.estimate import Estimate
+    from tui.core.submit.submitter import SubmitProgress
 
 FAILED_CHOICES = ("errored", "expired", "canceled")
 
@@ -270,7 +277,7 @@ def _peek_kind(path: Path) -> ProviderKind | None:
     return None
 
 
-def _check_max_cost(max_cost: float | None, estimate) -> None:
+def _check_max_cost(max_cost: float | None, estimate: Estimate) -> None:
     if max_cost is None:
         return
     worst = estimate.cost("max")
@@ -285,7 +292,7 @@ def _check_max_cost(max_cost: float | None, estimate) -> None:
         )
 
 
-def _print_progress(step) -> None:
+def _print_progress(step: SubmitProgress) -> None:
     print(step, file=sys.stderr, flush=True)
 
 
@@ -392,7 +399,7 @@ async def _attach(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
-async def _find_batch(store, session, batch_id: str):
+async def _find_batch(store: Store, session: Session | None, batch_id: str) -> Batch:
     """The batch from the cache, or else from any open provider (then cached)."""
     try:
         return await store.batches.find(batch_id)

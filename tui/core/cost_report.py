@@ -126,16 +126,16 @@ async def build_report(
     )
     groups = [g for g in groups if g.batch_id in by_id]
     key_of = _key_function(group_by)
-    rows = _fold(groups, by_id, prices, key_of)
+    folded = _fold(groups, by_id, prices, key_of)
     running = [b for b in batches if not b.is_terminal]
     forecasts = {}
     if estimates:
         forecasts = {b.id: await _estimate(store, b, prices, estimate_cache) for b in running}
     estimate_rows = [tally for tally in forecasts.values() if tally is not None]
     if group_by == "batch":
-        rows = _batch_rows(batches, rows, estimate_rows)
+        rows = _batch_rows(batches, folded, estimate_rows)
     else:
-        rows = _sorted_rows(group_by, rows)
+        rows = _sorted_rows(group_by, folded)
     return CostReport(
         group_by=group_by,
         totals=_total(_fold(groups, by_id, prices, lambda b, m: ("all", "")).values()),

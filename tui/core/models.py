@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 PROCESSING_WINDOW = timedelta(hours=24)
 """Both APIs give a batch 24 hours to finish before unfinished requests expire."""
@@ -164,7 +165,7 @@ class Batch:
     parent_id: str | None = None
     """The batch this one retries, for lineage."""
     results_state: ResultsState = ResultsState.NONE
-    raw: dict = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
     """The provider's JSON for the batch, as last seen."""
 
     @property

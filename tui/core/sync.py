@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TypeVar
 
@@ -63,6 +63,9 @@ _HEALTH_BY_KIND = {
 _DOWNLOADABLE = (ResultsState.NONE, ResultsState.PARTIAL)
 
 T = TypeVar("T")
+
+Emit = Callable[[SyncEvent], None]
+"""Where a step of a sync reports what it saw."""
 
 
 class SyncEngine:
@@ -177,7 +180,9 @@ class SyncEngine:
 
     # --- per profile ---------------------------------------------------------------------------
 
-    async def _each_profile(self, work: Callable) -> list[SyncEvent]:
+    async def _each_profile(
+        self, work: Callable[[str, Provider, Emit], Awaitable[bool]]
+    ) -> list[SyncEvent]:
         """Run ``work(name, provider, emit)`` for all profiles at once; collect their events.
 
         ``work`` returns whether it talked to the provider at all.
@@ -201,7 +206,7 @@ class SyncEngine:
         await asyncio.gather(*(run(name, p) for name, p in self.providers.items()))
         return events
 
-    async def _import_profile(self, name: str, provider: Provider, emit: Callable) -> bool:
+    async def _import_profile(self, name: str, provider: Provider, emit: Emit) -> bool:
         known = {b.id: b for b in await self.store.batches.list(profile=name)}
         pending: list[tuple[Batch, Batch | None]] = []
         async for fresh in provider.list_batches():
@@ -215,7 +220,7 @@ class SyncEngine:
         await self._store_changes(pending, emit)
         return True
 
-    async def _poll_profile(self, name: str, provider: Provider, emit: Callable) -> bool:
+    async def _poll_profile(self, name: str, provider: Provider, emit: Emit) -> bool:
         active = [b for b in await self.store.batches.list(profile=name) if not b.is_terminal]
         gate = asyncio.Semaphore(REFRESH_CONCURRENCY)
 
@@ -242,7 +247,7 @@ class SyncEngine:
         return bool(active) or any(downloads)
 
     async def _download_all(
-        self, provider: Provider, batches: list[Batch], emit: Callable
+        self, provider: Provider, batches: list[Batch], emit: Emit
     ) -> list[bool]:
         """Download several batches at once (a first sync may find hundreds of small ones).
 
@@ -264,7 +269,7 @@ class SyncEngine:
             raise (provider_errors or failures).exceptions[0] from None
         return [task.result() for task in tasks]
 
-    async def _download_guarded(self, provider: Provider, batch: Batch, emit: Callable) -> bool:
+    async def _download_guarded(self, provider: Provider, batch: Batch, emit: Emit) -> bool:
         """Download unless someone else just did; returns whether the provider was asked."""
         lock = self._download_locks.setdefault(batch.id, asyncio.Lock())
         async with lock:
@@ -280,7 +285,7 @@ class SyncEngine:
             return _has_results(current)
 
     async def _store_changes(
-        self, changes: Iterable[tuple[Batch, Batch | None]], emit: Callable
+        self, changes: Iterable[tuple[Batch, Batch | None]], emit: Emit
     ) -> None:
         changes = list(changes)
         if not changes:
@@ -291,7 +296,7 @@ class SyncEngine:
 
     # --- results -------------------------------------------------------------------------------
 
-    async def _download(self, provider: Provider, batch: Batch, emit: Callable) -> int:
+    async def _download(self, provider: Provider, batch: Batch, emit: Emit) -> int:
         """Stream a batch's results into the store; PARTIAL while running, COMPLETE at the end."""
         if not _has_results(batch):
             await self.store.batches.set_results_state(batch.id, ResultsState.UNAVAILABLE)
@@ -315,9 +320,7 @@ class SyncEngine:
         emit(ResultsProgress(batch.id, stored, max(batch.counts.total, stored), done=True))
         return stored
 
-    async def _ingest(
-        self, provider: Provider, batch: Batch, emit: Callable
-    ) -> tuple[int, set[str]]:
+    async def _ingest(self, provider: Provider, batch: Batch, emit: Emit) -> tuple[int, set[str]]:
         """Store each chunk as it arrives, one transaction each; memory stays at one chunk.
 
         Inserting chunk n while parsing chunk n+1 was measured and dropped: the writer thread
@@ -341,7 +344,7 @@ class SyncEngine:
                 emit(ResultsProgress(batch.id, stored, max(total, stored)))
         return stored, models
 
-    async def _refine_counts(self, batch_id: str, emit: Callable) -> None:
+    async def _refine_counts(self, batch_id: str, emit: Emit) -> None:
         """Replace the provider's counts by the stored results' (exact for OpenAI's "failed")."""
         batch = await self.store.batches.get(batch_id)
         by_type = await self.store.results.counts_by_type(batch_id)
@@ -362,11 +365,11 @@ class SyncEngine:
             )
         return provider
 
-    def _note_ok(self, profile: str, emit: Callable) -> None:
+    def _note_ok(self, profile: str, emit: Emit) -> None:
         status = ProfileStatus(profile, ProfileHealth.OK, last_ok=self.clock())
         self._set_status(status, emit)
 
-    def _note_failure(self, profile: str, exc: ProviderError, emit: Callable) -> None:
+    def _note_failure(self, profile: str, exc: ProviderError, emit: Emit) -> None:
         health = _HEALTH_BY_KIND.get(exc.kind)
         if health is None:
             return  # about one batch (not found, refused): the profile itself is fine
@@ -382,7 +385,7 @@ class SyncEngine:
         )
         self._set_status(status, emit)
 
-    def _set_status(self, status: ProfileStatus, emit: Callable) -> None:
+    def _set_status(self, status: ProfileStatus, emit: Emit) -> None:
         previous = self.statuses.get(status.profile)
         self.statuses[status.profile] = status
         if previous is None or (previous.health, previous.message) != (

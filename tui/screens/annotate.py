@@ -23,14 +23,16 @@ class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
 
     def __init__(self, batch: Batch) -> None:
         super().__init__()
-        self.batch = batch
+        self.shown_batch = batch
 
     def compose(self) -> ComposeResult:
         with Vertical(id="annotate-dialog"):
-            yield Label(f"Label and notes of {batch_name(self.batch)}", markup=False)
-            yield Input(safe(self.batch.label or ""), placeholder="label", id="annotate-label")
+            yield Label(f"Label and notes of {batch_name(self.shown_batch)}", markup=False)
+            yield Input(
+                safe(self.shown_batch.label or ""), placeholder="label", id="annotate-label"
+            )
             yield TextArea(
-                safe(self.batch.notes or "", one_line=False),
+                safe(self.shown_batch.notes or "", one_line=False),
                 id="annotate-notes",
                 soft_wrap=True,
                 show_line_numbers=False,

@@ -71,8 +71,8 @@ class ExportScreen(ModalScreen[Path | None]):
         problem = self.problem(path)
         note = self.query_one("#export-note", Static)
         note.set_class(problem is not None, "-problem")
-        if problem is not None:
-            note.update(problem)
+        if problem is not None or path is None:  # no path is a problem
+            note.update(problem or "")
             return
         kind = "CSV" if format_for(path) == "csv" else "JSONL (name it .csv for CSV)"
         replaces = "replaces the file there" if path.exists() else "a new file"

@@ -42,7 +42,11 @@ from tui.widgets.status_bar import StatusBar
 from tui.widgets.tab_strip import TabStrip
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from tui.core.prices import PriceTable
+    from tui.core.store import Store
     from tui.services import Services
     from tui.widgets.cost_pane import CostPane
 
@@ -63,7 +67,7 @@ class MainScreen(Screen):
     """The heading of this screen's keys in the ? screen."""
 
     AUTO_FOCUS = "#batches"
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide"), (190, "-xwide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-wide"), (190, "-xwide")]
     BINDINGS: ClassVar = [
         # Not in the footer: the list, always focused here, takes Enter itself (BatchTable.Chosen).
         Binding("enter", "open_requests", "Requests", show=False, id="main.open"),
@@ -108,7 +112,7 @@ class MainScreen(Screen):
             self.set_class(name == chosen, name)
         yield StatusBar(id="status")
         yield TabStrip(
-            ((view.value, view.title) for view in View), active=View.ALL.value, id="views"
+            ((view.value, view.label) for view in View), active=View.ALL.value, id="views"
         )
         with Container(id="body"):
             yield self._filled_table()
@@ -196,7 +200,9 @@ class MainScreen(Screen):
         self.table.tick(self.services.clock())
         self._show_detail()
 
-    def set_poll_state(self, *, polling: bool, next_at: float | None, last_ok=None) -> None:
+    def set_poll_state(
+        self, *, polling: bool, next_at: float | None, last_ok: datetime | None = None
+    ) -> None:
         bar = self.status_bar
         bar.polling, bar.next_poll_at = polling, next_at
         if last_ok is not None:
@@ -232,14 +238,14 @@ class MainScreen(Screen):
         tabs = self.query_one("#views", TabStrip)
         for view in View:
             shown = sum(1 for b in batches if in_view(b, view))
-            tabs.set_label(view.value, f"{view.title} {shown}")
+            tabs.set_label(view.value, f"{view.label} {shown}")
 
     def _show_detail(self) -> None:
         detail = self.detail
         batch = self.selected
-        if detail.batch is None or batch is None or detail.batch.id != batch.id:
+        if detail.shown_batch is None or batch is None or detail.shown_batch.id != batch.id:
             detail.parent_batch, detail.children_batches, detail.tally = None, [], None
-        detail.batch = batch
+        detail.shown_batch = batch
         detail.now = self.services.clock()
         detail.cost = self.costs.get(batch.id) if batch else None
         detail.show()
@@ -248,7 +254,7 @@ class MainScreen(Screen):
 
     @on(BatchTable.Highlighted, "#batches")
     def _row_highlighted(self, event: BatchTable.Highlighted) -> None:
-        if self.detail.batch is not self.selected:  # not already shown by _after_change
+        if self.detail.shown_batch is not self.selected:  # not already shown by _after_change
             self._show_detail()
         self.refresh_bindings()
         batch = self.selected
@@ -285,7 +291,7 @@ class MainScreen(Screen):
     def on_key(self, event: Key) -> None:
         """Keys of disabled actions reach here (no binding took them): say why."""
         for binding in self.BINDINGS:
-            if event.key not in binding.key.split(","):
+            if not isinstance(binding, Binding) or event.key not in binding.key.split(","):
                 continue
             action = binding.action
             if self.services.read_only and action in PROVIDER_ACTIONS:
@@ -317,7 +323,7 @@ class MainScreen(Screen):
         self._after_change()
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
-        if self.detail.batch is not None and self.detail.batch.id == message.batch_id:
+        if self.detail.shown_batch is not None and self.detail.shown_batch.id == message.batch_id:
             self.detail.parent_batch = message.parent
             self.detail.children_batches = message.children
             self.detail.tally = message.tally
@@ -384,7 +390,7 @@ class MainScreen(Screen):
         screen = ConfirmScreen("Delete this batch at the provider?", stakes, "Delete batch")
         self.app.push_screen(screen, lambda ok: self._confirmed(ok, self.run_delete, batch.id))
 
-    def _confirmed(self, ok: bool | None, start, batch_id: str) -> None:
+    def _confirmed(self, ok: bool | None, start: Callable[[str], object], batch_id: str) -> None:
         if ok:
             start(batch_id)
 
@@ -585,7 +591,7 @@ class Lineage(NamedTuple):
     tally: LineageTally | None
 
 
-async def _read_lineage(store, batch: Batch) -> Lineage:
+async def _read_lineage(store: Store, batch: Batch) -> Lineage:
     """The batch's parent, retries and (when it has either) its lineage's tally."""
     parent = None
     if batch.parent_id:
@@ -598,7 +604,7 @@ async def _read_lineage(store, batch: Batch) -> Lineage:
     return Lineage(parent, children, tally)
 
 
-async def _tally(store, batch: Batch) -> LineageTally:
+async def _tally(store: Store, batch: Batch) -> LineageTally:
     """The newest outcome of every request across the batch's retries, counted."""
     from tui.core.submit.retry import latest_outcomes  # the submit modules, on first use
 

@@ -138,7 +138,7 @@ class RequestDetailScreen(Screen):
     ) -> None:
         super().__init__()
         self.store = store
-        self.batch = batch
+        self.shown_batch = batch
         self.custom_id = custom_id
         self.prices = prices if prices is not None else load_price_table()
         self.result: RequestResult | None = None
@@ -166,8 +166,8 @@ class RequestDetailScreen(Screen):
 
     @work(group="request-detail", exclusive=True, exit_on_error=False)
     async def _load(self) -> None:
-        result = await self.store.results.get(self.batch.id, self.custom_id)
-        params = await self.store.requests.get(self.batch.id, [self.custom_id])
+        result = await self.store.results.get(self.shown_batch.id, self.custom_id)
+        params = await self.store.requests.get(self.shown_batch.id, [self.custom_id])
         self.result, self.params = result, params.get(self.custom_id)
         self._show()
 
@@ -186,7 +186,7 @@ class RequestDetailScreen(Screen):
         raw = json_renderable(result.raw) if result.raw else Text("No raw JSON stored.")
         self.query_one("#raw-json", Static).update(raw)
         self._show_params()
-        cost = request_cost(result, self.batch.created_at.date(), self.prices)
+        cost = request_cost(result, self.shown_batch.created_at.date(), self.prices)
         self.query_one("#usage-table", Static).update(usage_table(result, cost))
         self.query_one("#usage-notes", Static).update(usage_notes(result, cost))
 

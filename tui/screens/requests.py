@@ -89,7 +89,7 @@ class RequestsScreen(Screen):
     ) -> None:
         super().__init__()
         self.store = store
-        self.batch = batch
+        self.shown_batch = batch
         self.read_only = read_only
         self.prices = prices if prices is not None else load_price_table()
         self.marked_ids: set[str] = set()
@@ -114,15 +114,18 @@ class RequestsScreen(Screen):
             yield Label("", id="requests-progress-label")
             yield ProgressBar(total=100, show_eta=False, id="requests-progress-bar")
         with Horizontal(id="requests-body"):
-            yield ResultsView(self.store, self.batch.id, cost=self._cost_of, id="requests-list")
+            yield ResultsView(
+                self.store, self.shown_batch.id, cost=self._cost_of, id="requests-list"
+            )
             yield ErrorGroupsPanel(id="requests-groups")
         yield Input(placeholder="custom_id (Enter to go, Esc to cancel)", id="requests-jump")
         yield KeyFooter()
 
     def _title(self) -> str:
-        name = self.batch.label or self.batch.id
-        title = f"{one_line(name, 80)} · {self.batch.provider.value} · {self.batch.status.value}"
-        return title + f" · {self.batch.counts.total:,} requests"
+        batch = self.shown_batch
+        name = batch.label or batch.id
+        title = f"{one_line(name, 80)} · {batch.provider.value} · {batch.status.value}"
+        return title + f" · {batch.counts.total:,} requests"
 
     def on_mount(self) -> None:
         self.query_one("#requests-groups", ErrorGroupsPanel).border_title = "Error groups"
@@ -134,13 +137,13 @@ class RequestsScreen(Screen):
     @property
     def _downloading(self) -> bool:
         """The batch ended but its results are not all stored yet."""
-        return self.batch.is_terminal and self.batch.results_state in (
+        return self.shown_batch.is_terminal and self.shown_batch.results_state in (
             ResultsState.NONE,
             ResultsState.PARTIAL,
         )
 
     def _cost_of(self, result: RequestResult) -> float | None:
-        created: date = self.batch.created_at.date()
+        created: date = self.shown_batch.created_at.date()
         cost = request_cost(result, created, self.prices)
         return None if cost is None else usd(cost.paid)
 
@@ -151,7 +154,7 @@ class RequestsScreen(Screen):
         self.stored = stored
         finished = done or (total > 0 and stored >= total)
         if finished:
-            self.batch.results_state = ResultsState.COMPLETE
+            self.shown_batch.results_state = ResultsState.COMPLETE
         self._show_progress(not finished, stored, total)
         self.query_one(ResultsView).reload()
         # The summary scans the batch: during a long download, refresh it now and then.
@@ -160,7 +163,11 @@ class RequestsScreen(Screen):
 
     def apply_sync_events(self, events: Iterable[object]) -> None:
         """Pick this batch's latest :class:`ResultsProgress` out of a burst of sync events."""
-        mine = [e for e in events if isinstance(e, ResultsProgress) and e.batch_id == self.batch.id]
+        mine = [
+            e
+            for e in events
+            if isinstance(e, ResultsProgress) and e.batch_id == self.shown_batch.id
+        ]
         if mine:
             last = mine[-1]
             self.results_progress(last.stored, last.total, done=any(e.done for e in mine))
@@ -169,7 +176,7 @@ class RequestsScreen(Screen):
         self.query_one("#requests-progress").display = visible
         if not visible:
             return
-        total = total if total is not None else self.batch.counts.total
+        total = total if total is not None else self.shown_batch.counts.total
         self.query_one(ProgressBar).update(total=total or None, progress=stored)
         label = f"Downloading results: {stored:,} of {total:,} stored; browse what has arrived"
         self.query_one("#requests-progress-label", Label).update(label)
@@ -181,21 +188,21 @@ class RequestsScreen(Screen):
         """Counts per outcome, filter choices and error groups (all cheap grouped queries)."""
         self._summary_at = time.monotonic()
         results = self.store.results
-        counts = await results.counts_by_type(self.batch.id)
+        counts = await results.counts_by_type(self.shown_batch.id)
         self.stored = sum(counts.values())
         filters = self.query_one(ResultFilters)
         filters.set_counts(counts)
         self._show_match_count()
         if self._downloading and self.query_one("#requests-progress").display:
-            self._show_progress(True, self.stored, self.batch.counts.total)
-        self.groups = await results.error_groups(self.batch.id, limit=GROUP_LIMIT)
+            self._show_progress(True, self.stored, self.shown_batch.counts.total)
+        self.groups = await results.error_groups(self.shown_batch.id, limit=GROUP_LIMIT)
         self._refresh_groups()
         # The slowest query last: it scans the batch, and rows the user pages to wait behind it.
-        stop_reasons = await results.distinct_values(self.batch.id, "stop_reason")
+        stop_reasons = await results.distinct_values(self.shown_batch.id, "stop_reason")
         if len(self.groups) < GROUP_LIMIT:
             error_types = self._error_types()
         else:  # the groups were cut short: count error types properly
-            error_types = await results.distinct_values(self.batch.id, "error_type")
+            error_types = await results.distinct_values(self.shown_batch.id, "error_type")
         filters.set_choices(stop_reasons, error_types)
 
     def _error_types(self) -> dict[str, int]:
@@ -209,7 +216,7 @@ class RequestsScreen(Screen):
     @work(group="requests-jump", exclusive=True, exit_on_error=False)
     async def _jump_to(self, custom_id: str) -> None:
         view = self.query_one(ResultsView)
-        row = await self.store.results.position(self.batch.id, custom_id, view.filter)
+        row = await self.store.results.position(self.shown_batch.id, custom_id, view.filter)
         if row >= view.count:
             self.notify("No request at or after that id in this view.", severity="warning")
             return
@@ -319,7 +326,7 @@ class RequestsScreen(Screen):
             self.notify("Mark requests (Space in the list) or error groups first.")
             return
         ids, keys = frozenset(self.marked_ids), frozenset(self.marked_groups)
-        self.post_message(self.RetryRequested(self.batch.id, ids, keys))
+        self.post_message(self.RetryRequested(self.shown_batch.id, ids, keys))
         self.notify(f"Retry of {self.marked_count:,} requests requested.", title="Retry")
 
     def action_unmark_all(self) -> None:
@@ -337,8 +344,8 @@ class RequestsScreen(Screen):
             self.notify("Nothing to export: no result matches this view.", severity="warning")
             return
         flt = self._current_filter()
-        scope = f"{self.matching:,} result(s) of {self.batch.id}: {self._filter_words(flt)}"
-        default = Path.cwd() / f"{self.batch.id}-{self._file_word(flt)}.jsonl"
+        scope = f"{self.matching:,} result(s) of {self.shown_batch.id}: {self._filter_words(flt)}"
+        default = Path.cwd() / f"{self.shown_batch.id}-{self._file_word(flt)}.jsonl"
 
         def chosen(path: Path | None) -> None:
             if path is not None:
@@ -374,7 +381,7 @@ class RequestsScreen(Screen):
         try:
             with private_file(path) as out:
                 written = await export_results(
-                    self.store, self.batch.id, out, format=format_for(path), flt=flt
+                    self.store, self.shown_batch.id, out, format=format_for(path), flt=flt
                 )
         except BatchtuiError as exc:
             self.notify(str(exc), title="Export failed", severity="error", markup=False)
@@ -390,7 +397,7 @@ class RequestsScreen(Screen):
     @on(ResultsView.Selected)
     def _open_request(self, event: ResultsView.Selected) -> None:
         self.app.push_screen(
-            RequestDetailScreen(self.store, self.batch, event.custom_id, prices=self.prices)
+            RequestDetailScreen(self.store, self.shown_batch, event.custom_id, prices=self.prices)
         )
 
     def action_search(self) -> None:

@@ -102,7 +102,7 @@ class RetryScreen(ModalScreen[str | None]):
     ) -> None:
         super().__init__()
         self.services = services
-        self.batch = batch
+        self.shown_batch = batch
         self.custom_ids = frozenset(custom_ids or ())
         self.error_keys = frozenset(error_keys or ())
         self.types = frozenset(types) if types else None
@@ -114,7 +114,7 @@ class RetryScreen(ModalScreen[str | None]):
         marked = bool(self.custom_ids or self.error_keys)
         what = "the marked requests" if marked else "the failed requests"
         with Vertical(id="retry-dialog"):
-            yield Static(f"Retry {what} of {batch_name(self.batch)}?", id="retry-title")
+            yield Static(f"Retry {what} of {batch_name(self.shown_batch)}?", id="retry-title")
             yield Static(Text("Planning…", style="dim"), id="retry-plan")
             with Horizontal(id="retry-invalid-row"):
                 yield Switch(False, id="retry-include-invalid")
@@ -180,7 +180,7 @@ class RetryScreen(ModalScreen[str | None]):
         try:
             plan = await plan_for_marks(
                 self.services.store,
-                self.batch.id,
+                self.shown_batch.id,
                 custom_ids=self.custom_ids,
                 error_keys=self.error_keys,
                 types=self.types,

@@ -43,6 +43,11 @@ def base62(data: bytes, length: int) -> str:
     return "".join(chars)
 
 
+Plan = tuple[int, int, int, int, int, int, str | None]
+"""One request's planned outcome: outcome, stop reason, cache role, input tokens, output
+tokens, cached tokens, and the invalid_request_error message (codes from :mod:`outcomes`)."""
+
+
 class RequestTable:
     """The requests of one batch, column-wise: ids, raw params and their planned outcome."""
 
@@ -62,7 +67,7 @@ class RequestTable:
     def __len__(self) -> int:
         return len(self.custom_ids)
 
-    def append(self, custom_id: str, params: bytes, model: str, plan: tuple) -> None:
+    def append(self, custom_id: str, params: bytes, model: str, plan: Plan) -> None:
         outcome, stop, cache_role, inp, out, cache_tokens, error = plan
         if error is not None:
             self.errors[len(self.custom_ids)] = error
@@ -122,7 +127,7 @@ class Planner:
     error_rate: float
     seen_prefixes: set[str] = field(default_factory=set)
 
-    def anthropic(self, custom_id: str, params: Any) -> tuple:
+    def anthropic(self, custom_id: str, params: Any) -> Plan:
         d = oc.digest(self.seed, self.batch_id, custom_id)
         error = oc.anthropic_params_error(params)
         if error is not None:
@@ -131,7 +136,7 @@ class Planner:
         total, key, prefix_tokens, ttl_1h = oc.anthropic_input(params)
         return self._finish_plan(d, total, key, prefix_tokens, ttl_1h, params["max_tokens"])
 
-    def openai(self, custom_id: str, body: dict[str, Any]) -> tuple:
+    def openai(self, custom_id: str, body: dict[str, Any]) -> Plan:
         d = oc.digest(self.seed, self.batch_id, custom_id)
         max_tokens = body.get("max_completion_tokens", body.get("max_tokens", 4096))
         if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
@@ -143,7 +148,7 @@ class Planner:
 
     def _finish_plan(
         self, d: bytes, total: int, key: str | None, prefix: int, ttl_1h: bool, max_tokens: int
-    ) -> tuple:
+    ) -> Plan:
         if oc.unit(d, 0) < self.error_rate:
             return oc.SERVER_ERROR, 0, oc.CACHE_NONE, total, 0, 0, None
         want = oc.wanted_output_tokens(d)
@@ -365,8 +370,9 @@ class OpenAIBatch:
         if self.validation_errors:
             return "failed", self.in_progress_at
         completed_at = self.run_end + self.finalize_delay
-        if self.cancel_at is not None:
-            return "cancelled", self.cancelled_at  # type: ignore[return-value]
+        cancelled_at = self.cancelled_at  # None exactly when cancel_at is
+        if cancelled_at is not None:
+            return "cancelled", cancelled_at
         if self.run_end > self.expires_at:
             return "expired", self.expires_at
         return "completed", completed_at
@@ -382,10 +388,11 @@ class OpenAIBatch:
             return self.longest
         if status == "expired":
             return self.expires_at - self.in_progress_at
-        if status == "cancelled":
-            if self.cancel_at < self.in_progress_at:  # type: ignore[operator]
+        cancel_at, cancelled_at = self.cancel_at, self.cancelled_at
+        if status == "cancelled" and cancel_at is not None and cancelled_at is not None:
+            if cancel_at < self.in_progress_at:
                 return 0.0  # cancelled while validating: nothing ran
-            return self.cancelled_at - self.in_progress_at  # type: ignore[operator]
+            return cancelled_at - self.in_progress_at
         return 0.0
 
     @functools.cached_property

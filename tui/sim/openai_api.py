@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from tui.sim.batches import FileRecord, OpenAIBatch
 from tui.sim.files import Draft, read_chunks
@@ -145,6 +145,8 @@ async def _read_form(
     limit = max(sim.options.max_file_bytes, MAX_ANY_FILE)
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            raise ApiError(400, "Nested multipart bodies are not supported.")
         if part.name == "file":
             filename = part.filename or "upload"
             draft.clear()  # as before, a second file part replaces the first

@@ -90,8 +90,8 @@ class Simulator:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         server = site._server
-        assert server is not None
-        self.host, self.port = host, server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(server, asyncio.Server)  # what loop.create_server made
+        self.host, self.port = host, server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         if self._runner is not None:

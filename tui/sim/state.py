@@ -266,9 +266,9 @@ class SimState:
         for item in data["openai"]:
             seq = item.pop("seq")
             item["table"] = RequestTable.from_json(item["table"])
-            batch = OpenAIBatch(seed=self.seed, **item)
-            self.openai[batch.id] = batch
-            self.openai_order.add(batch.id, batch.created, seq)
+            openai_batch = OpenAIBatch(seed=self.seed, **item)
+            self.openai[openai_batch.id] = openai_batch
+            self.openai_order.add(openai_batch.id, openai_batch.created, seq)
         self.unsettled = set(data["unsettled"])
 
     def _load_file(self, item: dict[str, Any]) -> None:

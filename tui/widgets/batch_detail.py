@@ -50,7 +50,7 @@ class BatchDetail(VerticalScroll, can_focus=False):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.batch: Batch | None = None
+        self.shown_batch: Batch | None = None
         self.parent_batch: Batch | None = None
         self.children_batches: list[Batch] = []
         self.tally: LineageTally | None = None
@@ -65,7 +65,7 @@ class BatchDetail(VerticalScroll, can_focus=False):
     def show(self) -> None:
         """Re-render from the attributes (call after setting them)."""
         body = self.query_one("#batch-detail-body", Static)
-        batch, now = self.batch, self.now
+        batch, now = self.shown_batch, self.now
         if batch is None or now is None:
             body.update(Text("No batch selected", style="dim"))
             return

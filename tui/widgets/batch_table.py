@@ -151,7 +151,7 @@ class BatchTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self.now: datetime | None = None
         self.view = View.ALL
-        self.query = Query()
+        self.search = Query()  # not `query`: that is Widget.query()
         self.sort_column: SortColumn = SORT_COLUMNS[0]
         self.sort_reverse = False
         self.full_ids = False
@@ -223,7 +223,7 @@ class BatchTable(ScrollView, can_focus=True):
         if view is not None:
             self.view = view
         if query is not None:
-            self.query = query
+            self.search = query
         if sort is not None:
             self.sort_column, self.sort_reverse = sort
         if full_ids is not None and full_ids != self.full_ids:
@@ -257,7 +257,7 @@ class BatchTable(ScrollView, can_focus=True):
         now = self.now
         if now is None:
             return []
-        view, query = self.view, self.query
+        view, query = self.view, self.search
         wanted = [b for b in self._batches.values() if in_view(b, view) and query.matches(b)]
         descending = self.sort_column.descending != self.sort_reverse
         wanted.sort(key=sort_key(self.sort_column, now), reverse=descending)

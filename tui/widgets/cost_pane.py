@@ -28,7 +28,8 @@ from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
 from tui.core.cost_report import CostReport
-from tui.core.costs import TOKEN_CLASSES, Tally, format_rate, format_usd
+from tui.core.costs import Tally, format_rate, format_usd
+from tui.core.prices import TOKEN_CLASSES
 
 CLASS_NAMES = {
     "input": "input",

@@ -120,7 +120,7 @@ class AnthropicProvider:
                 async for results in chunks:
                     yield results
 
-    async def count_tokens(self, params: dict) -> int:
+    async def count_tokens(self, params: dict[str, Any]) -> int:
         fields = {"model", "messages", "system", "tools", "tool_choice", "thinking"}
         with self._translated():
             counted = await self.client.messages.count_tokens(

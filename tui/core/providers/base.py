@@ -7,7 +7,7 @@ Everything above this layer (sync engine, commands, TUI) speaks in the core's mo
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from tui.core.config import Profile
 from tui.core.models import Batch, ProviderKind, RequestResult
@@ -56,7 +56,7 @@ class Provider(Protocol):
         """The results of an ended batch, parsed from the raw body in chunks, never all at once."""
         ...
 
-    async def count_tokens(self, params: dict) -> int:
+    async def count_tokens(self, params: dict[str, Any]) -> int:
         """Input tokens of one request (Anthropic's count_tokens; OpenAI raises ProviderError)."""
         ...
 

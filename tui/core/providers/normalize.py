@@ -283,7 +283,7 @@ def openai_result(line: bytes, batch_id: str) -> RequestResult:
     response = _dict(data.get("response"))
     if isinstance(error, dict):
         code = error.get("code")
-        out.type = _NEVER_RAN.get(code, ResultType.ERRORED)
+        out.type = ResultType.ERRORED if code is None else _NEVER_RAN.get(code, ResultType.ERRORED)
         out.error_type = code
         out.error_message = error.get("message")
         return out
@@ -328,7 +328,7 @@ def _chat_text(body: dict[str, Any]) -> tuple[str | None, str | None]:
     if text is None and isinstance(first.get("text"), str):  # /v1/completions
         text = first["text"]
     reason = first.get("finish_reason")
-    return text, FINISH_REASONS.get(reason, reason)
+    return text, None if reason is None else FINISH_REASONS.get(reason, reason)
 
 
 def _responses_text(body: dict[str, Any]) -> tuple[str | None, str | None]:

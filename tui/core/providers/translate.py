@@ -91,8 +91,9 @@ def _api_message(exc: BaseException) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         error = body.get("error", body)
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return error["message"]
+        message = error.get("message") if isinstance(error, dict) else None
+        if isinstance(message, str):
+            return message
     if isinstance(body, str) and body.strip():
         return body
     return str(getattr(exc, "message", "") or exc)

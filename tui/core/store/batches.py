@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 
 import orjson
@@ -120,7 +121,7 @@ class BatchRepository:
         async with self._db.transaction() as conn:
             await conn.execute("UPDATE batches SET deleted_remotely = 1 WHERE id = ?", (batch_id,))
 
-    async def children(self, batch_id: str) -> list[Batch]:
+    async def children(self, batch_id: str) -> builtins.list[Batch]:  # `list` is a method here
         """Batches that retry this one."""
         rows = await self._db.fetchall(
             "SELECT * FROM batches WHERE parent_id = ? ORDER BY created_at", (batch_id,)

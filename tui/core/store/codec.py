@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -39,7 +40,7 @@ BATCH_PROVIDER_COLUMNS = (
 BATCH_LOCAL_COLUMNS = ("label", "notes", "source", "parent_id", "results_state")
 
 
-def batch_provider_values(batch: Batch) -> tuple:
+def batch_provider_values(batch: Batch) -> tuple[Any, ...]:
     """The values of :data:`BATCH_PROVIDER_COLUMNS` for ``batch``."""
     c = batch.counts
     return (
@@ -67,7 +68,7 @@ def batch_from_row(row: sqlite3.Row) -> Batch:
             canceled=row["canceled"],
             expired=row["expired"],
         ),
-        created_at=from_epoch(row["created_at"]),
+        created_at=datetime.fromtimestamp(row["created_at"], UTC),  # NOT NULL in the schema
         expires_at=from_epoch(row["expires_at"]),
         ended_at=from_epoch(row["ended_at"]),
         cancel_initiated_at=from_epoch(row["cancel_initiated_at"]),
@@ -93,7 +94,7 @@ RESULT_COLUMNS = (
 )  # fmt: skip
 
 
-def result_values(result: RequestResult) -> tuple:
+def result_values(result: RequestResult) -> tuple[Any, ...]:
     u = result.usage
     return (
         result.batch_id, result.custom_id, result.type.value, result.model, result.stop_reason,

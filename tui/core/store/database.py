@@ -12,11 +12,15 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
 from tui.core.errors import StoreError
 from tui.core.store.migrations import LATEST_VERSION, MIGRATIONS
+
+SqlParams = tuple[Any, ...] | dict[str, Any]
+"""Parameters of one statement: positional (``?``) or named (``:name``)."""
 
 BUSY_TIMEOUT_MS = 5000
 """How long a statement waits for another process's lock before we report it."""
@@ -101,7 +105,7 @@ class Database:
             except sqlite3.Error as exc:
                 raise StoreError(describe_sqlite_error(self.path, exc)) from None
 
-    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: SqlParams = ()) -> list[sqlite3.Row]:
         """Run a read on the reader connection."""
         try:
             async with self.reader.execute(sql, params) as cursor:
@@ -110,7 +114,7 @@ class Database:
             raise StoreError(describe_sqlite_error(self.path, exc)) from None
 
     async def in_custom_id_order(
-        self, columns: str, table: str, where: str, params: tuple, *, chunk: int
+        self, columns: str, table: str, where: str, params: tuple[Any, ...], *, chunk: int
     ) -> AsyncIterator[sqlite3.Row]:
         """``SELECT columns FROM table WHERE where`` in custom_id order, ``chunk`` rows per
         query (keyset paging: each query starts after the last custom_id seen), so a batch of
@@ -128,9 +132,16 @@ class Database:
                 return
             last = rows[-1]["custom_id"]
 
-    async def fetchone(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: SqlParams = ()) -> sqlite3.Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
+
+    async def fetch_int(self, sql: str, params: SqlParams = ()) -> int:
+        """The integer an aggregate (``SELECT count(*) ...``), which always answers one row."""
+        row = await self.fetchone(sql, params)
+        if row is None or not isinstance(row[0], int):
+            raise StoreError(f"{self.path}: expected one integer from {sql.split()[1]!r}")
+        return row[0]
 
 
 def _create_private_file(path: Path) -> None:
@@ -168,7 +179,9 @@ async def _check_readable(connection: aiosqlite.Connection) -> None:
 
 async def _migrate(connection: aiosqlite.Connection) -> None:
     async with connection.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone()
+        row = await cursor.fetchone()
+    assert row is not None  # PRAGMA user_version always answers one row
+    (version,) = row
     if version > LATEST_VERSION:
         raise sqlite3.DatabaseError(
             f"schema version {version} is newer than this batchtui understands ({LATEST_VERSION});"

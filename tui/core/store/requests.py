@@ -40,10 +40,9 @@ class RequestRepository:
         return found
 
     async def count(self, batch_id: str) -> int:
-        row = await self._db.fetchone(
+        return await self._db.fetch_int(
             "SELECT count(*) FROM requests WHERE batch_id = ?", (batch_id,)
         )
-        return row[0]
 
     async def custom_ids(self, batch_id: str, *, chunk: int = 5000) -> AsyncIterator[str]:
         """The custom_ids of a batch's stored requests, in order, without their params."""

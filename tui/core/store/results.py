@@ -13,6 +13,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tui.core.errors import StoreError
 from tui.core.models import RequestResult, ResultType, Usage
@@ -100,7 +101,7 @@ def fts_query(text: str) -> str | None:
     return " AND ".join(quoted)
 
 
-def _where(batch_id: str, flt: ResultFilter) -> tuple[str, list]:
+def _where(batch_id: str, flt: ResultFilter) -> tuple[str, list[Any]]:
     clauses, params = ["batch_id = ?"], [batch_id]
     if flt.types:
         values = sorted(t.value for t in flt.types)
@@ -145,7 +146,7 @@ class ResultRepository:
         else:
             await self._upsert(values)
 
-    async def _upsert(self, values: list[tuple]) -> None:
+    async def _upsert(self, values: list[tuple[Any, ...]]) -> None:
         async with self._db.transaction() as conn:
             await conn.executemany(_INSERT, values)
 
@@ -161,12 +162,12 @@ class ResultRepository:
         custom_id sent twice turns the rest of the download back into upserts indexed at the
         end. Leaving the context waits for the last chunk's commit.
         """
-        row = await self._db.fetchone(
+        fresh_and_deferred = await self._db.fetch_int(
             "SELECT NOT EXISTS (SELECT 1 FROM results WHERE batch_id = ?) "
             "AND EXISTS (SELECT 1 FROM fts_deferred WHERE batch_id = ?)",
             (batch_id, batch_id),
         )
-        if not row[0] or batch_id in self._appending:
+        if not fresh_and_deferred or batch_id in self._appending:
             yield False
             return
         appender = self._appending[batch_id] = _Appender(self, batch_id)
@@ -226,8 +227,9 @@ class ResultRepository:
 
     async def count(self, batch_id: str, flt: ResultFilter = ResultFilter()) -> int:
         where, params = _where(batch_id, flt)
-        row = await self._db.fetchone(f"SELECT count(*) FROM results WHERE {where}", tuple(params))
-        return row[0]
+        return await self._db.fetch_int(
+            f"SELECT count(*) FROM results WHERE {where}", tuple(params)
+        )
 
     async def counts_by_type(self, batch_id: str) -> dict[ResultType, int]:
         rows = await self._db.fetchall(
@@ -281,11 +283,10 @@ class ResultRepository:
     ) -> int:
         """Row index of the first result at or after ``custom_id`` in the filtered order."""
         where, params = _where(batch_id, flt)
-        row = await self._db.fetchone(
+        return await self._db.fetch_int(
             f"SELECT count(*) FROM results WHERE {where} AND custom_id < ?",
             (*params, custom_id),
         )
-        return row[0]
 
     async def error_groups(self, batch_id: str, limit: int = 200) -> list[ErrorGroup]:
         """Failures grouped by outcome, error type and normalised message, largest first."""
@@ -389,9 +390,9 @@ class _Appender:
         self.repository = repository
         self.batch_id = batch_id
         self.plain = True
-        self._tail: asyncio.Future | None = None
+        self._tail: asyncio.Future[None] | None = None
 
-    async def write(self, values: list[tuple]) -> None:
+    async def write(self, values: list[tuple[Any, ...]]) -> None:
         await self.flush()
         if not self.plain:
             await self.repository._upsert(values)
@@ -402,7 +403,9 @@ class _Appender:
         try:
             await conn.execute("BEGIN IMMEDIATE")
             async with conn.execute("SELECT max(seq) FROM results") as cursor:
-                (last,) = await cursor.fetchone()
+                row = await cursor.fetchone()
+            assert row is not None  # an aggregate always answers one row
+            (last,) = row
             await conn.executemany(_APPEND, values)
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):

@@ -140,7 +140,7 @@ def plan_chunks(items: Iterable[Sized], limits: BatchLimits) -> list[ChunkPlan]:
     return [describe_chunk(index, chunk) for index, chunk in enumerate(chunk_stream(light, limits))]
 
 
-def describe_chunk(index: int, chunk: Chunk) -> ChunkPlan:
+def describe_chunk(index: int, chunk: Chunk[T]) -> ChunkPlan:
     return ChunkPlan(
         index=index,
         count=len(chunk.items),

@@ -32,7 +32,7 @@ PriceFn = Callable[[str, Usage, int], float | None]
 """Batch cost in USD of ``usage`` on a model (discount included), or None when unpriced. The
 third argument is the average prompt of one request, for prices with long-prompt tiers."""
 
-CountFn = Callable[[dict], Awaitable[int]]
+CountFn = Callable[[dict[str, Any]], Awaitable[int]]
 """Exact input tokens of one request's params (the provider's ``count_tokens``)."""
 
 SAMPLE_LIMIT = 200
@@ -274,8 +274,8 @@ async def _apply_counts(
     estimate.sampled = len(sample)
     estimate.input_method = "exact" if exact else "sampled"
     ratio_parts: dict[str, list[int]] = {}
-    for (model, local, _), tokens in zip(sample, counted, strict=True):
-        parts = ratio_parts.setdefault(model, [0, 0])
+    for (model_name, local, _), tokens in zip(sample, counted, strict=True):
+        parts = ratio_parts.setdefault(model_name, [0, 0])
         parts[0] += tokens
         parts[1] += local
     overall = sum(p[0] for p in ratio_parts.values()) / max(

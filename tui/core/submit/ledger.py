@@ -30,12 +30,14 @@ The reconcile rule, per provider:
 from __future__ import annotations
 
 import enum
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tui.core.errors import BatchtuiError
 from tui.core.models import Batch, utcnow
+from tui.core.providers.base import Provider
 from tui.core.store import Store
 from tui.core.submit.chunking import ChunkPlan
 
@@ -106,7 +108,8 @@ class Ledger:
 
     async def pending(self, profile: str | None = None) -> list[Submission]:
         """Rows whose create call has an unknown outcome."""
-        sql, params = "SELECT * FROM submissions WHERE state = 'pending'", ()
+        sql = "SELECT * FROM submissions WHERE state = 'pending'"
+        params: tuple[str, ...] = ()
         if profile is not None:
             sql, params = sql + " AND profile = ?", (profile,)
         return [_from_row(r) for r in await self._db.fetchall(sql + " ORDER BY started_at", params)]
@@ -199,7 +202,7 @@ def is_match_by_metadata(batch: Batch, entry: Submission) -> bool | None:
     return None if token is None else token == entry.token
 
 
-async def find_match(provider, entry: Submission, claimed: set[str]) -> Batch | None:
+async def find_match(provider: Provider, entry: Submission, claimed: set[str]) -> Batch | None:
     """The provider batch an interrupted create of ``entry`` made, or None if it made none.
 
     Raises :class:`AmbiguousSubmission` when several batches fit the count-and-time rule.
@@ -234,7 +237,7 @@ def _count_fits(batch: Batch, entry: Submission) -> bool:
     return total == entry.request_count or (total == 0 and not batch.is_terminal)
 
 
-def _from_row(row) -> Submission:
+def _from_row(row: sqlite3.Row) -> Submission:
     return Submission(
         token=row["token"],
         run_id=row["run_id"],

@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from tui.core.config import Profile
 from tui.core.errors import BatchtuiError, ConfigError, ProviderError
@@ -53,8 +53,11 @@ class SessionLike(Protocol):
     """What submitting needs of a :class:`~tui.core.session.Session` (kept structural so this
     module does not import the session, which imports the sync engine)."""
 
-    store: Store
-    providers: Mapping[str, Provider]
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def providers(self) -> Mapping[str, Provider]: ...  # read-only, so a dict[...] fits
 
 
 def provider_for(session: SessionLike, profile: str) -> Provider:
@@ -267,7 +270,7 @@ class _ChunkStep:
     async def _create(self, entry: Submission) -> Batch:
         self.report(self._progress("creating"))
         pairs = [(r.custom_id, r.body) for r in self.chunk.items]
-        kwargs: dict = {"endpoint": self.job.endpoint}
+        kwargs: dict[str, Any] = {"endpoint": self.job.endpoint}
         if _accepts_metadata(self.provider):
             kwargs["metadata"] = {METADATA_KEY: entry.token}
         try:
@@ -331,7 +334,8 @@ def _complete_run_batches(entries: Sequence[Submission]) -> list[str]:
     for run in reversed(list(_runs(entries).values())):
         created = [e for e in run if e.state is SubmissionState.CREATED]
         if created and len(created) == run[0].chunk_count:
-            return [e.batch_id for e in sorted(created, key=lambda e: e.chunk_index)]
+            ordered = sorted(created, key=lambda e: e.chunk_index)
+            return [e.batch_id for e in ordered if e.batch_id is not None]  # set when CREATED
     return []
 
 

@@ -82,7 +82,8 @@ class RequestLine:
         return len(self.body) + len(self.custom_id) + len(self.url or "") + 64
 
     def params(self) -> dict[str, Any]:
-        return orjson.loads(self.body)
+        params: dict[str, Any] = orjson.loads(self.body)
+        return params
 
 
 @dataclass
@@ -268,6 +269,7 @@ def _anthropic_request(obj: dict[str, Any], number: int, custom_id: str) -> Requ
     problems.extend(f"params.{k}: {why}" for k, why in ANTHROPIC_REFUSED.items() if k in params)
     if problems:
         raise _LineError("; ".join(problems))
+    assert isinstance(model, str)  # a missing model is one of the problems above
     return RequestLine(number, custom_id, orjson.dumps(params), model, max_tokens)
 
 
@@ -293,6 +295,7 @@ def _openai_request(obj: dict[str, Any], number: int, custom_id: str) -> Request
         problems.append("body.max_tokens must be an integer ≥ 1")
     if problems:
         raise _LineError("; ".join(problems))
+    assert isinstance(model, str)  # a missing model is one of the problems above
     return RequestLine(number, custom_id, orjson.dumps(body), model, max_tokens, url)
 
 
