@@ -34,9 +34,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import orjson
-
-from tui.cli.common import Context, add_command
+from tui.cli.common import Context, add_command, print_json
 from tui.core.errors import ProviderError
 from tui.core.events import (
     BatchChanged,
@@ -365,5 +363,4 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
-    sys.stdout.flush()
+    print_json(data)

@@ -9,8 +9,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import orjson
+
 from tui.core.config import Config, load_config
 from tui.core.paths import AppPaths
+from tui.core.text import json_safe
 
 EXIT_USAGE = 2
 """Exit code for bad input (config, arguments) and for commands not built yet."""
@@ -52,3 +55,11 @@ def not_yet_available(name: str) -> Handler:
         return EXIT_USAGE
 
     return handler
+
+
+def print_json(data: object) -> None:
+    """Print ``data`` as indented JSON whose strings cannot act on a terminal (see
+    :func:`tui.core.text.json_safe`)."""
+    document = json_safe(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    sys.stdout.write(document.decode() + "\n")
+    sys.stdout.flush()

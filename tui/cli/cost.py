@@ -59,9 +59,7 @@ import asyncio
 import re
 from datetime import date, timedelta
 
-import orjson
-
-from tui.cli.common import Context, add_command
+from tui.cli.common import Context, add_command, print_json
 from tui.core.costs import GROUPINGS, format_rate, format_usd
 from tui.core.errors import ConfigError
 from tui.core.models import utcnow
@@ -115,7 +113,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
         # Neither configured nor in the cache: most likely a typo, so say so rather than $0.
         context.config.profile(args.profile)
     if args.json:
-        print(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
+        print_json(report.to_json())
     else:
         print(render_table(report))
     return 0
@@ -195,20 +193,20 @@ def _notes(report) -> list[str]:
             "cost unknown until they end"
         )
     if report.totals.unpriced_models:
-        models = ", ".join(sorted(report.totals.unpriced_models))
+        models = one_line(", ".join(sorted(report.totals.unpriced_models)), limit=2000)
         notes.append(
             f"unpriced: {report.totals.unpriced_requests} requests of {models} "
             '(add [prices."<model>"] to the config file)'
         )
     if report.totals.unofficial_models:
-        models = ", ".join(sorted(report.totals.unofficial_models))
+        models = one_line(", ".join(sorted(report.totals.unofficial_models)), limit=2000)
         notes.append(f"third-party prices used for: {models}")
     if report.batches_without_results:
         notes.append(
             f"{len(report.batches_without_results)} ended batch(es) not counted: results not "
             "downloaded yet (run `batchtui sync`)"
         )
-    notes.extend(f"warning: {w}" for w in report.warnings)
+    notes.extend(f"warning: {one_line(w, limit=2000)}" for w in report.warnings)
     if not report.batch_count:
         notes.append("no batches in the local cache match (run `batchtui sync`)")
     return ["", *notes] if notes else []

@@ -30,13 +30,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import Any
 
-import orjson
-
 from tui.cli.batches import iso_utc
-from tui.cli.common import Context, add_command
+from tui.cli.common import Context, add_command, print_json
 from tui.core.models import Batch, ResultType
 from tui.core.text import one_line
 
@@ -83,7 +80,7 @@ async def _lineage(args: argparse.Namespace, context: Context) -> int:
         lineage = await latest_outcomes(store, args.id)
     if args.json:
         document = lineage_json(lineage)
-        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+        print_json(document)
         return 0
     print("\n".join(_tree(lineage.root, lineage.batches)))
     print(_tally(lineage, listing=args.missing))
