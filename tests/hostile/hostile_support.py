@@ -55,7 +55,7 @@ def unsafe_characters(text: str) -> list[str]:
 def hostile_batch() -> Batch:
     return Batch(
         id=BATCH_ID,
-        profile="o",
+        profile="openai",
         provider=ProviderKind.OPENAI,
         status=BatchStatus.FAILED,
         provider_status="failed",

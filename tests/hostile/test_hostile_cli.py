@@ -33,7 +33,7 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     data.mkdir()
     asyncio.run(make_hostile_database(data / "batchtui.db"))
     config = tmp_path / "config.toml"
-    config.write_text('[profiles.o]\nprovider = "openai"\napi_key_env = "NO_SUCH_KEY"\n')
+    config.write_text('[profiles.openai]\nprovider = "openai"\napi_key_env = "NO_SUCH_KEY"\n')
 
     def invoke(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()
