@@ -220,3 +220,30 @@ async def test_untrusted_text_never_reaches_the_terminal_as_escapes(
     code, out, _ = await cli("show", ended)
     assert "label evil" in out
     assert "boom evil" in out
+
+
+async def test_sync_with_one_profile_down_exits_5_and_prints_every_profile(
+    sim: Simulator, cli
+) -> None:
+    anthropic_batch(sim, hours_ago=2)
+    openai_batch(sim)
+    sim.revoke_key(OPENAI_KEY)
+    code, out, err = await cli("sync")
+    assert code == 5
+    assert "a: 1 batches (0 active), 1 new or changed, 5 results downloaded" in out
+    assert "o: 0 batches (0 active), 0 new or changed, 0 results downloaded (not synced" in out
+    assert "profile 'o': unauthorized" in err
+    assert err.strip().splitlines()[-1].startswith("batchtui: sync failed for profile(s) o")
+
+
+async def test_watch_does_not_claim_no_active_batches_when_the_import_failed(
+    sim: Simulator, cli
+) -> None:
+    for _ in range(3):
+        anthropic_batch(sim, count=2)  # running, and never seen: the import fails
+    sim.revoke_key(ANTHROPIC_KEY)
+    sim.revoke_key(OPENAI_KEY)
+    code, out, err = await cli("watch", "--interval", "0")
+    assert code == 4
+    assert "no active batches" not in out
+    assert "watch failed for every profile" in err

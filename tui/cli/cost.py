@@ -59,7 +59,7 @@ import asyncio
 import re
 from datetime import date, timedelta
 
-from tui.cli.common import Context, add_command, print_json
+from tui.cli.common import Context, add_command, open_cache, print_json
 from tui.core.costs import GROUPINGS, format_rate, format_usd
 from tui.core.errors import ConfigError
 from tui.core.models import utcnow
@@ -122,14 +122,12 @@ def run(args: argparse.Namespace, context: Context) -> int:
 async def _build(args: argparse.Namespace, context: Context):
     from tui.core.cost_report import build_report
     from tui.core.prices import load_price_table
-    from tui.core.store import Store
 
     try:
         prices = load_price_table(context.config.price_overrides)
     except (KeyError, ValueError) as exc:  # a malformed shipped table is a bug, say so
         raise ConfigError(f"cannot read the price table: {exc}") from None
-    context.paths.ensure_data_dir()
-    async with await Store.open(context.paths.database) as store:
+    async with await open_cache(context) as store:
         return await build_report(
             store, prices, group_by=args.by, since=args.since, profile=args.profile
         )

@@ -33,7 +33,7 @@ import asyncio
 from typing import Any
 
 from tui.cli.batches import iso_utc
-from tui.cli.common import Context, add_command, print_json
+from tui.cli.common import Context, add_command, open_cache, print_json
 from tui.core.models import Batch, ResultType
 from tui.core.text import one_line
 
@@ -72,11 +72,9 @@ def run_lineage(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _lineage(args: argparse.Namespace, context: Context) -> int:
-    from tui.core.store import Store
     from tui.core.submit.retry import latest_outcomes
 
-    context.paths.ensure_data_dir()
-    async with await Store.open(context.paths.database) as store:
+    async with await open_cache(context) as store:
         lineage = await latest_outcomes(store, args.id)
     if args.json:
         document = lineage_json(lineage)

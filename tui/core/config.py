@@ -121,10 +121,18 @@ class Config:
         return list(self.profiles.values())
 
 
-def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
-    """Read and validate the config file at ``path``; fall back to the environment if absent."""
+def load_config(
+    path: Path, env: Mapping[str, str] | None = None, *, required: bool = False
+) -> Config:
+    """Read and validate the config file at ``path``; fall back to the environment if absent,
+    unless the file is ``required`` (named with ``--config``): then its absence is an error."""
     env = os.environ if env is None else env
     if not path.exists():
+        if required:
+            raise ConfigError(
+                f"{path}: no such config file (named by --config or BATCHTUI_CONFIG); "
+                "create it with `batchtui config init`, or leave it out to use the default"
+            )
         return Config(path=path, profiles=_profiles_from_environment(env))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
