@@ -107,6 +107,12 @@ def test_csv_file_holds_no_raw_controls(run, tmp_path: Path) -> None:
     assert unsafe_characters(out_file.read_text(encoding="utf-8")) == []
 
 
+def test_show_gives_the_providers_reason_for_a_failed_batch(run) -> None:
+    code, out, _ = run("show", BATCH_ID)
+    assert code == 0
+    assert "  failed      model_mismatch[/]: The model 'gpt-4o-mini[/x]" in out
+
+
 def test_cost_names_the_unpriced_model_without_its_escapes(run) -> None:
     code, out, _ = run("cost")
     assert code == 0

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hostile_support import BATCH_ID, store_hostile_batch, unsafe_characters
+from hostile_support import BATCH_ID, LABEL, NOTES, store_hostile_batch, unsafe_characters
 from main_support import demo_services, settle
 from textual.widgets import Select
 
 from tui.app import BatchApp
+from tui.formatting import safe
 from tui.screens.annotate import AnnotateScreen
 from tui.screens.request_detail import RequestDetailScreen
 from tui.screens.requests import RequestsScreen
@@ -45,6 +46,7 @@ async def test_batch_list_detail_and_cost_pane(tmp_path: Path) -> None:
             text = assert_safe(app)
             assert "nightly [/nope] [red]LBL[/]" in text  # list row and detail: literal
             assert "[link=https://evil.example]x[/link]" in text  # the notes
+            assert "Failed   model_mismatch[/]: The model" in text  # why the provider failed it
             await pilot.press("dollar_sign")
             await settle(pilot)
             assert "gpt-4o-mini[/x]" in assert_safe(app)
@@ -106,6 +108,17 @@ async def test_retry_and_annotate_dialogs(tmp_path: Path) -> None:
             await settle(pilot)
             assert isinstance(app.screen, AnnotateScreen)
             assert "nightly [/nope]" in assert_safe(app)
-            await pilot.press("escape")
+            await pilot.press("ctrl+s")  # saved untouched: the stored text stays as it was
             await settle(pilot)
+            stored = await services.store.batches.get(BATCH_ID)
+            assert (stored.label, stored.notes) == (LABEL, NOTES)
+
+            await pilot.press("e")
+            await settle(pilot)
+            await pilot.press("end", "exclamation_mark", "enter")  # edited: stored as typed
+            await settle(pilot)
+            stored = await services.store.batches.get(BATCH_ID)
+            assert stored.label == safe(LABEL) + "!"
+            assert stored.notes == NOTES
+            assert_safe(app)
             assert app.is_running

@@ -48,6 +48,9 @@ from tui.core.session import Session
 from tui.core.store import Store
 from tui.core.text import one_line
 
+SHOWN_REASONS = 5
+"""Failure reasons ``show`` lists (an invalid file can have one per line)."""
+
 ACTIVE = "active"
 """``ls --status active``: every status that is not terminal."""
 
@@ -270,6 +273,11 @@ def _describe(batch: Batch, by_type: dict[ResultType, int]) -> str:
     for name in ("label", "notes", "source", "parent_id"):
         if getattr(batch, name):
             lines.append(f"  {name:<11} {one_line(getattr(batch, name), limit=2000)}")
+    reasons = batch.failure_reasons
+    for reason in reasons[:SHOWN_REASONS]:
+        lines.append(f"  failed      {one_line(reason, limit=2000)}")
+    if len(reasons) > SHOWN_REASONS:
+        lines.append(f"              … and {len(reasons) - SHOWN_REASONS:,} more (show --json)")
     stored = sum(by_type.values())
     lines.append(f"  results     {batch.results_state.value}, {stored:,} stored locally")
     return "\n".join(lines)
@@ -313,7 +321,17 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
                 print("no active batches", flush=True)
                 return 0
             delay = engine.next_delay() if args.interval is None else args.interval
-            await asyncio.sleep(delay)
+            await _wait(delay, engine.statuses)
+
+
+async def _wait(delay: float, statuses: dict[str, ProfileStatus]) -> None:
+    """Sleep until the next poll; a wait a provider imposed (429 retry-after) is announced, so a
+    long silence is never mistaken for a hang."""
+    waits = [s.retry_after for s in statuses.values() if s.retry_after]
+    if waits:
+        delay = max(delay, *waits)
+        print(f"waiting {delay:.3g} s (rate-limited)", file=sys.stderr, flush=True)
+    await asyncio.sleep(delay)
 
 
 def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
@@ -338,6 +356,7 @@ def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
 
 def _print_status(name: str, status: ProfileStatus) -> None:
     message = one_line(status.message)  # may quote a provider's error body
+    message = message.removeprefix(f"profile {name!r}: ")  # named once is enough
     print(f"profile {name!r}: {status.health.value}: {message}", file=sys.stderr)
 
 

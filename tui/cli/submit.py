@@ -357,6 +357,15 @@ async def _results(args: argparse.Namespace, context: Context) -> int:
                 written = await export_results(store, batch.id, out, format=fmt, types=types)
     where = f" to {args.out}" if args.out else ""
     print(f"{written:,} {'request(s)' if args.retry_file else 'result(s)'}{where}", file=sys.stderr)
+    if not written and not args.retry_file and batch.results_state is not ResultsState.COMPLETE:
+        # An empty export of a batch whose results were never fetched is not a success.
+        print(
+            f"batchtui: no results of {batch.id} are stored locally "
+            f"({batch.status.value}, results {batch.results_state.value}); "
+            "run `batchtui sync` once it has ended",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

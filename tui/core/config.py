@@ -259,10 +259,17 @@ def _profiles_from_environment(env: Mapping[str, str]) -> dict[str, Profile]:
     }
 
 
+MASK_PREFIX_MIN_LENGTH = 12
+"""Below this length a secret's first characters would be a large share of it: none shown."""
+
+
 def mask_secret(secret: str | None) -> str:
-    """Show that a secret is set without showing it: ``sk-…(52 chars)``."""
+    """Show that a secret is set without showing it: ``sk-…(52 chars)``; a short one (a test
+    or a mistake) shows nothing but its length."""
     if not secret:
         return "(not set)"
+    if len(secret) < MASK_PREFIX_MIN_LENGTH:
+        return f"…({len(secret)} chars)"
     return f"{secret[:3]}…({len(secret)} chars)"
 
 
