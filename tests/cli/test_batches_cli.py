@@ -220,3 +220,96 @@ async def test_untrusted_text_never_reaches_the_terminal_as_escapes(
     code, out, _ = await cli("show", ended)
     assert "label evil" in out
     assert "boom evil" in out
+
+
+async def test_sync_with_one_profile_down_exits_5_and_prints_every_profile(
+    sim: Simulator, cli
+) -> None:
+    anthropic_batch(sim, hours_ago=2)
+    openai_batch(sim)
+    sim.revoke_key(OPENAI_KEY)
+    code, out, err = await cli("sync")
+    assert code == 5
+    assert "a: 1 batches (0 active), 1 new or changed, 5 results downloaded" in out
+    assert "o: 0 batches (0 active), 0 new or changed, 0 results downloaded (not synced" in out
+    assert "profile 'o': unauthorized" in err
+    assert err.strip().splitlines()[-1].startswith("batchtui: sync failed for profile(s) o")
+
+
+async def test_watch_does_not_claim_no_active_batches_when_the_import_failed(
+    sim: Simulator, cli
+) -> None:
+    for _ in range(3):
+        anthropic_batch(sim, count=2)  # running, and never seen: the import fails
+    sim.revoke_key(ANTHROPIC_KEY)
+    sim.revoke_key(OPENAI_KEY)
+    code, out, err = await cli("watch", "--interval", "0")
+    assert code == 4
+    assert "no active batches" not in out
+    assert "watch failed for every profile" in err
+
+
+async def test_watch_announces_a_rate_limited_wait(sim: Simulator, cli) -> None:
+    batch_id = anthropic_batch(sim, count=3)
+    await cli("sync")
+    # The first refresh and both of the SDK's own retries get a 429.
+    sim.faults.inject(route="anthropic.retrieve", kind="429", count=3, retry_after_ms=200)
+    watch = asyncio.create_task(cli("watch", "--interval", "0"))
+    while sim.counters["anthropic.retrieve"] < 3 and not watch.done():
+        await asyncio.sleep(0.01)  # a condition, not a duration: the 429s have been served
+    sim.clock.advance(hours=1)  # the batch ends; watch sees it at its next poll, whenever
+    code, out, err = await watch
+    assert code == 0, err
+    assert "profile 'a': rate_limited: rate limited (HTTP 429)" in err
+    assert "waiting 0.2 s (rate-limited)" in err
+    assert f"{batch_id}  in_progress → ended" in out
+
+
+async def test_a_status_line_names_the_profile_once(sim: Simulator, cli) -> None:
+    anthropic_batch(sim, hours_ago=2)
+    sim.revoke_key(OPENAI_KEY)
+    _, _, err = await cli("sync")
+    [line] = [line for line in err.splitlines() if line.startswith("profile 'o'")]
+    assert line.count("'o'") == 1
+
+
+async def test_results_of_a_batch_with_nothing_downloaded_says_so(sim: Simulator, cli) -> None:
+    batch_id = anthropic_batch(sim, count=3)  # running: nothing to download yet
+    await cli("sync")
+    code, out, err = await cli("results", batch_id)
+    assert code == 1
+    assert out == ""
+    assert f"no results of {batch_id} are stored locally" in err
+
+
+async def test_a_dropped_download_says_so_and_names_the_profile_once(
+    sim: Simulator, cli
+) -> None:
+    anthropic_batch(sim, count=2000, hours_ago=2)
+    sim.faults.inject(route="anthropic.results", kind="drop", after_bytes=200_000)
+    code, _, err = await cli("sync", "--profile", "a")
+    assert code == 4
+    [line] = [line for line in err.splitlines() if line.startswith("profile 'a'")]
+    assert line == (
+        "profile 'a': offline: the connection dropped during a download (what arrived is "
+        "kept; the next sync fetches the rest)"
+    )
+    assert "cannot reach the API" not in err
+
+
+async def test_a_lost_create_answer_says_the_batch_may_exist(
+    sim: Simulator, cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "job.jsonl"
+    path.write_bytes(
+        b"".join(orjson.dumps({"custom_id": f"r{i}", "params": PARAMS}) + b"\n" for i in range(3))
+    )
+    sim.faults.inject(route="anthropic.create", kind="drop", count=1)
+    code, _, err = await cli("submit", str(path), "--profile", "a", "--yes")
+    assert code == 4
+    assert "the batch may have been created anyway" in err
+    assert "submitting the same file again looks for it and adopts it" in err
+    code, _, err = await cli("submit", str(path), "--profile", "a", "--yes")
+    assert code == 0, err
+    assert len(sim.state.anthropic) == 1
+    assert "dropped during a download" not in err  # a create is not a download

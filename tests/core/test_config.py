@@ -136,3 +136,14 @@ def test_init_writes_a_private_starter_that_loads(tmp_path: Path) -> None:
     assert set(config.profiles) == {"anthropic", "openai"}
     with pytest.raises(ConfigError, match="already exists"):
         write_starter_config(path)
+
+
+@pytest.mark.parametrize("secret", ["abcd", "sk-12345678", "x" * 11])
+def test_a_short_secret_is_masked_completely(secret: str) -> None:
+    shown = mask_secret(secret)
+    assert shown == f"…({len(secret)} chars)"
+    assert not any(ch in shown for ch in set(secret) - set("…()chars 0123456789"))
+
+
+def test_a_long_secret_shows_only_its_first_three_characters() -> None:
+    assert mask_secret("sk-ant-0123456789abcdef") == "sk-…(23 chars)"

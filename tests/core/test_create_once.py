@@ -7,6 +7,7 @@ fails with a clear error, and the next submit adopts the batch the ledger was wa
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
@@ -15,10 +16,10 @@ from test_submit_flow import profile_for, write_file
 
 from tui.core.config import Config, Profile
 from tui.core.errors import ProviderError
-from tui.core.models import ProviderKind
+from tui.core.models import ProviderKind, utcnow
 from tui.core.session import Session
 from tui.core.submit.submitter import plan_file, submit_file
-from tui.sim import Simulator
+from tui.sim import SimOptions, Simulator
 
 
 def openai_file(path: Path, count: int) -> Path:
@@ -62,3 +63,43 @@ async def test_a_lost_create_answer_makes_one_batch(
         assert [p.stage for p in progress] == ["adopted"]
         assert len(created) == 1
         assert batch.id in created
+
+
+@pytest.mark.parametrize(
+    ("provider", "skew"),
+    [
+        ("anthropic", timedelta(minutes=10)),  # no token: count and time, within CLOCK_SKEW
+        ("openai", timedelta(minutes=10)),
+        ("openai", timedelta(hours=3)),  # the token decides, however far the clocks disagree
+    ],
+)
+async def test_a_lost_create_is_adopted_when_the_providers_clock_runs_behind(
+    tmp_path: Path, provider: str, skew: timedelta
+) -> None:
+    # The simulator's clock is `skew` behind ours: the batch it makes looks older than the
+    # ledger row that was written before the create call.
+    sim = Simulator(
+        SimOptions(seed=5, speed=0.0, expire_rate=0.0, error_rate=0.0, start=utcnow() - skew)
+    )
+    await sim.start(host="127.0.0.1", port=0)
+    try:
+        if provider == "anthropic":
+            profile = profile_for(sim)
+            path = write_file(tmp_path / "job.jsonl", 12)
+            route, created = "anthropic.create", sim.state.anthropic
+        else:
+            url = sim.openai_base_url
+            profile = Profile("a", ProviderKind.OPENAI, api_key="sk-o", base_url=url)
+            path = openai_file(tmp_path / "job.jsonl", 12)
+            route, created = "openai.batches.create", sim.state.openai
+        config = Config(path=tmp_path / "config.toml", profiles={"a": profile})
+        async with Session.open(config, tmp_path / "cache.db") as session:
+            sim.faults.inject(route=route, kind="drop", count=1)
+            with pytest.raises(ProviderError):
+                await submit_file(session, plan_file(path, profile))
+            progress = []
+            [batch] = await submit_file(session, plan_file(path, profile), progress=progress.append)
+            assert [p.stage for p in progress] == ["adopted"]
+            assert list(created) == [batch.id]
+    finally:
+        await sim.stop()

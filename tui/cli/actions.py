@@ -12,11 +12,10 @@ import asyncio
 import sys
 from contextlib import AbstractAsyncContextManager
 
-from tui.cli.common import EXIT_USAGE, Context, add_command
+from tui.cli.common import EXIT_USAGE, Context, add_command, open_cache
 from tui.core.errors import BatchtuiError
 from tui.core.models import Batch
 from tui.core.session import Session
-from tui.core.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,8 +77,7 @@ async def _delete(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _find(id_or_prefix: str, context: Context) -> Batch:
-    context.paths.ensure_data_dir()
-    async with await Store.open(context.paths.database) as store:
+    async with await open_cache(context) as store:
         return await store.batches.find(id_or_prefix)
 
 

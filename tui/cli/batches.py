@@ -34,10 +34,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import orjson
-
-from tui.cli.common import Context, add_command
-from tui.core.errors import ProviderError
+from tui.cli.common import Context, add_command, open_cache, print_json
+from tui.core.errors import PartialFailure, ProviderError
 from tui.core.events import (
     BatchChanged,
     ProfileHealth,
@@ -49,6 +47,9 @@ from tui.core.models import Batch, BatchStatus, ResultType
 from tui.core.session import Session
 from tui.core.store import Store
 from tui.core.text import one_line
+
+SHOWN_REASONS = 5
+"""Failure reasons ``show`` lists (an invalid file can have one per line)."""
 
 ACTIVE = "active"
 """``ls --status active``: every status that is not terminal."""
@@ -108,17 +109,41 @@ async def _sync(args: argparse.Namespace, context: Context) -> int:
     ) as session:
         engine = session.engine
         events = await engine.import_all()
+        failed = _unhealthy(engine.statuses)  # an import failure is not undone by a quiet poll
         events += await engine.poll_once()
+        failed |= _unhealthy(engine.statuses)
         for name, status in sorted(engine.statuses.items()):
             if status.health != ProfileHealth.OK:
                 _print_status(name, status)
-        healthy = [n for n, s in engine.statuses.items() if s.health == ProfileHealth.OK]
-        if not healthy:
-            messages = "; ".join(s.message for s in engine.statuses.values() if s.message)
-            raise ProviderError(f"sync failed for every profile: {messages}")
-        for name in sorted(healthy):
-            print(await _summary(session.store, name, events))
+        for name, status in sorted(engine.statuses.items()):
+            line = await _summary(session.store, name, events)
+            if name in failed or status.health == ProfileHealth.MISCONFIGURED:
+                line += f" (not synced: {status.health.value}, see above)"
+            print(line)
+        _raise_for_failures(engine.statuses, failed, "sync")
     return 0
+
+
+def _unhealthy(statuses: dict[str, ProfileStatus]) -> set[str]:
+    """Profiles whose last contact failed. A profile without its key is not one of them: it is
+    skipped with a warning (the others were usable, or opening the session would have failed)."""
+    skipped = (ProfileHealth.OK, ProfileHealth.MISCONFIGURED)
+    return {name for name, status in statuses.items() if status.health not in skipped}
+
+
+def _raise_for_failures(statuses: dict[str, ProfileStatus], failed: set[str], what: str) -> None:
+    """Exit 4 when every profile failed, 5 (partial failure) when some did."""
+    if not failed:
+        return
+    names = ", ".join(sorted(failed))
+    if failed >= set(statuses) - _misconfigured(statuses):
+        messages = "; ".join(one_line(s.message) for s in statuses.values() if s.message)
+        raise ProviderError(f"{what} failed for every profile: {messages}")
+    raise PartialFailure(f"{what} failed for profile(s) {names}; the others are up to date")
+
+
+def _misconfigured(statuses: dict[str, ProfileStatus]) -> set[str]:
+    return {n for n, s in statuses.items() if s.health == ProfileHealth.MISCONFIGURED}
 
 
 async def _summary(store: Store, profile: str, events: list[SyncEvent]) -> str:
@@ -145,8 +170,7 @@ def run_ls(args: argparse.Namespace, context: Context) -> int:
 async def _ls(args: argparse.Namespace, context: Context) -> int:
     if args.refresh:
         await _refresh(args, context)
-    context.paths.ensure_data_dir()
-    async with await Store.open(context.paths.database) as store:
+    async with await open_cache(context) as store:
         batches = await store.batches.list(profile=args.profile, statuses=_statuses(args.status))
     if args.json:
         _print_json([batch_json(b) for b in batches])
@@ -207,8 +231,7 @@ def run_show(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _show(args: argparse.Namespace, context: Context) -> int:
-    context.paths.ensure_data_dir()
-    async with await Store.open(context.paths.database) as store:
+    async with await open_cache(context) as store:
         batch = await store.batches.find(args.id)
         by_type = await store.results.counts_by_type(batch.id)
         groups = await store.results.error_groups(batch.id, limit=5)
@@ -250,6 +273,11 @@ def _describe(batch: Batch, by_type: dict[ResultType, int]) -> str:
     for name in ("label", "notes", "source", "parent_id"):
         if getattr(batch, name):
             lines.append(f"  {name:<11} {one_line(getattr(batch, name), limit=2000)}")
+    reasons = batch.failure_reasons
+    for reason in reasons[:SHOWN_REASONS]:
+        lines.append(f"  failed      {one_line(reason, limit=2000)}")
+    if len(reasons) > SHOWN_REASONS:
+        lines.append(f"              … and {len(reasons) - SHOWN_REASONS:,} more (show --json)")
     stored = sum(by_type.values())
     lines.append(f"  results     {batch.results_state.value}, {stored:,} stored locally")
     return "\n".join(lines)
@@ -275,6 +303,8 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
         engine = session.engine
         shown: dict[str, ProfileHealth] = {}
         _print_transitions(await engine.import_all(), bell)
+        not_imported = _unhealthy(engine.statuses)
+        _print_health(engine.statuses, shown)
         while True:
             _print_transitions(await engine.poll_once(), bell)
             _print_health(engine.statuses, shown)
@@ -285,10 +315,23 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
                 if not b.is_terminal
             ]
             if not active:
+                # "No active batches" is only true of profiles whose batches we could list.
+                failed = not_imported | _unhealthy(engine.statuses)
+                _raise_for_failures(engine.statuses, failed, "watch")
                 print("no active batches", flush=True)
                 return 0
             delay = engine.next_delay() if args.interval is None else args.interval
-            await asyncio.sleep(delay)
+            await _wait(delay, engine.statuses)
+
+
+async def _wait(delay: float, statuses: dict[str, ProfileStatus]) -> None:
+    """Sleep until the next poll; a wait a provider imposed (429 retry-after) is announced, so a
+    long silence is never mistaken for a hang."""
+    waits = [s.retry_after for s in statuses.values() if s.retry_after]
+    if waits:
+        delay = max(delay, *waits)
+        print(f"waiting {delay:.3g} s (rate-limited)", file=sys.stderr, flush=True)
+    await asyncio.sleep(delay)
 
 
 def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
@@ -313,6 +356,7 @@ def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
 
 def _print_status(name: str, status: ProfileStatus) -> None:
     message = one_line(status.message)  # may quote a provider's error body
+    message = message.removeprefix(f"profile {name!r}: ")  # named once is enough
     print(f"profile {name!r}: {status.health.value}: {message}", file=sys.stderr)
 
 
@@ -365,5 +409,4 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
-    sys.stdout.flush()
+    print_json(data)

@@ -8,9 +8,17 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+import orjson
 
 from tui.core.config import Config, load_config
+from tui.core.errors import StoreNotWritable
 from tui.core.paths import AppPaths
+from tui.core.text import json_safe, sanitize
+
+if TYPE_CHECKING:
+    from tui.core.store import Store
 
 EXIT_USAGE = 2
 """Exit code for bad input (config, arguments) and for commands not built yet."""
@@ -25,7 +33,7 @@ class Context:
 
     @cached_property
     def config(self) -> Config:
-        return load_config(self.paths.config_file, self.env)
+        return load_config(self.paths.config_file, self.env, required=self.paths.config_explicit)
 
 
 Handler = Callable[[argparse.Namespace, Context], int]
@@ -52,3 +60,30 @@ def not_yet_available(name: str) -> Handler:
         return EXIT_USAGE
 
     return handler
+
+
+def print_json(data: object) -> None:
+    """Print ``data`` as indented JSON whose strings cannot act on a terminal (see
+    :func:`tui.core.text.json_safe`)."""
+    document = json_safe(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    sys.stdout.write(document.decode() + "\n")
+    sys.stdout.flush()
+
+
+async def open_cache(context: Context) -> Store:
+    """The cache, for a command that only reads it (ls, show, cost, results, lineage).
+
+    When the data directory or the database cannot be written, an existing database is opened
+    read-only instead, and a note on stderr says so: reading needs no write access.
+    """
+    from tui.core.store import Store
+
+    try:
+        context.paths.ensure_data_dir()
+        return await Store.open(context.paths.database)
+    except StoreNotWritable as exc:
+        if not context.paths.database.is_file():
+            raise
+        store = await Store.open(context.paths.database, read_only=True)
+        print(f"note: {sanitize(str(exc))}; reading it read-only", file=sys.stderr)
+        return store

@@ -60,9 +60,7 @@ import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-import orjson
-
-from tui.cli.common import Context, add_command
+from tui.cli.common import Context, add_command, open_cache, print_json
 from tui.core.costs import GROUPINGS, format_rate, format_usd
 from tui.core.errors import ConfigError
 from tui.core.models import utcnow
@@ -120,7 +118,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
         # Neither configured nor in the cache: most likely a typo, so say so rather than $0.
         context.config.profile(args.profile)
     if args.json:
-        print(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
+        print_json(report.to_json())
     else:
         print(render_table(report))
     return 0
@@ -129,14 +127,12 @@ def run(args: argparse.Namespace, context: Context) -> int:
 async def _build(args: argparse.Namespace, context: Context) -> CostReport:
     from tui.core.cost_report import build_report
     from tui.core.prices import load_price_table
-    from tui.core.store import Store
 
     try:
         prices = load_price_table(context.config.price_overrides)
     except (KeyError, ValueError) as exc:  # a malformed shipped table is a bug, say so
         raise ConfigError(f"cannot read the price table: {exc}") from None
-    context.paths.ensure_data_dir()
-    async with await Store.open(context.paths.database) as store:
+    async with await open_cache(context) as store:
         return await build_report(
             store, prices, group_by=args.by, since=args.since, profile=args.profile
         )
@@ -200,20 +196,20 @@ def _notes(report: CostReport) -> list[str]:
             "cost unknown until they end"
         )
     if report.totals.unpriced_models:
-        models = ", ".join(sorted(report.totals.unpriced_models))
+        models = one_line(", ".join(sorted(report.totals.unpriced_models)), limit=2000)
         notes.append(
             f"unpriced: {report.totals.unpriced_requests} requests of {models} "
             '(add [prices."<model>"] to the config file)'
         )
     if report.totals.unofficial_models:
-        models = ", ".join(sorted(report.totals.unofficial_models))
+        models = one_line(", ".join(sorted(report.totals.unofficial_models)), limit=2000)
         notes.append(f"third-party prices used for: {models}")
     if report.batches_without_results:
         notes.append(
             f"{len(report.batches_without_results)} ended batch(es) not counted: results not "
             "downloaded yet (run `batchtui sync`)"
         )
-    notes.extend(f"warning: {w}" for w in report.warnings)
+    notes.extend(f"warning: {one_line(w, limit=2000)}" for w in report.warnings)
     if not report.batch_count:
         notes.append("no batches in the local cache match (run `batchtui sync`)")
     return ["", *notes] if notes else []

@@ -30,13 +30,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from tui.cli.batches import iso_utc
-from tui.cli.common import Context, add_command
+from tui.cli.common import Context, add_command, open_cache, print_json
 from tui.core.models import Batch, ResultType
 
 if TYPE_CHECKING:
@@ -78,15 +75,13 @@ def run_lineage(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _lineage(args: argparse.Namespace, context: Context) -> int:
-    from tui.core.store import Store
     from tui.core.submit.retry import latest_outcomes
 
-    context.paths.ensure_data_dir()
-    async with await Store.open(context.paths.database) as store:
+    async with await open_cache(context) as store:
         lineage = await latest_outcomes(store, args.id)
     if args.json:
         document = lineage_json(lineage)
-        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+        print_json(document)
         return 0
     print("\n".join(_tree(lineage.root, lineage.batches)))
     print(_tally(lineage, listing=args.missing))

@@ -56,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         context = Context(paths=resolve_paths(args.config, args.data_dir))
+        if _reads_user_config(args):
+            # Loaded up front, so a missing or malformed file is reported by every command,
+            # even one (ls, show) that would otherwise never look at it.
+            context.config  # noqa: B018
         return args.handler(args, context)
     except BatchtuiError as exc:
         # An error may quote a provider, a file or a label: nothing in it may reach the
@@ -72,6 +76,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+
+
+def _reads_user_config(args: argparse.Namespace) -> bool:
+    if args.handler in (demo.run, sim.run):
+        return False  # they run on a config of their own
+    if args.handler is config_cmd.run:
+        return bool(args.action == "show")  # `config init` makes the file, `path` names it
+    return True
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from tui.cli.common import Context, add_command
+from tui.cli.common import Context, add_command, open_cache
 from tui.core.config import Profile
 from tui.core.errors import BatchtuiError, ConfigError, NotFoundError
 from tui.core.models import ProviderKind, ResultsState, ResultType
@@ -346,13 +346,11 @@ def run_results(args: argparse.Namespace, context: Context) -> int:
 
 async def _results(args: argparse.Namespace, context: Context) -> int:
     from tui.core.export import export_results, format_for, write_retry_file
-    from tui.core.store import Store
     from tui.core.submit.retry import plan_retry
 
     fmt = args.format or (format_for(args.out) if args.out else "jsonl")
     types = [ResultType(t) for t in args.types or ()]
-    context.paths.ensure_data_dir()
-    async with await Store.open(context.paths.database) as store:
+    async with await open_cache(context) as store:
         batch = await store.batches.find(args.batch_id)
         with _output(args.out) as out:
             if args.retry_file:
@@ -366,6 +364,15 @@ async def _results(args: argparse.Namespace, context: Context) -> int:
                 written = await export_results(store, batch.id, out, format=fmt, types=types)
     where = f" to {args.out}" if args.out else ""
     print(f"{written:,} {'request(s)' if args.retry_file else 'result(s)'}{where}", file=sys.stderr)
+    if not written and not args.retry_file and batch.results_state is not ResultsState.COMPLETE:
+        # An empty export of a batch whose results were never fetched is not a success.
+        print(
+            f"batchtui: no results of {batch.id} are stored locally "
+            f"({batch.status.value}, results {batch.results_state.value}); "
+            "run `batchtui sync` once it has ended",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -121,10 +121,18 @@ class Config:
         return list(self.profiles.values())
 
 
-def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
-    """Read and validate the config file at ``path``; fall back to the environment if absent."""
+def load_config(
+    path: Path, env: Mapping[str, str] | None = None, *, required: bool = False
+) -> Config:
+    """Read and validate the config file at ``path``; fall back to the environment if absent,
+    unless the file is ``required`` (named with ``--config``): then its absence is an error."""
     env = os.environ if env is None else env
     if not path.exists():
+        if required:
+            raise ConfigError(
+                f"{path}: no such config file (named by --config or BATCHTUI_CONFIG); "
+                "create it with `batchtui config init`, or leave it out to use the default"
+            )
         return Config(path=path, profiles=_profiles_from_environment(env))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -251,10 +259,17 @@ def _profiles_from_environment(env: Mapping[str, str]) -> dict[str, Profile]:
     }
 
 
+MASK_PREFIX_MIN_LENGTH = 12
+"""Below this length a secret's first characters would be a large share of it: none shown."""
+
+
 def mask_secret(secret: str | None) -> str:
-    """Show that a secret is set without showing it: ``sk-…(52 chars)``."""
+    """Show that a secret is set without showing it: ``sk-…(52 chars)``; a short one (a test
+    or a mistake) shows nothing but its length."""
     if not secret:
         return "(not set)"
+    if len(secret) < MASK_PREFIX_MIN_LENGTH:
+        return f"…({len(secret)} chars)"
     return f"{secret[:3]}…({len(secret)} chars)"
 
 

@@ -5,6 +5,12 @@ message on one line and exits with :attr:`BatchtuiError.exit_code`, never with a
 The message says what went wrong in words that fit every front end; what to type about it
 (``--force``, ``--profile``) goes in :attr:`BatchtuiError.cli_hint`, which only the command line
 prints (the TUI offers a button or a field for the same thing).
+
+Exit codes of the command line (README, "Exit codes"): 0 success; 1 an error not covered
+below; 2 bad usage or configuration (:class:`ConfigError`); 3 the local database cannot be used
+(:class:`StoreError`); 4 a provider call failed or a batch was not found (:class:`ProviderError`,
+:class:`NotFoundError`); 5 partial failure: some profiles failed, the others' work was done
+(:class:`PartialFailure`); 130 interrupted (Ctrl+C); 141 the reader of stdout went away.
 """
 
 
@@ -30,6 +36,10 @@ class StoreError(BatchtuiError):
     exit_code = 3
 
 
+class StoreNotWritable(StoreError):
+    """The database or its directory cannot be written (or created); reading may still work."""
+
+
 class ProviderError(BatchtuiError):
     """A provider call failed in a way the user should hear about.
 
@@ -49,3 +59,9 @@ class NotFoundError(BatchtuiError):
     """No batch or request with that id, locally or at the provider."""
 
     exit_code = 4
+
+
+class PartialFailure(BatchtuiError):
+    """Some profiles failed while the others' work was done (``sync``, ``watch``)."""
+
+    exit_code = 5

@@ -25,6 +25,7 @@ import orjson
 from tui.core.errors import BatchtuiError
 from tui.core.models import Batch, ProviderKind, RequestResult, ResultType
 from tui.core.store import ResultFilter, Store
+from tui.core.text import escape_controls, json_safe
 
 CHUNK = 500
 """Results per params lookup while exporting."""
@@ -133,26 +134,33 @@ def jsonl_row(result: RequestResult, params: bytes | None) -> bytes:
         "params": orjson.Fragment(params) if params else None,
         "result": orjson.Fragment(result.raw) if result.raw else None,
     }
-    return orjson.dumps(row)
+    return json_safe(orjson.dumps(row))
 
 
 def csv_row(result: RequestResult, params: bytes | None) -> list[str | int | None]:
+    """One CSV row. Text from the provider or the model keeps its content, but its control
+    characters are written as visible escapes: a CSV file is read with ``cat`` as often as with
+    a spreadsheet, and a raw escape sequence would act on the terminal."""
     usage = result.usage
     return [
-        result.custom_id,
+        escape_controls(result.custom_id),
         result.type.value,
-        result.model,
-        result.stop_reason,
-        result.error_type,
-        result.error_message,
+        _escaped(result.model),
+        _escaped(result.stop_reason),
+        _escaped(result.error_type),
+        _escaped(result.error_message),
         usage.input_tokens,
         usage.cache_write_5m_tokens,
         usage.cache_write_1h_tokens,
         usage.cache_read_tokens,
         usage.output_tokens,
-        result.text,
-        params.decode() if params else None,
+        _escaped(result.text),
+        json_safe(params).decode() if params else None,
     ]
+
+
+def _escaped(text: str | None) -> str | None:
+    return None if text is None else escape_controls(text)
 
 
 async def write_retry_file(
@@ -174,9 +182,10 @@ def input_line(batch: Batch, custom_id: str, params: bytes) -> bytes:
     """One request in the provider's own JSONL input format."""
     body = orjson.Fragment(params)
     if batch.provider is ProviderKind.ANTHROPIC:
-        return orjson.dumps({"custom_id": custom_id, "params": body})
+        return json_safe(orjson.dumps({"custom_id": custom_id, "params": body}))
     url = batch.endpoint or "/v1/chat/completions"
-    return orjson.dumps({"custom_id": custom_id, "method": "POST", "url": url, "body": body})
+    line = {"custom_id": custom_id, "method": "POST", "url": url, "body": body}
+    return json_safe(orjson.dumps(line))
 
 
 async def _with_params(

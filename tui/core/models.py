@@ -181,6 +181,27 @@ class Batch:
         """When unfinished requests expire."""
         return self.expires_at or (self.created_at + PROCESSING_WINDOW)
 
+    @property
+    def failure_reasons(self) -> list[str]:
+        """Why the provider failed the whole batch: OpenAI's ``errors.data`` (a file that did
+        not validate: ``model_mismatch``, ``duplicate_custom_id``...), one entry each, as the
+        provider wrote them (untrusted text: sanitise before showing)."""
+        errors = self.raw.get("errors") if isinstance(self.raw, dict) else None
+        data = errors.get("data") if isinstance(errors, dict) else None
+        if not isinstance(data, list):
+            return []
+        reasons = []
+        for item in data:
+            if not isinstance(item, dict):
+                continue
+            code, message, line = item.get("code"), item.get("message"), item.get("line")
+            reason = ": ".join(str(part) for part in (code, message) if part)
+            if isinstance(line, int):
+                reason += f" (line {line})"
+            if reason:
+                reasons.append(reason)
+        return reasons
+
 
 @dataclass(slots=True)
 class RequestResult:

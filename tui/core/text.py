@@ -3,8 +3,10 @@
 A model can be made to write anything, including terminal escape sequences (OSC 52 writes the
 user's clipboard, OSC 8 plants links, CSI moves the cursor, DCS talks to the terminal itself),
 and a provider's error message or a batch label is no better. Whatever the TUI or a command
-prints from them goes through :func:`sanitize` (or :func:`one_line`) first. JSON output needs
-nothing: the encoder escapes control characters.
+prints from them goes through :func:`sanitize` (or :func:`one_line`) first. Output that must
+keep the data (CSV) goes through :func:`escape_controls`, which shows each control character as
+a visible escape instead of dropping it. JSON output goes through :func:`json_safe`: the encoder
+escapes C0 controls but writes C1 controls and bidi overrides raw, and a terminal obeys them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ _ESCAPE_SEQUENCES = re.compile(
 # text display in another order than it reads ("trojan source").
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _WHITESPACE = re.compile(r"\s+")
+# What escape_controls makes visible: every control character except tab and newline, plus the
+# bidi overrides and isolates.
+_UNSAFE_IN_DATA = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The same characters as UTF-8 bytes inside a JSON document (C0 controls are already escaped by
+# the encoder, and raw ones are not valid JSON anyway). UTF-8 is self-synchronising, so these
+# byte sequences cannot match inside another character.
+_UNSAFE_IN_JSON = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
 def sanitize(text: str | None) -> str:
@@ -44,3 +53,26 @@ def one_line(text: str | None, limit: int = 400) -> str:
     if not text:
         return ""
     return _WHITESPACE.sub(" ", sanitize(text[:limit])).strip()
+
+
+def escape_controls(text: str | None) -> str:
+    """``text`` with each control character written as a visible escape (``\\x1b``,
+    ``\\u202e``), so nothing is lost and nothing acts on a terminal. Tabs and newlines stay."""
+    if not text:
+        return text or ""
+    return _UNSAFE_IN_DATA.sub(_visible_escape, text)
+
+
+def _visible_escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def json_safe(document: bytes) -> bytes:
+    """A JSON document (UTF-8) with C1 controls, DEL and bidi overrides written as ``\\u``
+    escapes: the same JSON value, safe to print on a terminal."""
+    return _UNSAFE_IN_JSON.sub(_json_escape, document)
+
+
+def _json_escape(match: re.Match[bytes]) -> bytes:
+    return f"\\u{ord(match[0].decode()):04x}".encode()

@@ -24,15 +24,17 @@ class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
     def __init__(self, batch: Batch) -> None:
         super().__init__()
         self.shown_batch = batch
+        # The fields show the stored text sanitised (it may hold escapes pasted from anywhere);
+        # a field left as shown keeps the stored text, so opening and saving changes nothing.
+        self.shown_label = safe(batch.label or "")
+        self.shown_notes = safe(batch.notes or "", one_line=False)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="annotate-dialog"):
             yield Label(f"Label and notes of {batch_name(self.shown_batch)}", markup=False)
-            yield Input(
-                safe(self.shown_batch.label or ""), placeholder="label", id="annotate-label"
-            )
+            yield Input(self.shown_label, placeholder="label", id="annotate-label")
             yield TextArea(
-                safe(self.shown_batch.notes or "", one_line=False),
+                self.shown_notes,
                 id="annotate-notes",
                 soft_wrap=True,
                 show_line_numbers=False,
@@ -53,9 +55,14 @@ class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
             self.dismiss(None)
 
     def action_save(self) -> None:
-        label = self.query_one("#annotate-label", Input).value.strip()
-        notes = self.query_one("#annotate-notes", TextArea).text.strip()
-        self.dismiss((label, notes))
+        """Dismiss with what was typed, as typed (sanitising is for display only)."""
+        label = self.query_one("#annotate-label", Input).value
+        notes = self.query_one("#annotate-notes", TextArea).text
+        if label == self.shown_label:
+            label = self.shown_batch.label or ""
+        if notes == self.shown_notes:
+            notes = self.shown_batch.notes or ""
+        self.dismiss((label.strip(), notes.strip()))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -32,6 +32,7 @@ from tui.core.costs import Cost, request_cost, tokens_by_class
 from tui.core.models import Batch, RequestResult, ResultType
 from tui.core.prices import PriceTable, load_price_table
 from tui.core.store import Store
+from tui.core.text import json_safe
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.results_view import OUTCOME_GLYPHS
 from tui.widgets.untrusted import one_line, sanitize, untrusted_text
@@ -49,9 +50,10 @@ TOKEN_CLASS_LABELS = {
 
 
 def pretty_json(data: bytes) -> str | None:
-    """Indented JSON, or None if ``data`` is not JSON. Re-serialising escapes control chars."""
+    """Indented JSON, or None if ``data`` is not JSON. Re-serialising escapes C0 controls;
+    :func:`json_safe` escapes the C1 and bidi controls the encoder writes raw."""
     try:
-        return orjson.dumps(orjson.loads(data), option=orjson.OPT_INDENT_2).decode()
+        return json_safe(orjson.dumps(orjson.loads(data), option=orjson.OPT_INDENT_2)).decode()
     except orjson.JSONDecodeError:
         return None
 
@@ -277,6 +279,6 @@ class RequestDetailScreen(Screen):
             with self.app.suspend():
                 subprocess.run([*command, str(path)], check=False)
         except Exception as exc:  # no terminal to hand over (tests, web) or no such program
-            self.notify(f"Cannot open {command[0]}: {exc}", severity="error")
+            self.notify(f"Cannot open {command[0]}: {exc}", severity="error", markup=False)
         finally:
             shutil.rmtree(directory, ignore_errors=True)

@@ -108,7 +108,7 @@ class RequestsScreen(Screen):
     # --- layout ---
 
     def compose(self) -> ComposeResult:
-        yield Static(self._title(), id="requests-title")
+        yield Static(self._title(), id="requests-title", markup=False)  # the label is untrusted
         yield ResultFilters(id="requests-filters")
         with Horizontal(id="requests-progress"):
             yield Label("", id="requests-progress-label")
@@ -218,14 +218,18 @@ class RequestsScreen(Screen):
         view = self.query_one(ResultsView)
         row = await self.store.results.position(self.shown_batch.id, custom_id, view.filter)
         if row >= view.count:
-            self.notify("No request at or after that id in this view.", severity="warning")
+            self.notify(
+                "No request at or after that id in this view.", severity="warning", markup=False
+            )
             return
         view.move_cursor(row)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group.startswith("requests-"):
-            self.notify(str(event.worker.error), title="Cannot read results", severity="error")
+            self.notify(
+                str(event.worker.error), title="Cannot read results", severity="error", markup=False
+            )
 
     # --- filters ---
 

@@ -114,7 +114,9 @@ class RetryScreen(ModalScreen[str | None]):
         marked = bool(self.custom_ids or self.error_keys)
         what = "the marked requests" if marked else "the failed requests"
         with Vertical(id="retry-dialog"):
-            yield Static(f"Retry {what} of {batch_name(self.shown_batch)}?", id="retry-title")
+            yield Static(
+                f"Retry {what} of {batch_name(self.shown_batch)}?", id="retry-title", markup=False
+            )
             yield Static(Text("Planning…", style="dim"), id="retry-plan")
             with Horizontal(id="retry-invalid-row"):
                 yield Switch(False, id="retry-include-invalid")

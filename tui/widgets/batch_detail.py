@@ -109,6 +109,11 @@ class BatchDetail(VerticalScroll, can_focus=False):
             rows.append(("Expires", f"{timestamp(deadline, now)} ({clock}; {c.processing:,} left)"))
         if batch.cancel_initiated_at:
             rows.append(("Cancel asked", timestamp(batch.cancel_initiated_at, now)))
+        reasons = batch.failure_reasons
+        if reasons:
+            more = f" (+{len(reasons) - 1:,} more)" if len(reasons) > 1 else ""
+            # Wrapped, not cut: the reason is what the user came to read.
+            rows.append(("Failed", plain(" ".join((reasons[0] + more).split()), one_line=False)))
         rows.append(("Cost", money(self.cost) if self.cost is not None else f"{DASH} not priced"))
         rows.extend(self._lineage(batch))
         return rows

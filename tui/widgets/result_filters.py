@@ -8,6 +8,7 @@ applies it at once.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -32,8 +33,9 @@ SEARCH_DELAY = 0.15
 """Seconds of no typing before a search runs."""
 
 
-def _options(values: dict[str, int]) -> list[tuple[str, str]]:
-    return [(f"{one_line(v, 40)} ({n:,})", v) for v, n in values.items()]
+def _options(values: dict[str, int]) -> list[tuple[Text, str]]:
+    # A Text, not a str: a str prompt is parsed as markup, and these values come from a provider.
+    return [(Text(f"{one_line(v, 40)} ({n:,})"), v) for v, n in values.items()]
 
 
 class ResultFilters(Vertical):

@@ -387,7 +387,9 @@ class ResultsView(ScrollView, can_focus=True):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group.startswith("results-"):
             self._loading = frozenset()
-            self.notify(str(event.worker.error), title="Cannot read results", severity="error")
+            self.notify(
+                str(event.worker.error), title="Cannot read results", severity="error", markup=False
+            )
 
     # --- rendering ---
 

@@ -38,6 +38,12 @@ def provider_error(exc: BaseException, *, profile: str, key: str | None = None) 
         kind = status_kind(status)
         detail = f"{_describe_kind(kind)} (HTTP {status}): {_api_message(exc)}"
         retry_after = _retry_after(getattr(exc, "response", None)) if status == 429 else None
+    elif _is_dropped_stream(exc):
+        kind, retry_after = "offline", None
+        detail = (
+            "the connection dropped during a download (what arrived is kept; "
+            "the next sync fetches the rest)"
+        )
     elif _is_connection_error(exc):
         kind, retry_after = "offline", None
         detail = f"cannot reach the API: {_first_line(str(exc)) or type(exc).__name__}"
@@ -74,6 +80,23 @@ def _is_connection_error(exc: BaseException) -> bool:
 
 
 _TRANSPORT_MODULES = {"httpx2", "httpx", "httpcore", "h11", "anyio"}
+
+_DROPPED_STREAM_WORDS = ("complete message body", "incomplete")
+"""What the HTTP stack says when a response that had started arrives cut short (a connection
+that never answered says "disconnected without sending a response" instead)."""
+
+
+def _is_dropped_stream(exc: BaseException) -> bool:
+    """A response body cut off mid-stream (the SDK may wrap it in APIConnectionError)."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # the exception, and the few it was raised from
+        if seen is None:
+            return False
+        text = f"{type(seen).__name__} {seen}".lower()
+        if any(words in text for words in _DROPPED_STREAM_WORDS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _describe_kind(kind: str) -> str:

@@ -30,8 +30,11 @@ class Store:
         self.results = ResultRepository(db)
 
     @classmethod
-    async def open(cls, path: Path) -> Store:
-        """Open or create the database at ``path``; raises :class:`StoreError` if unusable."""
+    async def open(cls, path: Path, *, read_only: bool = False) -> Store:
+        """Open or create the database at ``path``; raises :class:`StoreError` if unusable.
+        ``read_only`` opens an existing one without writing anything (not even an upgrade)."""
+        if read_only:
+            return cls(await Database.open_read_only(path))
         return cls(await Database.open(path))
 
     @property

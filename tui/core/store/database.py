@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from tui.core.errors import StoreError
+from tui.core.errors import StoreError, StoreNotWritable
 from tui.core.store.migrations import LATEST_VERSION, MIGRATIONS
 
 SqlParams = tuple[Any, ...] | dict[str, Any]
@@ -49,9 +49,13 @@ def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
             f"{path}: the database file is corrupt ({text}); move it aside and run "
             "`batchtui sync` to rebuild the cache from the providers"
         )
-    if "readonly" in text or "unable to open" in text:
+    if _is_unwritable(text):
         return f"{path}: cannot write the database ({text}); check the directory's permissions"
     return f"{path}: database error: {text}"
+
+
+def _is_unwritable(text: str) -> bool:
+    return "readonly" in text or "unable to open" in text
 
 
 class Database:
@@ -81,14 +85,61 @@ class Database:
             for connection in (writer, reader):
                 if connection is not None:
                     await connection.close()
-            raise StoreError(describe_sqlite_error(path, exc)) from None
+            error = StoreNotWritable if _is_unwritable(str(exc)) else StoreError
+            raise error(describe_sqlite_error(path, exc)) from None
         except OSError as exc:
-            raise StoreError(f"{path}: cannot create the database: {exc.strerror}") from None
+            raise StoreNotWritable(f"{path}: cannot create the database: {exc.strerror}") from None
         return cls(path, writer, reader)
+
+    @classmethod
+    async def open_read_only(cls, path: Path) -> Database:
+        """Open an existing, up-to-date database for reading only (one connection serves as
+        writer and reader; a write raises a :class:`StoreError`). For a data directory that
+        cannot be written: SQLite cannot make its WAL index there, so when a plain read-only
+        open fails the file is opened as immutable (a snapshot; nobody can write it either)."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"{path}: no database here")
+        connection = None
+        try:
+            for mode in ("mode=ro", "immutable=1"):
+                try:
+                    connection = await aiosqlite.connect(
+                        f"{path.resolve().as_uri()}?{mode}", uri=True, isolation_level=None
+                    )
+                    connection.row_factory = sqlite3.Row
+                    await _check_readable(connection)
+                    break
+                except sqlite3.OperationalError:
+                    if connection is not None:
+                        await connection.close()
+                        connection = None
+                    if mode == "immutable=1":
+                        raise
+            assert connection is not None
+            await connection.execute("PRAGMA query_only = ON")
+            async with connection.execute("PRAGMA user_version") as cursor:
+                (version,) = await cursor.fetchone()
+            if version != LATEST_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"schema version {version}, this batchtui needs {LATEST_VERSION}, and "
+                    "upgrading needs write access"
+                )
+        except sqlite3.Error as exc:
+            if connection is not None:
+                await connection.close()
+            raise StoreError(describe_sqlite_error(path, exc)) from None
+        database = cls(path, connection, connection)
+        database.read_only = True
+        return database
+
+    read_only = False
+    """Opened by :meth:`open_read_only`."""
 
     async def close(self) -> None:
         await self.reader.close()
-        await self.writer.close()
+        if self.writer is not self.reader:
+            await self.writer.close()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

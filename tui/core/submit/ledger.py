@@ -16,7 +16,9 @@ when none matches is the chunk created again, under the same row.
 The reconcile rule, per provider:
 
 - **OpenAI**: batches carry ``metadata``; when the provider passes ours on, a batch whose
-  ``metadata.batchtui_submission`` equals the row's token is the match, certainly.
+  ``metadata.batchtui_submission`` equals the row's token is the match, certainly, whatever its
+  ``created_at`` says: the token decides, and time only bounds how far back the listing is read
+  (:data:`LISTING_REACH`), since the provider's clock and ours may disagree by any amount.
 - **Both** (and OpenAI batches without our metadata): a batch created between the row's start
   (minus :data:`CLOCK_SKEW`) and :data:`CREATE_WINDOW` after it, holding exactly the row's number
   of requests, that no other ledger row has claimed. Anthropic does not reveal a batch's
@@ -41,8 +43,12 @@ from tui.core.providers.base import Provider
 from tui.core.store import Store
 from tui.core.submit.chunking import ChunkPlan
 
-CLOCK_SKEW = timedelta(minutes=5)
-"""How far the provider's clock may run behind ours."""
+CLOCK_SKEW = timedelta(minutes=15)
+"""How far the provider's clock may run behind ours for the count-and-time rule (a probe met a
+10-minute skew; a local clock off by more should be fixed, and a token match ignores time)."""
+
+LISTING_REACH = timedelta(days=1)
+"""How far before a row's start the provider's listing is read looking for its token."""
 
 CREATE_WINDOW = timedelta(hours=1)
 """How long after a row's start its create call may still have landed (the SDKs time out after
@@ -207,18 +213,20 @@ async def find_match(provider: Provider, entry: Submission, claimed: set[str]) -
 
     Raises :class:`AmbiguousSubmission` when several batches fit the count-and-time rule.
     """
+    reach = entry.started_at - LISTING_REACH
     earliest = entry.started_at - CLOCK_SKEW
     latest = entry.updated_at + CREATE_WINDOW
     candidates: list[Batch] = []
     async for batch in provider.list_batches():  # newest first
-        if batch.created_at < earliest:
+        if batch.created_at < reach:
             break
-        if batch.id in claimed or batch.created_at > latest:
+        if batch.id in claimed:
             continue
         by_metadata = is_match_by_metadata(batch, entry)
         if by_metadata is True:
-            return batch
-        if by_metadata is None and _count_fits(batch, entry):
+            return batch  # the token decides, wherever the provider's clock put the batch
+        in_window = earliest <= batch.created_at <= latest
+        if by_metadata is None and in_window and _count_fits(batch, entry):
             candidates.append(batch)
     if len(candidates) > 1:
         ids = ", ".join(b.id for b in candidates)

@@ -278,7 +278,14 @@ class _ChunkStep:
         except ProviderError as exc:
             if exc.kind in NOT_CREATED_KINDS:
                 await self.ledger.abandon(entry.token)
-            raise
+                raise
+            # The answer was lost: the provider may have made the batch all the same.
+            raise ProviderError(
+                f"{exc} — the batch may have been created anyway; submitting the same file "
+                "again looks for it and adopts it rather than creating a second one",
+                kind=exc.kind,
+                retry_after=exc.retry_after,
+            ) from None
 
     async def _known_batch(self, batch_id: str) -> Batch:
         try:
