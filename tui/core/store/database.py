@@ -119,7 +119,8 @@ class Database:
             assert connection is not None
             await connection.execute("PRAGMA query_only = ON")
             async with connection.execute("PRAGMA user_version") as cursor:
-                (version,) = await cursor.fetchone()
+                row = await cursor.fetchone()
+            version = row[0] if row is not None else None  # a pragma always answers one row
             if version != LATEST_VERSION:
                 raise sqlite3.DatabaseError(
                     f"schema version {version}, this batchtui needs {LATEST_VERSION}, and "
