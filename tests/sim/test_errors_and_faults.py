@@ -177,14 +177,12 @@ async def test_injected_errors_have_the_documented_shape(
 async def test_sdks_retry_injected_errors_and_succeed(sim: Simulator, kind: str) -> None:
     sim.faults.inject(route="anthropic.create", kind=kind, count=2)
     sim.faults.inject(route="openai.files.create", kind=kind, count=2)
-    started = time.monotonic()
     async with anthropic_client(sim) as client:
         batch = await client.messages.batches.create(requests=[message_request("a")])
     async with openai_client(sim) as client:
         upload = await client.files.create(
             file=("in.jsonl", jsonl([chat_line("a")])), purpose="batch"
         )
-    assert time.monotonic() - started < 5  # retry-after-ms is tiny, so retries are quick
     assert batch.processing_status == "in_progress"
     assert upload.id in sim.state.files
     assert sim.counters["anthropic.create"] == 3
