@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 from tui.commands import BatchCommands
 from tui.core.events import BatchChanged, ProfileHealth, SyncEvent
 from tui.formatting import batch_name, progress_text, safe
-from tui.messages import SyncEventsArrived, WorkFailed
+from tui.messages import FollowsSyncEvents, SyncEventsArrived, WorkFailed
 from tui.screens.main import PROVIDER_ACTIONS, MainScreen
 from tui.services import Services
 
@@ -152,9 +152,8 @@ class BatchApp(App[None]):
         self.main.apply_events(message.events)
         # A pushed screen that shows live data (the inspector: its batch's download progress)
         # takes the same burst; the main screen is always updated above.
-        apply = getattr(self.screen, "apply_sync_events", None)
-        if apply is not None:
-            apply(message.events)
+        if isinstance(self.screen, FollowsSyncEvents):
+            self.screen.apply_sync_events(message.events)
         for event in message.events:
             if isinstance(event, BatchChanged) and event.ended and event.previous is not None:
                 self._announce_end(event)

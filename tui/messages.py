@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from tui.core.submit import SubmitProgress
 
 
+class FollowsSyncEvents:
+    """A pushed screen that shows live data (the inspector: its batch's download progress);
+    the App hands it every burst of sync events the main screen gets."""
+
+    def apply_sync_events(self, events: list[SyncEvent]) -> None:
+        raise NotImplementedError
+
+
 @dataclass
 class WorkFailed(Message):
     """A screen's worker raised; the App's one reporter says what failed and why.

@@ -10,7 +10,6 @@ download progress through :meth:`RequestsScreen.results_progress`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -26,11 +25,12 @@ from textual.worker import Worker, WorkerState
 
 from tui.core.costs import request_cost, usd
 from tui.core.errors import BatchtuiError
-from tui.core.events import ResultsProgress
+from tui.core.events import ResultsProgress, SyncEvent
 from tui.core.export import export_results, format_for, private_file
 from tui.core.models import Batch, RequestResult, ResultsState, ResultType
 from tui.core.prices import PriceTable, load_price_table
 from tui.core.store import ErrorGroup, ResultFilter, Store
+from tui.messages import FollowsSyncEvents
 from tui.screens.export import ExportScreen
 from tui.screens.request_detail import RequestDetailScreen
 from tui.widgets.error_groups import ErrorGroupsPanel
@@ -47,7 +47,7 @@ SUMMARY_INTERVAL = 2.0
 """Seconds between refreshes of counts and groups while results are being downloaded."""
 
 
-class RequestsScreen(Screen):
+class RequestsScreen(FollowsSyncEvents, Screen):
     """Every request of one batch, for triage: what failed, why, and which to retry."""
 
     HELP_TITLE = "Requests of this batch"
@@ -161,7 +161,7 @@ class RequestsScreen(Screen):
         if finished or time.monotonic() - self._summary_at >= SUMMARY_INTERVAL:
             self._load_summary()
 
-    def apply_sync_events(self, events: Iterable[object]) -> None:
+    def apply_sync_events(self, events: list[SyncEvent]) -> None:
         """Pick this batch's latest :class:`ResultsProgress` out of a burst of sync events."""
         mine = [
             e
