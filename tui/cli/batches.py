@@ -42,6 +42,7 @@ from tui.core.events import (
     BatchChanged,
     ProfileHealth,
     ProfileStatus,
+    ProfileStatusChanged,
     ResultsProgress,
     SyncEvent,
 )
@@ -104,9 +105,14 @@ def run_sync(args: argparse.Namespace, context: Context) -> int:
 async def _sync(args: argparse.Namespace, context: Context) -> int:
     context.paths.ensure_data_dir()
     async with Session.open(
-        context.config, context.paths.database, profile=args.profile, env=context.env
+        context.config,
+        context.paths.database,
+        profile=args.profile,
+        env=context.env,
+        on_event=_say_when_waiting,
     ) as session:
         engine = session.engine
+        engine.wait_for_other_process = True  # then its downloads are not done twice
         events = await engine.import_all()
         events += await engine.poll_once()
         for name, status in sorted(engine.statuses.items()):
@@ -119,6 +125,12 @@ async def _sync(args: argparse.Namespace, context: Context) -> int:
         for name in sorted(healthy):
             print(await _summary(session.store, name, events))
     return 0
+
+
+def _say_when_waiting(event: SyncEvent) -> None:
+    """Another batchtui process is syncing a profile: say that this one waits for it."""
+    if isinstance(event, ProfileStatusChanged) and event.status.health == ProfileHealth.BUSY:
+        print(one_line(event.status.message), file=sys.stderr, flush=True)
 
 
 async def _summary(store: Store, profile: str, events: list[SyncEvent]) -> str:
