@@ -195,13 +195,12 @@ class BatchApp(App[None]):
             return
         if state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
-        last_ok = self.services.clock() if state is WorkerState.SUCCESS else None
         next_at = None
         if self.services.auto_poll and state is not WorkerState.CANCELLED:
             delay = self.services.engine.next_delay()
             self._poll_timer = self.set_timer(delay, self._poll_due, name="poll")
             next_at = time.monotonic() + delay
-        self.main.set_poll_state(polling=False, next_at=next_at, last_ok=last_ok)
+        self.main.set_poll_state(polling=False, next_at=next_at)
 
     def _poll_due(self) -> None:
         self._poll_timer = None

@@ -116,7 +116,7 @@ class StubEngine:
 
     def __init__(self, profiles: tuple[str, ...] = ("anthropic", "openai")) -> None:
         self.statuses = {
-            name: ProfileStatus(name, ProfileHealth.OK, last_ok=T0) for name in profiles
+            name: ProfileStatus(name, ProfileHealth.OK) for name in profiles
         }
         self.on_event: Callable | None = None
 
