@@ -115,9 +115,7 @@ class StubEngine:
     """Stands in for the sync engine where nothing is polled (snapshots, screenshots)."""
 
     def __init__(self, profiles: tuple[str, ...] = ("anthropic", "openai")) -> None:
-        self.statuses = {
-            name: ProfileStatus(name, ProfileHealth.OK) for name in profiles
-        }
+        self.statuses = {name: ProfileStatus(name, ProfileHealth.OK) for name in profiles}
         self.on_event: Callable | None = None
 
     def next_delay(self) -> float:
