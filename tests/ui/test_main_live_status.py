@@ -20,6 +20,7 @@ from textual.widgets import Static
 from tui.app import BatchApp
 from tui.core.events import ProfileHealth, ProfileStatus
 from tui.core.models import Batch, BatchStatus, ProviderKind
+from tui.core.session import Session
 from tui.screens.confirm import ConfirmScreen
 
 
@@ -192,3 +193,24 @@ async def test_a_running_batch_submitted_here_shows_its_estimate(
             assert "not priced" not in text
             assert "≈ <$0.01 estimated" in text
             assert "estimated" in text
+
+
+async def test_an_end_that_watch_recorded_is_toasted(tmp_path: Path, cache: Path) -> None:
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            await app.sync_batches().wait()
+            await settle(pilot)
+            running = {b.id for b in app.main.table.batches.values() if not b.is_terminal}
+            assert running
+            sim.clock.advance(hours=30)  # every running batch ends...
+            # ...and `batchtui watch`, another process on the same cache, records it first.
+            async with Session.open(services.config, tmp_path / "batchtui.db", env={}) as watch:
+                watch.engine.clock = sim.clock.now
+                await watch.engine.poll_once()
+            await app.sync_batches().wait()
+            await settle(pilot)
+            titles = [n.title for n in app._notifications]
+            assert titles.count("Batch ended") == len(running)
+            assert not any(not app.main.table.batches[i].is_terminal for i in running)

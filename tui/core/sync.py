@@ -22,15 +22,13 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tui.core.config import Settings
 from tui.core.errors import ConfigError, ProviderError
 from tui.core.events import (
     BatchChanged,
-    ProfileHealth,
     ProfileStatus,
-    ProfileStatusChanged,
     ResultsProgress,
     SyncEvent,
 )
@@ -45,6 +43,7 @@ from tui.core.models import (
 )
 from tui.core.providers.base import Provider
 from tui.core.store import Store
+from tui.core.sync_health import HEALTH_BY_KIND, HealthBook
 from tui.core.sync_lock import ProfileLock, lock_path
 from tui.core.sync_poll import (
     Change,
@@ -64,14 +63,6 @@ UPSERT_BATCHES = 500
 
 DOWNLOAD_CONCURRENCY = 4
 """Result downloads of one profile at the same time (their writes take turns)."""
-
-_HEALTH_BY_KIND = {
-    "offline": ProfileHealth.OFFLINE,
-    "unauthorized": ProfileHealth.UNAUTHORIZED,
-    "rate_limited": ProfileHealth.RATE_LIMITED,
-    "server_error": ProfileHealth.SERVER_ERROR,
-}
-"""Errors that say something about the profile, not about one batch."""
 
 _DOWNLOADABLE = (ResultsState.NONE, ResultsState.PARTIAL)
 
@@ -101,14 +92,10 @@ class SyncEngine:
         than skip the profile this round (the TUI and ``watch``, which poll again soon)."""
         self.lock_wait_step = 0.5
         """Seconds between looks at a lock held by another process, while waiting for it."""
-        self.statuses: dict[str, ProfileStatus] = {
-            name: ProfileStatus(name, ProfileHealth.UNKNOWN) for name in self.providers
-        }
+        self.health = HealthBook(self.providers, settings, lambda: self.clock())
         self._locks = {name: asyncio.Lock() for name in self.providers}
         self._download_locks: dict[str, asyncio.Lock] = {}
         self._delay = settings.poll_interval
-        self._resume_at: dict[str, datetime] = {}
-        """Rate-limited profiles: no call before this moment."""
         self._seen: dict[str, dict[str, Batch]] = {}
         """Each profile's batches as this engine last read or wrote them in the store; what
         differs on the next read was written by another process."""
@@ -148,11 +135,11 @@ class SyncEngine:
             try:
                 stored = await self._download(provider, batch, self._emit)
             except ProviderError as exc:
-                self._note_failure(batch.profile, exc, self._emit)
+                self.health.failure(batch.profile, exc, self._emit)
                 raise
             finally:
                 self._remember(await self.store.batches.get(batch_id))
-            self._note_ok(batch.profile, self._emit)
+            self.health.ok(batch.profile, self._emit)
             return stored
 
     async def cancel(self, batch_id: str) -> Batch:
@@ -162,9 +149,9 @@ class SyncEngine:
         try:
             fresh = await provider.cancel_batch(batch_id)
         except ProviderError as exc:
-            self._note_failure(previous.profile, exc, self._emit)
+            self.health.failure(previous.profile, exc, self._emit)
             raise
-        self._note_ok(previous.profile, self._emit)
+        self.health.ok(previous.profile, self._emit)
         batch = merge(previous, fresh)
         await self._store_changes([(batch, previous)], self._emit)
         return batch
@@ -183,7 +170,7 @@ class SyncEngine:
             await provider.delete_batch(batch_id)
         except ProviderError as exc:
             if exc.kind != "not_found":  # already gone at the provider: fine
-                self._note_failure(batch.profile, exc, self._emit)
+                self.health.failure(batch.profile, exc, self._emit)
                 raise
         await self.store.batches.mark_deleted_remotely(batch_id)
         deleted = await self.store.batches.get(batch_id)
@@ -194,14 +181,19 @@ class SyncEngine:
     def next_delay(self) -> float:
         """Seconds until the next poll: the poll interval while anything runs or changes,
         backing off when idle, and no sooner than every profile may be asked again."""
-        waits = [self._seconds_until(self._resume_at.get(name)) for name in self.providers]
+        waits = [self.health.wait_left(name) for name in self.providers]
         if waits and all(wait > 0 for wait in waits):
             return max(self._delay, min(waits))
         return self._delay
 
+    @property
+    def statuses(self) -> dict[str, ProfileStatus]:
+        """Each profile's health, as the last contact left it."""
+        return self.health.statuses
+
     def report_status(self, status: ProfileStatus) -> None:
         """Record a profile's health from outside (the session reports misconfigured ones)."""
-        self._set_status(status, self._emit)
+        self.health.set(status, self._emit)
 
     async def close(self) -> None:
         """Close every provider's HTTP client."""
@@ -221,15 +213,15 @@ class SyncEngine:
         async def run(name: str, provider: Provider) -> None:
             async with self._locks[name], self._sync_lock(name, emit) as held:
                 await self._reread_store(name, emit)
-                if not held or self._still_rate_limited(name, emit):
+                if not held or self.health.still_rate_limited(name, emit):
                     return
                 try:
                     contacted = await work(name, provider, emit)
                 except ProviderError as exc:
-                    self._note_failure(name, exc, emit)
+                    self.health.failure(name, exc, emit)
                     return
                 if contacted:  # a round that asked nothing says nothing about the profile
-                    self._note_ok(name, emit)
+                    self.health.ok(name, emit)
 
         await asyncio.gather(*(run(name, p) for name, p in self.providers.items()))
         return events
@@ -245,10 +237,10 @@ class SyncEngine:
             return
         if not free:
             if not self.wait_for_other_process:
-                self._note_busy(name, "skipped this round", emit)
+                self.health.busy(name, "skipped this round", emit)
                 yield False
                 return
-            self._note_busy(name, "waiting for it to finish", emit)
+            self.health.busy(name, "waiting for it to finish", emit)
             await lock.acquire(step=self.lock_wait_step)
         try:
             yield True
@@ -339,7 +331,7 @@ class SyncEngine:
             try:
                 await self._download(provider, current, emit)
             except ProviderError as exc:
-                if exc.kind in _HEALTH_BY_KIND:
+                if exc.kind in HEALTH_BY_KIND:
                     raise  # the profile is in trouble: stop this poll, report it
                 # Otherwise only this batch is refused; it stays PARTIAL for the next poll.
             finally:
@@ -439,7 +431,7 @@ class SyncEngine:
             kind="unavailable",
         )
 
-    # --- health --------------------------------------------------------------------------------
+    # --- helpers -------------------------------------------------------------------------------
 
     def _provider(self, profile: str) -> Provider:
         provider = self.providers.get(profile)
@@ -449,77 +441,9 @@ class SyncEngine:
             )
         return provider
 
-    def _note_ok(self, profile: str, emit: Callable) -> None:
-        self._resume_at.pop(profile, None)
-        status = ProfileStatus(profile, ProfileHealth.OK, last_ok=self.clock())
-        self._set_status(status, emit)
-
-    def _note_failure(self, profile: str, exc: ProviderError, emit: Callable) -> None:
-        health = _HEALTH_BY_KIND.get(exc.kind)
-        if health is None:
-            return  # about one batch (not found, refused): the profile itself is fine
-        message = str(exc)
-        resume_at = None
-        if health is ProfileHealth.RATE_LIMITED:
-            wait = exc.retry_after if exc.retry_after is not None else self.settings.poll_interval
-            resume_at = self.clock() + timedelta(seconds=wait)
-            self._resume_at[profile] = resume_at
-            message = _rate_limited_message(profile, wait)
-        previous = self.statuses.get(profile)
-        status = ProfileStatus(
-            profile,
-            health,
-            message=message,
-            last_ok=previous.last_ok if previous else None,
-            retry_after=exc.retry_after,
-            resume_at=resume_at,
-        )
-        self._set_status(status, emit)
-
-    def _still_rate_limited(self, profile: str, emit: Callable) -> bool:
-        """Whether the provider's retry-after has not passed yet (then nothing is sent)."""
-        wait = self._seconds_until(self._resume_at.get(profile))
-        if wait <= 0:
-            return False
-        previous = self.statuses[profile]
-        status = dataclasses.replace(
-            previous,
-            health=ProfileHealth.RATE_LIMITED,
-            message=_rate_limited_message(profile, wait),
-            retry_after=wait,
-        )
-        self._set_status(status, emit)
-        return True
-
-    def _note_busy(self, profile: str, doing: str, emit: Callable) -> None:
-        previous = self.statuses.get(profile)
-        status = ProfileStatus(
-            profile,
-            ProfileHealth.BUSY,
-            message=f"profile {profile!r}: another batchtui process is syncing it; {doing}",
-            last_ok=previous.last_ok if previous else None,
-        )
-        self._set_status(status, emit)
-
-    def _seconds_until(self, moment: datetime | None) -> float:
-        return 0.0 if moment is None else (moment - self.clock()).total_seconds()
-
-    def _set_status(self, status: ProfileStatus, emit: Callable) -> None:
-        previous = self.statuses.get(status.profile)
-        self.statuses[status.profile] = status
-        if previous is None or (previous.health, previous.message) != (
-            status.health,
-            status.message,
-        ):
-            emit(ProfileStatusChanged(status))
-
     def _emit(self, event: SyncEvent) -> None:
         if self.on_event is not None:
             self.on_event(event)
-
-
-def _rate_limited_message(profile: str, seconds: float) -> str:
-    return f"profile {profile!r}: rate-limited, waiting {max(1, round(seconds))} s"
 
 
 def _custom_id(result: RequestResult) -> str:

@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
 from tui.core.errors import NotFoundError
 from tui.core.events import BatchChanged, ProfileStatusChanged, ResultsProgress, SyncEvent
-from tui.core.models import Batch, BatchStatus
+from tui.core.models import Batch, BatchStatus, ResultsState
 from tui.formatting import batch_name, safe
 from tui.messages import (
     ActionFinished,
@@ -192,6 +192,8 @@ class MainScreen(Screen):
             # and the cost: read those batches again.
             self.reload(downloaded)
             self.load_costs()
+        elif any(_results_arrived(e) for e in events if isinstance(e, BatchChanged)):
+            self.load_costs()  # another process (sync, watch) downloaded them
 
     def show_costs(self, costs: dict[str, float], estimates: dict[str, float]) -> None:
         self.costs, self.estimates = costs, estimates
@@ -584,6 +586,12 @@ class MainScreen(Screen):
                 self._lineages[batch.id] = loaded
         if loaded.parent is not None or loaded.children:
             self.post_message(DetailLoaded(batch.id, loaded.parent, loaded.children, loaded.tally))
+
+
+def _results_arrived(event: BatchChanged) -> bool:
+    complete = ResultsState.COMPLETE
+    before = event.previous.results_state if event.previous is not None else None
+    return event.batch.results_state is complete and before is not complete
 
 
 class Lineage(NamedTuple):
