@@ -83,6 +83,24 @@ async def test_an_active_batch_gone_from_the_list_is_asked_for_alone(
         assert not (await store.batches.get(kept.id)).deleted_remotely
 
 
+async def test_an_old_active_batch_behind_many_ended_ones_is_asked_for_alone(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    async with engine_for(sim, tmp_path, anthropic_profile(sim)) as (engine, store, _):
+        params = orjson.loads(message_params())
+        now = sim.clock.time()
+        old = sim.state.create_anthropic([("only", params)], now - 7200, duration=20 * 3600)
+        for i in range(250):  # ended batches listed in front of it (newer)
+            sim.state.create_anthropic([("only", params)], now - 3600 + i, duration=60)
+        await engine.import_all()
+        await engine.poll_once()  # downloads the ended ones; then a quiet poll
+        before = dict(sim.counters)
+        await engine.poll_once()
+        assert sim.counters["anthropic.list"] - before["anthropic.list"] <= 2
+        assert sim.counters["anthropic.retrieve"] - before["anthropic.retrieve"] == 1
+        assert (await store.batches.get(old.id)).status == BatchStatus.IN_PROGRESS
+
+
 async def test_polls_keep_the_interval_while_anything_runs(sim: Simulator, tmp_path: Path) -> None:
     settings = Settings(poll_interval=10, max_poll_interval=300)
     async with engine_for(sim, tmp_path, anthropic_profile(sim), settings=settings) as (

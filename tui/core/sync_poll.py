@@ -46,7 +46,7 @@ async def list_newest(
 ) -> Listing:
     """Read the list newest first until it reaches known ground; see the module docstring."""
     listing = Listing()
-    reached_known = False
+    known_seen = 0
     oldest_active = min((b.created_at for b in active.values()), default=None)
     batches = provider.list_batches(page_size=POLL_PAGE_SIZE)
     async with closing(batches) as items:
@@ -56,12 +56,15 @@ async def list_newest(
             batch = merge(previous, fresh)
             if previous is None or differs(previous, batch):
                 listing.changes.append((batch, previous))
-            reached_known = reached_known or previous is not None
-            if not reached_known:
-                continue
+            known_seen += previous is not None
+            if not known_seen:
+                continue  # still discovering: read on
             every_active_seen = active.keys() <= listing.seen
             past_active = oldest_active is None or fresh.created_at < oldest_active
-            if every_active_seen or past_active:
+            # A few old active batches far down the list cost less asked for one by one
+            # than the pages of ended batches in front of them.
+            far_enough = known_seen >= POLL_PAGE_SIZE
+            if every_active_seen or past_active or far_enough:
                 break
     return listing
 
