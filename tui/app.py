@@ -5,7 +5,9 @@ usually shows them (see :meth:`BatchApp.on_load`). The App owns the one thing ev
 shares, the poll loop:
 
 * ``sync_batches`` is an exclusive worker in the ``sync`` group; the first run imports every
-  batch of every profile, later runs poll the active ones (and download ended results).
+  batch of every profile, later runs (and ``r``) read the newest page of each profile's list,
+  which refreshes the running batches and finds new ones, tell what other batchtui processes
+  stored in the shared cache, and download ended results.
 * The sync engine reports what changed through its ``on_event`` callback. Events are buffered
   and delivered to the main screen as one :class:`~tui.messages.SyncEventsArrived` per burst, so
   importing a thousand batches repaints once, not a thousand times.
