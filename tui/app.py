@@ -5,7 +5,9 @@ usually shows them (see :meth:`BatchApp.on_load`). The App owns the one thing ev
 shares, the poll loop:
 
 * ``sync_batches`` is an exclusive worker in the ``sync`` group; the first run imports every
-  batch of every profile, later runs poll the active ones (and download ended results).
+  batch of every profile, later runs (and ``r``) read the newest page of each profile's list,
+  which refreshes the running batches and finds new ones, tell what other batchtui processes
+  stored in the shared cache, and download ended results.
 * The sync engine reports what changed through its ``on_event`` callback. Events are buffered
   and delivered to the main screen as one :class:`~tui.messages.SyncEventsArrived` per burst, so
   importing a thousand batches repaints once, not a thousand times.
@@ -209,13 +211,12 @@ class BatchApp(App[None]):
             return
         if state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
-        last_ok = self.services.clock() if state is WorkerState.SUCCESS else None
         next_at = None
         if self.services.auto_poll and state is not WorkerState.CANCELLED:
             delay = self.services.engine.next_delay()
             self._poll_timer = self.set_timer(delay, self._poll_due, name="poll")
             next_at = time.monotonic() + delay
-        self.main.set_poll_state(polling=False, next_at=next_at, last_ok=last_ok)
+        self.main.set_poll_state(polling=False, next_at=next_at)
 
     def _poll_due(self) -> None:
         self._poll_timer = None

@@ -90,6 +90,8 @@ class CostsLoaded(Message):
     """Cost so far of each batch with downloaded results, in USD."""
 
     costs: dict[str, float]
+    estimates: dict[str, float] = field(default_factory=dict)
+    """Forecast cost of running batches with stored requests (an upper bound on output)."""
 
 
 @dataclass

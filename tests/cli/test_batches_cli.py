@@ -313,3 +313,38 @@ async def test_a_lost_create_answer_says_the_batch_may_exist(
     assert code == 0, err
     assert len(sim.state.anthropic) == 1
     assert "dropped during a download" not in err  # a create is not a download
+
+
+async def test_sync_waits_while_another_process_syncs_a_profile(
+    sim: Simulator, cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui.core.sync_lock import ProfileLock, lock_path
+
+    anthropic_batch(sim, hours_ago=2)
+    data = tmp_path / "data"
+    data.mkdir()
+    other = ProfileLock(lock_path(data, "a"))  # what a running `batchtui watch` holds
+    assert other.try_acquire()
+    syncing = asyncio.create_task(cli("sync"))
+    out = err = ""
+    async with asyncio.timeout(60):  # a regression fails here rather than hang
+        while "waiting for it to finish" not in err:  # until sync has said that it waits
+            await asyncio.sleep(0.01)
+            captured = capsys.readouterr()
+            out, err = out + captured.out, err + captured.err
+    assert sim.counters["anthropic.list"] == 0  # nothing asked while the other one syncs
+    assert not syncing.done()
+    other.release()
+    code, rest, _ = await syncing
+    assert code == 0
+    assert "a: 1 batches (0 active), 1 new or changed, 5 results downloaded" in out + rest
+    assert err.count("another batchtui process is syncing it") == 1
+
+
+async def test_delete_of_an_openai_batch_says_only_its_files_go(sim: Simulator, cli) -> None:
+    batch_id = openai_batch(sim)
+    sim.clock.advance(hours=1)
+    await cli("sync")
+    code, out, err = await cli("delete", batch_id, "--yes")
+    assert code == 0, err
+    assert out.strip() == f"{batch_id}: its files deleted at openai (kept in the local cache)"

@@ -339,10 +339,10 @@ async def test_crash_mid_ingest_resumes_exactly(sim: Simulator, tmp_path: Path, 
 @pytest.mark.parametrize(
     ("route", "kind", "profile", "health"),
     [
-        ("anthropic.retrieve", "429", "a", ProfileHealth.RATE_LIMITED),
-        ("anthropic.retrieve", "529", "a", ProfileHealth.SERVER_ERROR),
-        ("openai.batches.retrieve", "429", "o", ProfileHealth.RATE_LIMITED),
-        ("openai.batches.retrieve", "500", "o", ProfileHealth.SERVER_ERROR),
+        ("anthropic.list", "429", "a", ProfileHealth.RATE_LIMITED),
+        ("anthropic.list", "529", "a", ProfileHealth.SERVER_ERROR),
+        ("openai.batches.list", "429", "o", ProfileHealth.RATE_LIMITED),
+        ("openai.batches.list", "500", "o", ProfileHealth.SERVER_ERROR),
     ],
 )
 async def test_error_storm_is_reported_then_recovers(
@@ -362,6 +362,7 @@ async def test_error_storm_is_reported_then_recovers(
         assert ANTHROPIC_KEY not in engine.statuses[profile].message
         assert "\n" not in engine.statuses[profile].message
 
+        sim.clock.advance(1)  # past the retry-after
         await engine.poll_once()
         assert engine.statuses[profile].health == ProfileHealth.OK
         changes = [e.status.health for e in events if isinstance(e, ProfileStatusChanged)]
@@ -416,7 +417,8 @@ async def test_next_delay_backs_off_and_honours_retry_after(sim: Simulator, tmp_
         assert engine.next_delay() == 10
 
     store = await Store.open(tmp_path / "other.db")
-    engine = SyncEngine(store, {"slow": _RateLimited()}, settings)
+    now = sim.clock.now()
+    engine = SyncEngine(store, {"slow": _RateLimited()}, settings, clock=lambda: now)
     try:
         await engine.import_all()
         assert engine.statuses["slow"].health == ProfileHealth.RATE_LIMITED

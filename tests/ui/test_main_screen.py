@@ -382,10 +382,10 @@ async def test_r_polls_now_and_auto_poll_rearms_after_each_poll(
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)  # the first poll ran on mount, then re-armed
             assert app._poll_timer is not None
-            before = sim.counters["anthropic.retrieve"]
+            before = sim.counters["anthropic.list"]
             await pilot.press("r")
             await settle(pilot)
-            assert sim.counters["anthropic.retrieve"] > before
+            assert sim.counters["anthropic.list"] > before  # r reads the newest batches
             assert app._poll_timer is not None  # armed again, once
             assert "next poll" in str(app.main.status_bar.render())
 

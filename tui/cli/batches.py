@@ -40,6 +40,7 @@ from tui.core.events import (
     BatchChanged,
     ProfileHealth,
     ProfileStatus,
+    ProfileStatusChanged,
     ResultsProgress,
     SyncEvent,
 )
@@ -105,9 +106,14 @@ def run_sync(args: argparse.Namespace, context: Context) -> int:
 async def _sync(args: argparse.Namespace, context: Context) -> int:
     context.paths.ensure_data_dir()
     async with Session.open(
-        context.config, context.paths.database, profile=args.profile, env=context.env
+        context.config,
+        context.paths.database,
+        profile=args.profile,
+        env=context.env,
+        on_event=_say_when_waiting,
     ) as session:
         engine = session.engine
+        engine.wait_for_other_process = True  # then its downloads are not done twice
         events = await engine.import_all()
         failed = _unhealthy(engine.statuses)  # an import failure is not undone by a quiet poll
         events += await engine.poll_once()
@@ -127,7 +133,7 @@ async def _sync(args: argparse.Namespace, context: Context) -> int:
 def _unhealthy(statuses: dict[str, ProfileStatus]) -> set[str]:
     """Profiles whose last contact failed. A profile without its key is not one of them: it is
     skipped with a warning (the others were usable, or opening the session would have failed)."""
-    skipped = (ProfileHealth.OK, ProfileHealth.MISCONFIGURED)
+    skipped = (ProfileHealth.OK, ProfileHealth.MISCONFIGURED, ProfileHealth.BUSY)
     return {name for name, status in statuses.items() if status.health not in skipped}
 
 
@@ -144,6 +150,12 @@ def _raise_for_failures(statuses: dict[str, ProfileStatus], failed: set[str], wh
 
 def _misconfigured(statuses: dict[str, ProfileStatus]) -> set[str]:
     return {n for n, s in statuses.items() if s.health == ProfileHealth.MISCONFIGURED}
+
+
+def _say_when_waiting(event: SyncEvent) -> None:
+    """Another batchtui process is syncing a profile: say that this one waits for it."""
+    if isinstance(event, ProfileStatusChanged) and event.status.health == ProfileHealth.BUSY:
+        print(one_line(event.status.message), file=sys.stderr, flush=True)
 
 
 async def _summary(store: Store, profile: str, events: list[SyncEvent]) -> str:

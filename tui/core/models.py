@@ -165,6 +165,8 @@ class Batch:
     parent_id: str | None = None
     """The batch this one retries, for lineage."""
     results_state: ResultsState = ResultsState.NONE
+    deleted_remotely: bool = False
+    """Deleted at the provider through batchtui (for OpenAI: its files); the local copy stays."""
     raw: dict[str, Any] = field(default_factory=dict)
     """The provider's JSON for the batch, as last seen."""
 

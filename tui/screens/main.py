@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
 from tui.core.errors import NotFoundError
 from tui.core.events import BatchChanged, ProfileStatusChanged, ResultsProgress, SyncEvent
-from tui.core.models import Batch, BatchStatus
+from tui.core.models import Batch, BatchStatus, ResultsState
 from tui.formatting import batch_name, safe
 from tui.messages import (
     ActionFinished,
@@ -35,7 +35,7 @@ from tui.messages import (
     LineageTally,
     WorkFailed,
 )
-from tui.widgets.batch_detail import BatchDetail
+from tui.widgets.batch_detail import BatchDetail, deleted_words
 from tui.widgets.batch_table import BatchTable
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.status_bar import StatusBar
@@ -43,7 +43,6 @@ from tui.widgets.tab_strip import TabStrip
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime
 
     from tui.core.prices import PriceTable
     from tui.core.store import Store
@@ -94,6 +93,8 @@ class MainScreen(Screen):
         super().__init__()
         self.services = services
         self.costs: dict[str, float] = {}
+        self.estimates: dict[str, float] = {}
+        """Forecasts of running batches submitted here (their requests are stored)."""
         self._estimate_cache: dict = {}
         self._cached: list[Batch] | None = []
         """Batches read before the screen was mounted; None once it is."""
@@ -129,6 +130,7 @@ class MainScreen(Screen):
         bar.auto_poll = self.services.auto_poll
         bar.read_only = self.services.read_only
         bar.profiles = dict(self.services.engine.statuses)
+        bar.clock = self.services.clock
         self.set_interval(_RELATIVE_TICK, self.tick)
         cached, self._cached = self._cached, None
         if cached:
@@ -194,19 +196,19 @@ class MainScreen(Screen):
             # and the cost: read those batches again.
             self.reload(downloaded)
             self.load_costs()
+        elif any(_results_arrived(e) for e in events if isinstance(e, BatchChanged)):
+            self.load_costs()  # another process (sync, watch) downloaded them
 
-    def show_costs(self, costs: dict[str, float]) -> None:
-        self.costs = costs
+    def show_costs(self, costs: dict[str, float], estimates: dict[str, float]) -> None:
+        self.costs, self.estimates = costs, estimates
         self.table.tick(self.services.clock())
         self._show_detail()
 
-    def set_poll_state(
-        self, *, polling: bool, next_at: float | None, last_ok: datetime | None = None
-    ) -> None:
+    def set_poll_state(self, *, polling: bool, next_at: float | None) -> None:
+        """The poll started or ended; the profiles' health (and last sync) as it left them."""
         bar = self.status_bar
         bar.polling, bar.next_poll_at = polling, next_at
-        if last_ok is not None:
-            bar.last_ok = last_ok
+        bar.profiles = dict(self.services.engine.statuses)
         bar.now = self.services.clock()
         bar.show()
 
@@ -248,6 +250,7 @@ class MainScreen(Screen):
         detail.shown_batch = batch
         detail.now = self.services.clock()
         detail.cost = self.costs.get(batch.id) if batch else None
+        detail.estimate = self.estimates.get(batch.id) if batch else None
         detail.show()
 
     # --- events from the widgets ----------------------------------------------------------------
@@ -330,7 +333,7 @@ class MainScreen(Screen):
             self.detail.show()
 
     def on_costs_loaded(self, message: CostsLoaded) -> None:
-        self.show_costs(message.costs)
+        self.show_costs(message.costs, message.estimates)
 
     def on_cost_report_loaded(self, message: CostReportLoaded) -> None:
         self.cost_pane.show(message.report)
@@ -515,8 +518,10 @@ class MainScreen(Screen):
     @work(group="action", exit_on_error=False, name="delete", description="Deleting the batch")
     async def run_delete(self, batch_id: str) -> None:
         await self.services.engine.delete(batch_id)
-        text = "Deleted at the provider; the local copy and its results stay here."
-        self.post_message(ActionFinished("delete", batch_id, text))
+        batch = await self.services.store.batches.get(batch_id)
+        what = deleted_words(batch).capitalize()
+        text = f"{what}; the local copy and its results stay here."
+        self.post_message(ActionFinished("delete", batch_id, text, batch=batch))
 
     @work(group="action", exit_on_error=False, name="download", description="Downloading results")
     async def run_download(self, batch_id: str) -> None:
@@ -540,7 +545,8 @@ class MainScreen(Screen):
 
     @work(group="costs", exclusive=True, exit_on_error=False, description="Pricing results")
     async def load_costs(self) -> None:
-        """Cost so far of every batch with downloaded results (the cost module prices them).
+        """Cost so far of every batch with downloaded results (the cost module prices them),
+        and a forecast of each running batch whose requests are stored here.
 
         A batch with any unpriced request has no known total: its cell shows "—", never $0.
         """
@@ -548,14 +554,17 @@ class MainScreen(Screen):
         from tui.core.costs import usd
 
         report = await build_report(
-            self.services.store, self.prices, group_by="batch", estimates=False
+            self.services.store,
+            self.prices,
+            group_by="batch",
+            estimate_cache=self._estimate_cache,
         )
-        costs = {
-            row.key: usd(row.known_paid)
-            for row in report.rows
-            if row.requests and row.known_paid is not None
-        }
-        self.post_message(CostsLoaded(costs))
+        costs: dict[str, float] = {}
+        estimates: dict[str, float] = {}
+        for row in report.rows:
+            if row.requests and row.known_paid is not None:
+                (estimates if row.estimate else costs)[row.key] = usd(row.known_paid)
+        self.post_message(CostsLoaded(costs, estimates))
 
     @work(group="cost-pane", exclusive=True, exit_on_error=False, description="Tallying costs")
     async def load_cost_report(self, batch_ids: list[str]) -> None:
@@ -581,6 +590,12 @@ class MainScreen(Screen):
                 self._lineages[batch.id] = loaded
         if loaded.parent is not None or loaded.children:
             self.post_message(DetailLoaded(batch.id, loaded.parent, loaded.children, loaded.tally))
+
+
+def _results_arrived(event: BatchChanged) -> bool:
+    complete = ResultsState.COMPLETE
+    before = event.previous.results_state if event.previous is not None else None
+    return event.batch.results_state is complete and before is not complete
 
 
 class Lineage(NamedTuple):

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.core.models import Batch, RequestCounts, ResultsState
+from tui.core.models import Batch, ProviderKind, RequestCounts, ResultsState
 from tui.formatting import (
     DASH,
     STATUS_LOOKS,
@@ -56,6 +56,8 @@ class BatchDetail(VerticalScroll, can_focus=False):
         self.tally: LineageTally | None = None
         """The lineage's latest outcomes, when the batch has a parent or retries."""
         self.cost: float | None = None
+        self.estimate: float | None = None
+        """A running batch's forecast cost, shown while there is no real one."""
         self.now: datetime | None = None
 
     def compose(self) -> ComposeResult:
@@ -76,6 +78,8 @@ class BatchDetail(VerticalScroll, can_focus=False):
         text = Text(f"{look.glyph} {look.word}", style=look.style)
         if batch.provider_status != batch.status.value:
             text.append(f" ({safe(batch.provider_status)})", style="dim")
+        if batch.deleted_remotely:
+            text.append(f" · {deleted_words(batch)}", style="bold")
         text.append("\n")
         text.append(safe(batch.id), style="bold")
         return text
@@ -101,7 +105,10 @@ class BatchDetail(VerticalScroll, can_focus=False):
             rows.append(("Ended", f"{timestamp(ended, now)} ({ago(ended, now)})"))
             left = batch.results_available_until - now
             words = f"in {duration(left)}" if left.total_seconds() > 0 else "no longer"
-            rows.append(("Results", self._results(batch, f"provider keeps them {words}")))
+            window = f"provider keeps them {words}"
+            if batch.deleted_remotely:
+                window = "the provider no longer has them"
+            rows.append(("Results", self._results(batch, window)))
         else:
             deadline = batch.processing_deadline()
             left = deadline - now
@@ -114,9 +121,16 @@ class BatchDetail(VerticalScroll, can_focus=False):
             more = f" (+{len(reasons) - 1:,} more)" if len(reasons) > 1 else ""
             # Wrapped, not cut: the reason is what the user came to read.
             rows.append(("Failed", plain(" ".join((reasons[0] + more).split()), one_line=False)))
-        rows.append(("Cost", money(self.cost) if self.cost is not None else f"{DASH} not priced"))
+        rows.append(("Cost", self._cost_text()))
         rows.extend(self._lineage(batch))
         return rows
+
+    def _cost_text(self) -> str:
+        if self.cost is not None:
+            return money(self.cost)
+        if self.estimate is not None:  # running: from its stored requests, output at most
+            return f"≈ {money(self.estimate)} estimated (at most, from its stored requests)"
+        return f"{DASH} not priced"
 
     def _counts(self, batch: Batch) -> Text:
         c = batch.counts
@@ -216,3 +230,10 @@ def _profile(batch: Batch) -> str:
     if batch.profile == batch.provider.value:
         return batch.profile
     return f"{batch.profile} · {batch.provider.value}"
+
+
+def deleted_words(batch: Batch) -> str:
+    """What a delete through batchtui did at the provider (OpenAI has no batch delete)."""
+    if batch.provider is ProviderKind.OPENAI:
+        return "files deleted at OpenAI"
+    return "deleted at the provider"

@@ -383,6 +383,8 @@ class BatchTable(ScrollView, can_focus=True):
         now = self.now
         assert now is not None
         if key == "status":
+            if batch.deleted_remotely:  # what is left of it is the local copy
+                return Text("✗ deleted", style="dim", no_wrap=True, end="")
             return status_text(batch.status)
         if key == "id":
             return Text(short_id(batch.id, _FULL_ID if self.full_ids else COLUMNS[1].width))

@@ -51,10 +51,10 @@ class AnthropicProvider:
     def _batch(self, data: dict[str, Any]) -> Batch:
         return anthropic_batch(data, self.profile.name)
 
-    async def list_batches(self) -> AsyncIterator[Batch]:
+    async def list_batches(self, *, page_size: int | None = None) -> AsyncIterator[Batch]:
         after: str | None = None
         while True:
-            query: dict[str, Any] = {"limit": PAGE_SIZE}
+            query: dict[str, Any] = {"limit": min(page_size or PAGE_SIZE, PAGE_SIZE)}
             if after is not None:
                 query["after_id"] = after
             with self._translated():
