@@ -23,6 +23,10 @@ from typing import Any
 import orjson
 
 from tui.sim import outcomes as oc
+from tui.sim.catalogue import catalogue
+from tui.sim.check_anthropic import check_params
+from tui.sim.check_openai import check_body
+from tui.sim.checks import RequestError
 
 DAY = 86400.0
 WINDOW = DAY
@@ -57,7 +61,7 @@ class RequestTable:
         self.inp = array("l")
         self.out = array("l")
         self.cache_tokens = array("l")
-        self.errors: dict[int, str] = {}  # index -> invalid_request_error message
+        self.errors: dict[int, RequestError] = {}  # index -> why the API refused it
 
     def __len__(self) -> int:
         return len(self.custom_ids)
@@ -95,7 +99,7 @@ class RequestTable:
             "inp": list(self.inp),
             "out": list(self.out),
             "cache_tokens": list(self.cache_tokens),
-            "errors": {str(k): v for k, v in self.errors.items()},
+            "errors": {str(k): v.to_json() for k, v in self.errors.items()},
         }
 
     @classmethod
@@ -109,7 +113,7 @@ class RequestTable:
             setattr(table, name, bytearray(data[name]))
         for name in ("inp", "out", "cache_tokens"):
             setattr(table, name, array("l", data[name]))
-        table.errors = {int(k): v for k, v in data["errors"].items()}
+        table.errors = {int(k): RequestError.from_json(v) for k, v in data["errors"].items()}
         return table
 
 
@@ -124,22 +128,32 @@ class Planner:
 
     def anthropic(self, custom_id: str, params: Any) -> tuple:
         d = oc.digest(self.seed, self.batch_id, custom_id)
-        error = oc.anthropic_params_error(params)
+        error = check_params(params)
         if error is not None:
             size = len(orjson.dumps(params)) if params is not None else 0
             return oc.INVALID, 0, oc.CACHE_NONE, oc.tokens_for(size), 0, 0, error
         total, key, prefix_tokens, ttl_1h = oc.anthropic_input(params)
+        model = catalogue().find("anthropic", params["model"])
+        if model is not None and prefix_tokens < model.min_cache:
+            key = None  # below the model's minimum the API silently caches nothing
         return self._finish_plan(d, total, key, prefix_tokens, ttl_1h, params["max_tokens"])
 
-    def openai(self, custom_id: str, body: dict[str, Any]) -> tuple:
+    def openai(self, custom_id: str, body: dict[str, Any], endpoint: str) -> tuple:
         d = oc.digest(self.seed, self.batch_id, custom_id)
-        max_tokens = body.get("max_completion_tokens", body.get("max_tokens", 4096))
-        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        error = check_body(endpoint, body)
+        if error is not None:
             total = oc.tokens_for(len(orjson.dumps(body)))
-            message = f"Invalid 'max_tokens': integer below minimum value ({max_tokens!r})."
-            return oc.INVALID, 0, oc.CACHE_NONE, total, 0, 0, message
+            return oc.INVALID, 0, oc.CACHE_NONE, total, 0, 0, error
+        cap = next(
+            (
+                body[n]
+                for n in ("max_completion_tokens", "max_tokens", "max_output_tokens")
+                if n in body
+            ),
+            4096,
+        )
         total, key, prefix_tokens = oc.openai_prompt(body)
-        return self._finish_plan(d, total, key, prefix_tokens, False, max_tokens)
+        return self._finish_plan(d, total, key, prefix_tokens, False, cap)
 
     def _finish_plan(
         self, d: bytes, total: int, key: str | None, prefix: int, ttl_1h: bool, max_tokens: int
@@ -246,9 +260,8 @@ class AnthropicBatch:
                     table.cache_role[index],
                     table.cache_tokens[index],
                 )
-                message = oc.anthropic_message(
-                    custom_id, table.models[index], d, usage, table.stop[index]
-                )
+                model = catalogue().snapshot("anthropic", table.models[index])
+                message = oc.anthropic_message(custom_id, model, d, usage, table.stop[index])
                 result = {"type": "succeeded", "message": message}
             elif kind == "errored":
                 result = {"type": "errored", "error": self._error(index)}
@@ -257,9 +270,9 @@ class AnthropicBatch:
             yield orjson.dumps({"custom_id": custom_id, "result": result}) + b"\n"
 
     def _error(self, index: int) -> dict[str, Any]:
-        message = self.table.errors.get(index)
-        if message is not None:
-            return oc.anthropic_error("invalid_request_error", message)
+        refused = self.table.errors.get(index)
+        if refused is not None:
+            return oc.anthropic_error(refused.kind, refused.message)
         d = oc.digest(self.seed, self.id, self.table.custom_ids[index])
         if oc.unit(d, 6) < 0.5:
             return oc.anthropic_error("overloaded_error", "Overloaded")
@@ -463,13 +476,14 @@ class OpenAIBatch:
                 code, message = never_ran
                 yield self._line(index, None, None, {"code": code, "message": message})
             elif self.table.outcome[index] == oc.INVALID:
+                refused = self.table.errors[index]
                 error = {
-                    "message": self.table.errors[index],
-                    "type": "invalid_request_error",
-                    "param": "max_tokens",
-                    "code": None,
+                    "message": refused.message,
+                    "type": refused.kind,
+                    "param": refused.param,
+                    "code": refused.code,
                 }
-                yield self._line(index, 400, {"error": error})
+                yield self._line(index, refused.status, {"error": error})
             elif self.table.outcome[index] == oc.SERVER_ERROR:
                 error = {
                     "message": "The server had an error while processing your request.",
@@ -507,7 +521,7 @@ class OpenAIBatch:
         return oc.openai_body(
             self.endpoint,
             table.custom_ids[index],
-            table.models[index],
+            catalogue().snapshot("openai", table.models[index]),
             d,
             created,
             table.inp[index],

@@ -464,7 +464,8 @@ def parse_openai_input(
                 )
             )
             continue
-        table.append(custom_id, compact_json(body), _intern(model), planner.openai(custom_id, body))
+        plan = planner.openai(custom_id, body, endpoint)
+        table.append(custom_id, compact_json(body), _intern(model), plan)
     if errors:
         return RequestTable(), model, errors
     return table, model, errors
