@@ -34,6 +34,8 @@ WINDOW = DAY
 ARCHIVE_AFTER = 29 * DAY
 """Anthropic results are downloadable for 29 days after ``created_at``."""
 FILE_EXPIRY = 30 * DAY
+"""Batch input files expire 30 days after upload, output files 30 days after they are written;
+files of other purposes live until deleted (OpenAI Files API, ``expires_after``)."""
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -292,7 +294,11 @@ class FileRecord:
     purpose: str
     path: Path
     size: int
-    lifetime: float = FILE_EXPIRY
+    lifetime: float | None = FILE_EXPIRY
+    """Seconds from ``created`` until the file is deleted; None: kept until deleted."""
+
+    def expired(self, now: float) -> bool:
+        return self.lifetime is not None and now >= self.created + self.lifetime
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -300,7 +306,7 @@ class FileRecord:
             "object": "file",
             "bytes": self.size,
             "created_at": int(self.created),
-            "expires_at": int(self.created + self.lifetime),
+            "expires_at": None if self.lifetime is None else int(self.created + self.lifetime),
             "filename": self.filename,
             "purpose": self.purpose,
             "status": "processed",
@@ -325,6 +331,8 @@ class OpenAIBatch:
     cancel_at: float | None = None
     output_file_id: str | None = None
     error_file_id: str | None = None
+    output_lifetime: float = FILE_EXPIRY
+    """``output_expires_after.seconds``: how long the output and error files live."""
     ok_finish: list[float] = field(default_factory=list)  # sorted, relative to in_progress_at
     fail_finish: list[float] = field(default_factory=list)
     # Running totals of (input, cached, output) tokens over ok_finish, for the live usage.

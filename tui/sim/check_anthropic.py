@@ -44,6 +44,11 @@ def check_params(params: Any, models: Catalogue | None = None) -> RequestError |
     return None
 
 
+def check_messages(body: dict[str, Any]) -> RequestError | None:
+    """The checks of ``messages`` alone (``count_tokens`` takes no ``max_tokens``)."""
+    return _messages(body, catalogue())
+
+
 def _shape(params: Any, models: Catalogue) -> RequestError | None:
     if not isinstance(params, dict):
         return RequestError("params: Input should be a valid dictionary")

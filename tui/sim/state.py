@@ -210,6 +210,8 @@ class SimState:
         Checks every unfinished batch each time (a few comparisons each) rather than keeping a
         schedule, so that a cancel, however it is made, is always noticed.
         """
+        for record in [r for r in self.files.values() if r.expired(now)]:
+            self.delete_file(record.id)  # the provider deletes expired files by itself
         due = [i for i in self.unsettled if now >= self.openai[i].final()[1]]
         for batch_id in sorted(due):  # sorted: file ids come out in a reproducible order
             self.unsettled.discard(batch_id)
@@ -230,7 +232,9 @@ class SimState:
             if not draft.size:
                 return None
             name = f"{batch.id}_{kind}.jsonl"
-            return self.keep_file(name, "batch_output", draft, at).id
+            record = self.keep_file(name, "batch_output", draft, at)
+            record.lifetime = batch.output_lifetime
+            return record.id
 
     # --- persistence ---------------------------------------------------------------------------
 
@@ -317,6 +321,7 @@ def _openai_json(batch: OpenAIBatch, order: Ordered) -> dict[str, Any]:
         "cancel_at",
         "output_file_id",
         "error_file_id",
+        "output_lifetime",
     )
     data = {name: getattr(batch, name) for name in names}
     data["seq"] = _seq(order, batch.id)
@@ -436,6 +441,17 @@ def parse_openai_input(
                     "url_mismatch",
                     f"The url '{item.get('url')}' does not match the batch endpoint '{endpoint}'.",
                     "url",
+                    number,
+                )
+            )
+            continue
+        if item.get("method") != "POST":  # the input format allows POST only
+            errors.append(
+                _line_error(
+                    "invalid_method",
+                    f"Invalid value for 'method': {item.get('method')!r}; only 'POST' is "
+                    "supported.",
+                    "method",
                     number,
                 )
             )
