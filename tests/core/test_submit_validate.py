@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import orjson
@@ -192,3 +193,44 @@ def test_minimum_cacheable_lengths(model: str, minimum: int) -> None:
     from tui.core.submit.estimate import min_cacheable_tokens
 
     assert min_cacheable_tokens(model) == minimum
+
+
+def test_custom_id_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "nl.jsonl"
+    line = {
+        "custom_id": "a\n",
+        "params": {
+            "model": "claude-haiku-4-5",
+            "max_tokens": 5,
+            "messages": [{"role": "user", "content": "hi"}],
+        },
+    }
+    path.write_bytes(orjson.dumps(line) + b"\n")
+    scan = scan_requests_file(path)
+    assert [p.line for p in scan.problems] == [1]
+    assert "custom_id" in scan.problems[0].message
+
+
+def test_a_line_over_the_request_limit_is_found_while_streaming(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.core.submit import validate
+
+    monkeypatch.setattr(validate, "MAX_LINE_BYTES", {k: 4096 for k in validate.MAX_LINE_BYTES})
+    good = {
+        "custom_id": "ok",
+        "params": {
+            "model": "claude-haiku-4-5",
+            "max_tokens": 5,
+            "messages": [{"role": "user", "content": "hi"}],
+        },
+    }
+    huge = {**good, "custom_id": "huge"}
+    huge["params"] = {**good["params"], "messages": [{"role": "user", "content": "x" * 3_000_000}]}
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"\n".join([orjson.dumps(good), orjson.dumps(huge), b""]))
+    scan = scan_requests_file(path)
+    assert scan.count == 1
+    assert [p.line for p in scan.problems] == [2]
+    assert "over the 4,096-byte limit" in scan.problems[0].message
+    assert scan.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -24,9 +24,17 @@ import orjson
 
 from tui.core.errors import BatchtuiError
 from tui.core.models import ProviderKind
+from tui.core.submit.lines import numbered_lines
 
-CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-"""What both APIs accept as a custom_id."""
+CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+"""What both APIs accept as a custom_id (matched with ``fullmatch``: ``$`` would let a trailing
+newline through)."""
+
+MB = 1_000_000
+MAX_LINE_BYTES = {ProviderKind.ANTHROPIC: 32 * MB, ProviderKind.OPENAI: 200 * MB}
+"""The largest single request line worth reading: an Anthropic request is a Messages request
+(32 MB at most, reference A.7); an OpenAI line can be no larger than its 200 MB input file.
+Until the first line says which format the file is in, the larger limit applies."""
 
 OPENAI_ENDPOINTS = frozenset(
     {
@@ -147,8 +155,16 @@ def scan_requests_file(path: Path) -> FileScan:
     first_line: dict[str, int] = {}
     kind_line = endpoint_line = 0
     digest = hashlib.sha256()
-    for number, raw in _numbered_lines(scan.path, digest):
+
+    def limit() -> int:
+        return MAX_LINE_BYTES.get(scan.kind, max(MAX_LINE_BYTES.values()))  # type: ignore[arg-type]
+
+    for number, raw, size in numbered_lines(scan.path, digest, limit):
         try:
+            if raw is None:
+                raise _LineError(
+                    f"line is {size:,} bytes, over the {limit():,}-byte limit of one request"
+                )
             obj = _parse_object(raw)
             kind = detect_kind(obj)
             if kind is None:
@@ -182,8 +198,10 @@ def scan_requests_file(path: Path) -> FileScan:
 
 def iter_requests(path: Path, kind: ProviderKind) -> Iterator[RequestLine]:
     """The requests of a file that :func:`scan_requests_file` passed, one at a time."""
-    for number, raw in _numbered_lines(Path(path), None):
+    for number, raw, _size in numbered_lines(Path(path), None, lambda: MAX_LINE_BYTES[kind]):
         try:
+            if raw is None:
+                raise _LineError("line over the size limit")
             obj = _parse_object(raw)
             yield _parse_request(kind, obj, number, obj["custom_id"])
         except (_LineError, KeyError) as error:
@@ -197,20 +215,6 @@ def file_sha256(path: Path) -> str:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _numbered_lines(path: Path, digest: Any) -> Iterator[tuple[int, bytes]]:
-    """Non-blank lines with their 1-based numbers, feeding ``digest`` every byte read."""
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, also when the caller stops early
-    except OSError as exc:
-        raise BatchtuiError(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if digest is not None:
-                digest.update(raw)
-            if raw.strip():
-                yield number, raw
 
 
 def _parse_object(raw: bytes) -> dict[str, Any]:
@@ -230,7 +234,7 @@ def _check_custom_id(
     custom_id = obj.get("custom_id")
     if custom_id is None:
         raise _LineError("missing custom_id")
-    if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
+    if not isinstance(custom_id, str) or not CUSTOM_ID.fullmatch(custom_id):
         raise _LineError(f"custom_id {custom_id!r} must be 1-64 letters, digits, '_' or '-'")
     first = first_line.setdefault(custom_id, number)
     if first != number:
