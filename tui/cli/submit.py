@@ -94,8 +94,9 @@ def _register_retry(subparsers: argparse._SubParsersAction) -> None:
         run_retry,
         help="resubmit a batch's failed requests as a new batch",
         description="Create a new batch from a batch's failed requests, each with the params "
-        "it was first sent with. invalid_request_error failures are left out unless "
-        "--include-invalid (or --error-type invalid_request_error) is given.",
+        "it was first sent with. Failures that would fail again unchanged (invalid_request_error, "
+        "and not_found_error: an unknown or retired model) are left out unless "
+        "--include-invalid (or --error-type with their type) is given.",
     )
     _with_examples(parser, RETRY_EXAMPLES)
     parser.add_argument("batch_id", metavar="ID", help="the batch (a unique prefix is enough)")
@@ -138,7 +139,7 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--include-invalid",
         action="store_true",
-        help="also resend invalid_request_error failures",
+        help="also resend invalid_request_error and not_found_error failures",
     )
 
 
@@ -173,7 +174,7 @@ def _register_results(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--include-invalid",
         action="store_true",
-        help="with --retry-file: keep invalid_request_error failures",
+        help="with --retry-file: keep invalid_request_error and not_found_error failures",
     )
 
 
