@@ -313,3 +313,24 @@ async def test_retry_leaves_out_what_would_fail_again_and_says_why(
         capsys, tmp_path, sim, "retry", batch_id, "--dry-run", "--error-type", "not_found_error"
     )
     assert "retry 1 request(s)" in out
+
+
+async def test_submit_warns_with_line_numbers_but_still_sends(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator
+) -> None:
+    path = write_requests(tmp_path / "job.jsonl", 2)
+    with path.open("ab") as handle:
+        too_long = {**params(2), "max_tokens": 100_000}
+        unknown = {**params(3), "model": "claude-nonexistent-9"}
+        handle.write(orjson.dumps({"custom_id": "q-long", "params": too_long}) + b"\n")
+        handle.write(orjson.dumps({"custom_id": "q-unknown", "params": unknown}) + b"\n")
+    code, out, _ = await cli(capsys, tmp_path, sim, "submit", str(path), "--dry-run")
+    assert code == 0
+    assert "warning: line 3: max_tokens 100,000 is over the 64,000 output tokens" in out
+    assert "warning: line 4: unknown model 'claude-nonexistent-9'" in out
+    assert out.count("the provider's catalogue may be newer") == 2
+    assert "dry run: nothing submitted" in out
+    code, out, _ = await cli(capsys, tmp_path, sim, "submit", str(path), "--yes")
+    assert code == 0  # warnings never stop a submit
+    batch_id = out.strip().splitlines()[-1]
+    assert len(sim.state.anthropic[batch_id].table.custom_ids) == 4

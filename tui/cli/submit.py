@@ -21,6 +21,7 @@ from tui.cli.common import Context, add_command
 from tui.core.config import Profile
 from tui.core.errors import BatchtuiError, ConfigError, NotFoundError
 from tui.core.models import ProviderKind, ResultsState, ResultType
+from tui.core.text import one_line
 
 FAILED_CHOICES = ("errored", "expired", "canceled")
 
@@ -207,6 +208,8 @@ async def _submit(args: argparse.Namespace, context: Context) -> int:
     plan = plan_file(args.file, profile, label=args.label)
     chunks = len(plan.job.chunks)
     print(f"{args.file}: {plan.scan.summary()}")
+    for warning in plan.scan.warnings:
+        print(f"warning: {one_line(str(warning))}")
     print(f"→ {chunks} batch{'es' if chunks > 1 else ''} on profile {profile.name!r}")
     wanted = None if profile.name == OFFLINE_PROFILE else profile.name
     async with _session_or_store(context, wanted, offline_ok=args.dry_run) as (store, session):
