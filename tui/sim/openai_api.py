@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tui.sim.batches import FILE_EXPIRY, FileRecord, OpenAIBatch
+from tui.sim.batches import FILE_EXPIRY
 from tui.sim.files import Draft, read_chunks
+from tui.sim.openai_batches import FileRecord, OpenAIBatch
 from tui.sim.state import Ordered
 from tui.sim.wire import ApiError, int_param, json_response, read_json, unix
 

@@ -23,14 +23,13 @@ from tui.sim import outcomes as oc
 from tui.sim.batches import (
     FILE_EXPIRY,
     AnthropicBatch,
-    FileRecord,
-    OpenAIBatch,
     Planner,
     RequestTable,
     base62,
     plan_duration,
 )
 from tui.sim.files import Draft, FileStore, read_lines
+from tui.sim.openai_batches import FileRecord, OpenAIBatch
 
 MAX_OPENAI_REQUESTS = 50_000
 MAX_LINE_ERRORS = 10
