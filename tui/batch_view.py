@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from tui.core.known_models import canonical_models
 from tui.core.models import Batch, BatchStatus, ResultsState
 from tui.formatting import STATUS_LOOKS
 
@@ -67,7 +68,7 @@ def _status_words(batch: Batch) -> str:
 
 _FIELDS: dict[str, Callable[[Batch], str]] = {
     "status": _status_words,
-    "model": lambda b: " ".join(b.models),
+    "model": lambda b: " ".join((*canonical_models(b.models), *b.models)),
     "profile": lambda b: b.profile,
     "provider": lambda b: b.provider.value,
     "label": lambda b: b.label or "",
@@ -146,7 +147,7 @@ SORT_COLUMNS: tuple[SortColumn, ...] = (
     SortColumn("progress", "progress", _progress, descending=True),
     SortColumn("label", "label", lambda b, now: (b.label is None, (b.label or "").lower())),
     SortColumn("profile", "profile", lambda b, now: b.profile),
-    SortColumn("models", "model", lambda b, now: b.models),
+    SortColumn("models", "model", lambda b, now: canonical_models(b.models)),
     SortColumn("id", "id", lambda b, now: b.id),
 )
 """The order ``s`` cycles through; the first is the default (newest first)."""

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 
+from tui.core.known_models import canonical_models
 from tui.core.models import Batch, BatchStatus, RequestCounts
 from tui.core.text import sanitize
 
@@ -157,6 +158,9 @@ def time_left(batch: Batch, now: datetime) -> Text:
 
 
 def models_text(models: tuple[str, ...]) -> str:
+    """A batch's models in one cell: the first and how many more, a dated snapshot id counted
+    as its model (the alias and ``claude-haiku-4-5-20251001`` are one model)."""
+    models = canonical_models(models)
     if not models:
         return DASH
     first = safe(models[0])

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerState
 
 from tui.app import BatchApp
 from tui.cli.demo import DEMO_KEYS, demo_config, label_demo_batches
@@ -74,7 +74,8 @@ async def settle(pilot: Pilot) -> None:
         with contextlib.suppress(WorkerCancelled):
             await app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
+        # A worker started but not yet running (PENDING) is still to come: wait for it too.
+        if not any(w.is_running or w.state is WorkerState.PENDING for w in app.workers):
             return
 
 

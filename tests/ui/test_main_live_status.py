@@ -110,7 +110,7 @@ async def test_a_poll_and_r_discover_a_batch_created_elsewhere(tmp_path: Path, c
             await settle(pilot)
             await app.sync_batches().wait()  # the first poll imports
             await settle(pilot)
-            provider = services.engine.providers["anthropic"]
+            provider = (await services.providers())["anthropic"]
             params = orjson.dumps(
                 {
                     "model": "claude-haiku-4-5",
@@ -181,7 +181,7 @@ async def test_a_running_batch_submitted_here_shows_its_estimate(
                                     "messages": [{"role": "user", "content": f"q {i}"}]}))
             for i in range(20)
         ]  # fmt: skip
-        created = await services.engine.providers["openai"].create_batch(bodies)
+        created = await (await services.providers())["openai"].create_batch(bodies)
         await services.store.batches.insert_local(created)
         await services.store.requests.put(created.id, bodies)
         app = BatchApp(services)

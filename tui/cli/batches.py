@@ -44,6 +44,7 @@ from tui.core.events import (
     ResultsProgress,
     SyncEvent,
 )
+from tui.core.known_models import canonical_models
 from tui.core.models import Batch, BatchStatus, ResultType
 from tui.core.session import Session
 from tui.core.store import Store
@@ -225,7 +226,7 @@ def _table(batches: Iterable[Batch]) -> str:
                 f"{c.finished}/{c.total}",
                 str(c.failed),
                 b.created_at.strftime("%Y-%m-%d %H:%M"),
-                one_line(b.label or ", ".join(b.models)),
+                one_line(b.label or ", ".join(canonical_models(b.models))),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
@@ -279,7 +280,7 @@ def _describe(batch: Batch, by_type: dict[ResultType, int]) -> str:
     if batch.cancel_initiated_at:
         lines.append(f"  cancel      {_when(batch.cancel_initiated_at)}")
     if batch.models:
-        lines.append(f"  models      {one_line(', '.join(batch.models))}")
+        lines.append(f"  models      {one_line(', '.join(canonical_models(batch.models)))}")
     if batch.endpoint:
         lines.append(f"  endpoint    {one_line(batch.endpoint)}")
     for name in ("label", "notes", "source", "parent_id"):

@@ -61,8 +61,11 @@ def parse_faults(spec: str) -> list[dict[str, object]]:
             fault["count"] = None if fields[2] == "-" else int(fields[2])
         for option in fields[3:]:
             key, _, value = option.partition("=")
-            if key not in ("seconds", "after_bytes", "retry_after_ms"):
+            if key not in ("seconds", "after_bytes", "retry_after_ms", "retry_after"):
                 raise ValueError(f"fault {item!r}: unknown option {key!r}")
+            if key == "retry_after_ms" and value == "-":
+                fault[key] = None  # no retry-after-ms: clients wait retry_after seconds
+                continue
             fault[key] = float(value) if key == "seconds" else int(value)
         faults.append(fault)
     return faults

@@ -21,6 +21,7 @@ from tui.cli.common import Context, add_command, open_cache
 from tui.core.config import Profile
 from tui.core.errors import BatchtuiError, ConfigError, NotFoundError
 from tui.core.models import ProviderKind, ResultsState, ResultType
+from tui.core.text import one_line
 
 if TYPE_CHECKING:
     from tui.core.models import Batch
@@ -101,8 +102,9 @@ def _register_retry(subparsers: argparse._SubParsersAction) -> None:
         run_retry,
         help="resubmit a batch's failed requests as a new batch",
         description="Create a new batch from a batch's failed requests, each with the params "
-        "it was first sent with. invalid_request_error failures are left out unless "
-        "--include-invalid (or --error-type invalid_request_error) is given.",
+        "it was first sent with. Failures that would fail again unchanged (invalid_request_error, "
+        "and not_found_error: an unknown or retired model) are left out unless "
+        "--include-invalid (or --error-type with their type) is given.",
     )
     _with_examples(parser, RETRY_EXAMPLES)
     parser.add_argument("batch_id", metavar="ID", help="the batch (a unique prefix is enough)")
@@ -145,7 +147,7 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--include-invalid",
         action="store_true",
-        help="also resend invalid_request_error failures",
+        help="also resend invalid_request_error and not_found_error failures",
     )
 
 
@@ -180,7 +182,7 @@ def _register_results(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--include-invalid",
         action="store_true",
-        help="with --retry-file: keep invalid_request_error failures",
+        help="with --retry-file: keep invalid_request_error and not_found_error failures",
     )
 
 
@@ -213,6 +215,8 @@ async def _submit(args: argparse.Namespace, context: Context) -> int:
     plan = plan_file(args.file, profile, label=args.label)
     chunks = len(plan.job.chunks)
     print(f"{args.file}: {plan.scan.summary()}")
+    for warning in plan.scan.warnings:
+        print(f"warning: {one_line(str(warning))}")
     print(f"→ {chunks} batch{'es' if chunks > 1 else ''} on profile {profile.name!r}")
     wanted = None if profile.name == OFFLINE_PROFILE else profile.name
     async with _session_or_store(context, wanted, offline_ok=args.dry_run) as (store, session):

@@ -2,7 +2,7 @@
 
 Opened by ``R`` on the batch list (every errored, expired and canceled request) or from the
 request inspector (the marked requests and error groups). It plans in a worker, shows the plan
-(how many requests of which outcome, the ``invalid_request_error`` failures left out, requests
+(how many requests of which outcome, the failures left out because they would fail again, requests
 whose params are unknown) and asks like every confirm modal, with focus on **Cancel**. A
 switch puts the invalid requests back in; the plan is made again when it flips.
 
@@ -120,7 +120,7 @@ class RetryScreen(ModalScreen[str | None]):
             yield Static(Text("Planning…", style="dim"), id="retry-plan")
             with Horizontal(id="retry-invalid-row"):
                 yield Switch(False, id="retry-include-invalid")
-                yield Label("Also resend invalid_request_error failures", markup=False)
+                yield Label("Also resend invalid and model-not-found failures", markup=False)
             yield Static("", id="retry-progress")
             with Horizontal(id="retry-buttons"):
                 yield Button("Cancel", id="retry-cancel", variant="primary")
@@ -223,7 +223,7 @@ class RetryScreen(ModalScreen[str | None]):
         self.plan = message.plan
         self.force = False
         self.query_one("#retry-plan", Static).update(plan_text(message.plan))
-        # The switch only matters when the selection holds invalid_request_error failures.
+        # The switch only matters when the selection holds failures that would fail again.
         switch = self.query_one("#retry-include-invalid", Switch)
         row = self.query_one("#retry-invalid-row")
         row.display = switch.value or bool(message.plan.excluded_invalid)

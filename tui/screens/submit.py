@@ -66,6 +66,8 @@ if TYPE_CHECKING:
     from tui.services import Services
 
 DONE_STAGES = frozenset({"created", "adopted", "skipped"})
+MAX_WARNINGS_SHOWN = 5
+"""Warnings listed in the summary (one per model and kind, so rarely more)."""
 """Progress stages after which a chunk's batch exists (``stored`` follows them)."""
 
 
@@ -529,6 +531,12 @@ def plan_summary(plan: FilePlan) -> Text:
     text.append(safe(plan.scan.summary()))
     text.append(f"\n→ {chunks} batch{'es' if chunks != 1 else ''} on profile ")
     text.append(safe(plan.job.profile), style="bold")
+    warnings = plan.scan.warnings
+    for warning in warnings[:MAX_WARNINGS_SHOWN]:
+        text.append("\nwarning: ", style="bold yellow")
+        text.append(safe(warning), style="yellow")
+    if len(warnings) > MAX_WARNINGS_SHOWN:
+        text.append(f"\n… {len(warnings) - MAX_WARNINGS_SHOWN} more warning(s)", style="dim")
     return text
 
 

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tui.core.known_models import canonical_models
 from tui.core.models import Batch, ProviderKind, RequestCounts, ResultsState
 from tui.formatting import (
     DASH,
@@ -97,7 +98,7 @@ class BatchDetail(VerticalScroll, can_focus=False):
         rows: list[tuple[str, Text | str]] = [
             ("Requests", self._counts(batch)),
             ("Profile", plain(_profile(batch))),
-            ("Model", plain(", ".join(batch.models) if batch.models else models_text(()))),
+            ("Model", plain(", ".join(canonical_models(batch.models)) or models_text(()))),
             ("Created", f"{timestamp(batch.created_at, now)} ({ago(batch.created_at, now)})"),
         ]
         if batch.is_terminal:

@@ -6,8 +6,9 @@ The TUI's ``R`` key and ``batchtui retry`` both go through here::
     batch = await submit_retry(session, plan)
 
 Requests are chosen by outcome (errored, expired, canceled), error type, error group key, or an
-explicit list of custom_ids (the TUI's marked rows). ``invalid_request_error`` failures are left
-out unless asked for: sent unchanged they would fail the same way. Each request goes out with
+explicit list of custom_ids (the TUI's marked rows). Failures that would fail again unchanged are
+left out unless asked for (:data:`FAILS_AGAIN_UNCHANGED`: ``invalid_request_error``, and
+``not_found_error``, an unknown or retired model). Each request goes out with
 the params it was first sent with (stored at submit time, or by ``batchtui attach``); requests
 without stored params are listed in the plan, not guessed.
 
@@ -41,6 +42,14 @@ FAILED_TYPES = frozenset({ResultType.ERRORED, ResultType.EXPIRED, ResultType.CAN
 """Outcomes worth retrying (a succeeded request is never resent)."""
 
 INVALID_REQUEST = "invalid_request_error"
+NOT_FOUND = "not_found_error"
+
+FAILS_AGAIN_UNCHANGED = {
+    INVALID_REQUEST: "the request itself is wrong",
+    NOT_FOUND: "unknown or retired model",
+}
+"""Error types left out of a retry by default, with why resending them cannot help. (OpenAI
+answers an unknown model with ``invalid_request_error``, code ``model_not_found``.)"""
 
 
 @dataclass
@@ -53,7 +62,9 @@ class RetryPlan:
     missing_params: list[str] = field(default_factory=list)
     """Selected requests whose params are unknown (attach the original file to fix)."""
     excluded_invalid: list[str] = field(default_factory=list)
-    """``invalid_request_error`` failures left out (``include_invalid`` resends them)."""
+    """Failures that would fail again unchanged, left out (``include_invalid`` resends them)."""
+    excluded_by_error: dict[str, int] = field(default_factory=dict)
+    """How many of :attr:`excluded_invalid` had each error type."""
     not_failed: list[str] = field(default_factory=list)
     """Explicitly named custom_ids that succeeded or have no result: never resent."""
     by_type: dict[ResultType, int] = field(default_factory=dict)
@@ -75,10 +86,11 @@ class RetryPlan:
         kinds = ", ".join(f"{n} {t.value}" for t, n in self.by_type.items() if n) or "none"
         lines = [f"retry {self.count:,} request(s) of {self.batch.id} ({kinds})"]
         if self.excluded_invalid:
-            lines.append(
-                f"left out {len(self.excluded_invalid):,} invalid_request_error failure(s): "
-                f"they would fail again unchanged ({resend_invalid})"
+            kinds = " and ".join(
+                f"{n:,} {kind} ({FAILS_AGAIN_UNCHANGED[kind]})"
+                for kind, n in self.excluded_by_error.items()
             )
+            lines.append(f"left out {kinds}: they would fail again unchanged ({resend_invalid})")
         if self.missing_params:
             lines.append(
                 f"{len(self.missing_params):,} request(s) have no stored params and cannot be "
@@ -119,8 +131,10 @@ async def plan_retry(
             continue
         if wanted_keys and error_key(result) not in wanted_keys:
             continue
-        if result.error_type == INVALID_REQUEST and not include_invalid and not wanted_errors:
+        kind = result.error_type or ""
+        if kind in FAILS_AGAIN_UNCHANGED and not include_invalid and not wanted_errors:
             plan.excluded_invalid.append(result.custom_id)
+            plan.excluded_by_error[kind] = plan.excluded_by_error.get(kind, 0) + 1
             continue
         chosen.append(result.custom_id)
         plan.by_type[result.type] += 1
