@@ -36,7 +36,8 @@ ROUTE_WIDTH = 30
 TROUBLE = "⚠"
 """Marks a 429, a 5xx or a call without a response (a glyph, so it survives NO_COLOR)."""
 
-COLUMNS = ("Time", "Profile", "Status", "Method", "Route", "Latency", "Try", "Wait", "Bytes")
+COLUMNS = ("Time", "Profile", "Status", "Retry", "Wait", "Latency", "Method", "Route", "Bytes")
+"""What decides why a profile is red comes first, so that 80 columns show it."""
 
 
 class CallLogScreen(Screen[None]):
@@ -115,11 +116,11 @@ class CallLogScreen(Screen[None]):
             Text(when, style="dim"),
             plain(call.profile),
             Text(status, style=style),
-            Text(call.method),
-            plain(call.route, style=style),
-            Text(_seconds(call.latency), justify="right"),
             Text(str(call.attempt) if call.attempt else "", justify="right"),
             Text(_seconds(call.retry_after) if call.retry_after is not None else ""),
+            Text(_seconds(call.latency), justify="right"),
+            Text(call.method),
+            plain(call.route, style=style),
             Text(_bytes(call), justify="right"),
             plain(call.request_id, style="dim"),
         ]
@@ -154,17 +155,17 @@ class CallLogScreen(Screen[None]):
             detail.update(Text(empty, style="dim"))
             return
         call = self._shown[min(max(table.cursor_row, 0), len(self._shown) - 1)]
-        lines = Text()
-        lines.append(f"{call.method} ")
+        lines = Text(f"{call.method} ")
         lines.append_text(plain(call.route))
+        lines.append("\n")
+        notes: list[Text] = []
         if call.request_id:
-            lines.append("  request id ")
-            lines.append_text(plain(call.request_id))
+            notes.append(Text("request id ").append_text(plain(call.request_id)))
         if call.error:
-            lines.append("\n")
-            lines.append_text(plain(f"no response: {call.error}", style="bold"))
+            notes.append(plain(f"no response: {call.error}", style="bold"))
         elif call.retry_after is not None:
-            lines.append(f"\nthe provider asked to wait {_seconds(call.retry_after)}")
+            notes.append(Text(f"the provider asked to wait {_seconds(call.retry_after)}"))
+        lines.append_text(Text(" · ").join(notes))
         detail.update(lines)
 
     @on(DataTable.RowHighlighted, "#calls-table")
