@@ -34,6 +34,7 @@ from tui.commands import BatchCommands
 from tui.core.events import BatchChanged, ProfileHealth, SyncEvent
 from tui.formatting import batch_name, progress_text, safe
 from tui.messages import FollowsSyncEvents, SyncEventsArrived, WorkFailed
+from tui.notify import BatchEndNotifier
 from tui.screens.main import PROVIDER_ACTIONS, MainScreen
 from tui.services import Services
 
@@ -68,6 +69,7 @@ class BatchApp(App[None]):
         super().__init__()
         self.services = services
         self.main = MainScreen(services)
+        self.batch_end = BatchEndNotifier(self, services)
         self._pending: list[SyncEvent] = []
         self._poll_timer: Timer | None = None
         self._imported = False
@@ -173,6 +175,7 @@ class BatchApp(App[None]):
         )
         if self.services.config.settings.bell:
             self.bell()
+        self.batch_end.batch_ended(batch)
 
     def on_requests_screen_retry_requested(self, message: RequestsScreen.RetryRequested) -> None:
         """R in the request inspector: plan and confirm a retry of the marked requests."""

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from tui.core.calllog import CallLog
 from tui.core.config import Config, Profile
 from tui.core.errors import BatchtuiError, ConfigError
 from tui.core.events import ProfileHealth, ProfileStatus, SyncEvent
@@ -70,6 +71,8 @@ class Services:
         """"Now" for relative times; the demo passes the simulator's clock, tests a fixed one."""
         self.engine_clock = engine_clock
         """"Now" for the sync engine's records (UTC)."""
+        self.call_log = CallLog()
+        """Every HTTP call the providers make this session (the ``@`` screen)."""
         self._store: Store | None = None
         self._engine: DeferredEngine | None = None
 
@@ -84,7 +87,9 @@ class Services:
         if self._store is not None:
             return
         store = await Store.open(self.database)
-        self._engine = DeferredEngine(store, self.config, env=self.env, clock=self.engine_clock)
+        self._engine = DeferredEngine(
+            store, self.config, env=self.env, clock=self.engine_clock, call_log=self.call_log
+        )
         self._store = store
 
     async def close(self) -> None:
@@ -147,11 +152,13 @@ class DeferredEngine:
         *,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        call_log: CallLog | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.env = env
         self.clock = clock
+        self.call_log = call_log
         self._on_event: Callable[[SyncEvent], None] | None = None
         self._engine: SyncEngine | None = None
         self._lock: asyncio.Lock | None = None
@@ -200,7 +207,7 @@ class DeferredEngine:
         providers, problems = {}, []
         for profile in profiles:
             try:
-                providers[profile.name] = make_provider(profile, self.env)
+                providers[profile.name] = make_provider(profile, self.env, call_log=self.call_log)
             except ConfigError as exc:
                 problems.append(ProfileStatus(profile.name, ProfileHealth.MISCONFIGURED, str(exc)))
         engine = SyncEngine(

@@ -35,7 +35,9 @@ from datetime import datetime
 from typing import Any
 
 from tui.cli.common import Context, add_command, open_cache, print_json
-from tui.core.errors import PartialFailure, ProviderError
+from tui.cli.watch_ends import WatchEnds
+from tui.core.batch_end import outcome_exit_code
+from tui.core.errors import ConfigError, PartialFailure, ProviderError
 from tui.core.events import (
     BatchChanged,
     ProfileHealth,
@@ -88,7 +90,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         run_watch,
         help="poll until every active batch has ended, printing each transition",
     )
+    watch.add_argument(
+        "id", metavar="ID", nargs="?", help="watch only this batch (id or unique prefix)"
+    )
     watch.add_argument("--profile", metavar="P", help="only this profile")
+    watch.add_argument(
+        "--exec",
+        metavar="CMD",
+        dest="exec_command",
+        help="run CMD (split like a shell would, run without one) when a batch ends, with "
+        "BATCHTUI_BATCH_ID, BATCHTUI_STATUS and the counts in its environment "
+        "(default: the config's on_batch_end)",
+    )
+    watch.add_argument(
+        "--exit-on-end",
+        action="store_true",
+        help="with ID: exit with the batch's outcome (0 all succeeded, 10 some requests "
+        "failed, 11 canceled, 12 expired, 13 failed)",
+    )
     watch.add_argument(
         "--interval",
         type=float,
@@ -304,22 +323,27 @@ def _when(moment: datetime | None) -> str:
 
 
 def run_watch(args: argparse.Namespace, context: Context) -> int:
+    if args.exit_on_end and not args.id:
+        raise ConfigError("watch --exit-on-end needs the ID of the batch to wait for")
     return asyncio.run(_watch(args, context))
 
 
 async def _watch(args: argparse.Namespace, context: Context) -> int:
     context.paths.ensure_data_dir()
     bell = context.config.settings.bell
+    ends = WatchEnds(context.config, args.exec_command, env=context.env)
     async with Session.open(
         context.config, context.paths.database, profile=args.profile, env=context.env
     ) as session:
         engine = session.engine
         shown: dict[str, ProfileHealth] = {}
-        _print_transitions(await engine.import_all(), bell)
+        await ends.after(_print_transitions(await engine.import_all(), bell))
         not_imported = _unhealthy(engine.statuses)
         _print_health(engine.statuses, shown)
+        if args.id:
+            return await _watch_one(args, session, ends, shown)
         while True:
-            _print_transitions(await engine.poll_once(), bell)
+            await ends.after(_print_transitions(await engine.poll_once(), bell))
             _print_health(engine.statuses, shown)
             active = [
                 b
@@ -337,6 +361,27 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
             await _wait(delay, engine.statuses)
 
 
+async def _watch_one(
+    args: argparse.Namespace,
+    session: Session,
+    ends: WatchEnds,
+    shown: dict[str, ProfileHealth],
+) -> int:
+    """Poll until the batch ``args.id`` has ended; run the command for it once."""
+    engine, bell = session.engine, session.engine.settings.bell
+    batch = await session.store.batches.find(args.id)
+    while not batch.is_terminal:
+        delay = engine.next_delay() if args.interval is None else args.interval
+        await _wait(delay, engine.statuses)
+        ended = _print_transitions(await engine.poll_once(), bell)
+        _print_health(engine.statuses, shown)
+        batch = await session.store.batches.get(batch.id)
+        await ends.after([b for b in ended if b.id != batch.id])
+    await ends.after([batch])
+    print(f"{batch.id}: {batch.status.value}", flush=True)
+    return outcome_exit_code(batch) if args.exit_on_end else 0
+
+
 async def _wait(delay: float, statuses: dict[str, ProfileStatus]) -> None:
     """Sleep until the next poll; a wait a provider imposed (429 retry-after) is announced, so a
     long silence is never mistaken for a hang."""
@@ -347,7 +392,9 @@ async def _wait(delay: float, statuses: dict[str, ProfileStatus]) -> None:
     await asyncio.sleep(delay)
 
 
-def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
+def _print_transitions(events: list[SyncEvent], bell: bool) -> list[Batch]:
+    """Print each status change; returns the batches that ended (seen running before)."""
+    ended: list[Batch] = []
     for event in events:
         if not isinstance(event, BatchChanged):
             continue
@@ -365,6 +412,9 @@ def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
             f"({c.finished:,}/{c.total:,} done, {c.failed:,} failed){ring}",
             flush=True,
         )
+        if event.ended:
+            ended.append(event.batch)
+    return ended
 
 
 def _print_status(name: str, status: ProfileStatus) -> None:

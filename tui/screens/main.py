@@ -82,6 +82,7 @@ class MainScreen(Screen):
         Binding("i", "toggle_ids", "Full ids", show=False, id="main.ids"),
         Binding("D", "download", "Download results", show=False, id="main.download"),
         Binding("dollar_sign", "toggle_costs", "Costs", id="main.costs"),
+        Binding("at", "call_log", "API calls", show=False, id="main.calls"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear"),
         Binding("1", "view('active')", "Active", show=False, id="main.view.active"),
         Binding("2", "view('attention')", "Needs attention", show=False, id="main.view.attention"),
@@ -479,6 +480,12 @@ class MainScreen(Screen):
         self.toggle_class("-costs")
         if self.has_class("-costs"):
             self.load_cost_report(self.table.shown_ids)
+
+    def action_call_log(self) -> None:
+        """Every HTTP call of this session (why a profile is red)."""
+        from tui.screens.call_log import CallLogScreen  # loaded on first use
+
+        self.app.push_screen(CallLogScreen(self.services))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -9,11 +9,12 @@ deletes its files. The SDK is imported when a provider is built, never when this
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from tui.core.calllog import CallLog, failures_noted
 from tui.core.config import Profile
 from tui.core.errors import ProviderError
 from tui.core.models import Batch, ProviderKind, RequestResult
@@ -37,17 +38,39 @@ class OpenAIProvider:
 
     kind = ProviderKind.OPENAI
 
-    def __init__(self, profile: Profile, api_key: str, *, client: AsyncOpenAI | None = None):
+    def __init__(
+        self,
+        profile: Profile,
+        api_key: str,
+        *,
+        client: AsyncOpenAI | None = None,
+        call_log: CallLog | None = None,
+    ):
         self.profile = profile
         self._key = api_key
+        self.call_log = call_log
+        """Where every HTTP call of the client is recorded (the SDK's own event hooks)."""
         if client is None:
-            from openai import AsyncOpenAI  # slow: seconds on a cold start
+            # slow: seconds on a cold start
+            from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-            client = AsyncOpenAI(api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT)
+            http_client = (
+                call_log.http_client(profile.name, DefaultAsyncHttpxClient)
+                if call_log is not None
+                else None
+            )
+            client = AsyncOpenAI(
+                api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT, http_client=http_client
+            )
         self.client = client
 
-    def _translated(self) -> contextlib.AbstractContextManager[None]:
-        return translated_errors(profile=self.profile.name, key=self._key)
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        with (
+            failures_noted(self.call_log),
+            translated_errors(profile=self.profile.name, key=self._key),
+        ):
+            yield
 
     def _batch(self, data: dict[str, Any]) -> Batch:
         return openai_batch(data, self.profile.name)
