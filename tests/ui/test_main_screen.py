@@ -431,8 +431,9 @@ async def test_help_in_the_inspector_lists_the_inspectors_keys(tmp_path: Path, c
             console.print(app.screen.help_table())
             text = console.export_text()
             assert RequestsScreen.HELP_TITLE in text
-            for words in ("Mark", "Retry", "Export", "Errored tab", "Go to id", "Quit"):
+            for words in ("Mark", "Retry", "Export", "Errored tab", "Go to id", "Back", "j k"):
                 assert words in text
+            assert "Quit" not in text  # q goes back here; it quits from the batch list only
             assert "Cancel batch" not in text  # the batch list's keys are not active here
 
 

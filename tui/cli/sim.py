@@ -74,7 +74,11 @@ def sim_config_text(host: str, port: int) -> str:
                 "api_key": SIM_KEY,
                 "base_url": base + ANTHROPIC_PREFIX,
             },
-            "sim-openai": {"provider": "openai", "api_key": SIM_KEY, "base_url": base + OPENAI_PREFIX},
+            "sim-openai": {
+                "provider": "openai",
+                "api_key": SIM_KEY,
+                "base_url": base + OPENAI_PREFIX,
+            },
         }
     }
     header = (

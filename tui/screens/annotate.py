@@ -17,7 +17,7 @@ class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
 
     AUTO_FOCUS = "#annotate-label"
     BINDINGS = [
-        Binding("escape", "back", "Back", id="annotate.back"),
+        Binding("escape,q", "back", "Back", id="annotate.back"),
         Binding("ctrl+s", "save", "Save", id="annotate.save"),
     ]
 

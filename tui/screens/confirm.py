@@ -22,7 +22,7 @@ class ConfirmScreen(ModalScreen[bool]):
     """Ask before doing something that cannot be undone; dismisses with True to go ahead."""
 
     AUTO_FOCUS = "#cancel"
-    BINDINGS = [Binding("escape", "back", "Back", id="confirm.back")]
+    BINDINGS = [Binding("escape,q", "back", "Back", id="confirm.back")]
 
     def __init__(self, title: str, stakes: Text, confirm_label: str) -> None:
         super().__init__()

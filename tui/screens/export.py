@@ -24,7 +24,7 @@ class ExportScreen(ModalScreen[Path | None]):
     """Ask where to export; dismisses with an absolute path, or None if the user backed out."""
 
     AUTO_FOCUS = "#export-path"
-    BINDINGS = [Binding("escape", "back", "Back", id="export.back")]
+    BINDINGS = [Binding("escape,q", "back", "Back", id="export.back")]
 
     def __init__(self, scope: str, default: Path, *, cwd: Path) -> None:
         super().__init__()

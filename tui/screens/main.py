@@ -23,7 +23,13 @@ from textual.worker import Worker, WorkerState
 
 from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
 from tui.core.errors import NotFoundError
-from tui.core.events import BatchChanged, ProfileStatusChanged, ResultsProgress, SyncEvent
+from tui.core.events import (
+    BatchChanged,
+    ProfileHealth,
+    ProfileStatusChanged,
+    ResultsProgress,
+    SyncEvent,
+)
 from tui.core.models import Batch, BatchStatus
 from tui.formatting import batch_name, safe
 from tui.messages import (
@@ -344,6 +350,10 @@ class MainScreen(Screen):
             return "No batch selected."
         if batch is None:
             return None
+        if action in PROVIDER_ACTIONS and action != "submit":
+            status = self.services.engine.statuses.get(batch.profile)
+            if status is not None and status.health is ProfileHealth.MISCONFIGURED:
+                return f"Profile {safe(batch.profile)} is read-only here ({status.message})."
         if action == "cancel_batch":
             if batch.status is BatchStatus.CANCELING:
                 return "This batch is already canceling."

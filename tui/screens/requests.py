@@ -54,7 +54,7 @@ class RequestsScreen(Screen):
     """The heading of this screen's keys in the ? screen."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="requests.back"),
+        Binding("escape,q", "back", "Back", id="requests.back"),
         Binding("slash", "search", "Search", id="requests.search"),
         Binding("colon,ctrl+g", "jump", "Go to id", id="requests.jump"),
         Binding("x", "clear_filters", "Clear filters", id="requests.clear"),

@@ -74,7 +74,7 @@ class RetryScreen(ModalScreen[str | None]):
     AUTO_FOCUS = "#retry-cancel"
     BINDINGS: ClassVar = [
         Binding("escape", "back", "Back", id="retry.back"),
-        Binding("q", "stay", "Stay", show=False, id="retry.stay"),
+        Binding("q", "back", "Back", show=False, id="retry.q"),
     ]
 
     class Planned(Message):
@@ -161,10 +161,6 @@ class RetryScreen(ModalScreen[str | None]):
             self.action_stay()
             return
         self.dismiss(None)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # "q" is the App's quit; only while the batch is being created does it stop here.
-        return self.busy if action == "stay" else True
 
     def action_stay(self) -> None:
         self.notify("Creating the retry batch: wait for it.", severity="warning", markup=False)
