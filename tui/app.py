@@ -91,6 +91,8 @@ class BatchApp(App[None]):
         theme = services.config.settings.theme
         if theme in self.available_themes:
             self.theme = theme
+        self._saved_theme = self.theme
+        """The theme the config file holds (or this session started with)."""
 
     def get_default_screen(self) -> MainScreen:
         return self.main
@@ -113,6 +115,7 @@ class BatchApp(App[None]):
             self._show_cached(worker.result)  # else when it ends (on_worker_state_changed)
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
         self.services.engine.on_event = self._on_sync_event
         if self.services.auto_poll:
             self.sync_batches()
@@ -120,6 +123,22 @@ class BatchApp(App[None]):
     async def on_unmount(self) -> None:
         if self._owns_services:
             await self.services.close()
+
+    def _theme_chosen(self, theme: object) -> None:
+        if self.theme != self._saved_theme:
+            self._saved_theme = self.theme
+            self.save_theme(self.theme)
+
+    @work(thread=True, group="settings", exit_on_error=False, description="Saving the theme")
+    def save_theme(self, theme: str) -> None:
+        """The palette's theme, kept in the config file for the next start."""
+        from tui.core.errors import ConfigError
+        from tui.core.settings_file import save_setting
+
+        try:
+            save_setting(self.services.config.path, "theme", theme)
+        except ConfigError as exc:
+            self.notify(f"Theme kept for this session only: {safe(exc)}", markup=False)
 
     # --- workers --------------------------------------------------------------------------------
 
@@ -305,7 +324,10 @@ class BatchApp(App[None]):
             ("Everywhere", [*self.BINDINGS, _PALETTE_KEY]),
             ("Moving around", _MOVING),
         ]
-        notes = ["Filter tokens: status: model: profile: provider: label: id: notes:, ! negates."]
+        notes = [
+            "Filter tokens: status: model: profile: provider: label: id: notes:, ! negates;"
+            " times: created:7d ended:today since:2026-11-01 (also 24h, 2w, yesterday)."
+        ]
         if self.services.read_only:
             notes.append("Read-only mode: submit, retry, cancel, delete and download are off.")
         return sections, notes

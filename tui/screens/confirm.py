@@ -16,6 +16,7 @@ from textual.widgets import Button, Static
 
 from tui.core.models import Batch, ResultsState
 from tui.formatting import batch_name, count, money
+from tui.widgets.key_footer import KeyFooter
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -37,6 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button(self.confirm_label, id="confirm", variant="error")
+        yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.core.export import format_for
+from tui.widgets.key_footer import KeyFooter
 
 
 class ExportScreen(ModalScreen[Path | None]):
@@ -41,6 +42,7 @@ class ExportScreen(ModalScreen[Path | None]):
             with Horizontal(id="export-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Export", id="export", variant="primary")
+        yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
 
     def on_mount(self) -> None:
         self._check(self.query_one("#export-path", Input).value)

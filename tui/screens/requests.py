@@ -400,9 +400,22 @@ class RequestsScreen(Screen):
 
     @on(ResultsView.Selected)
     def _open_request(self, event: ResultsView.Selected) -> None:
-        self.app.push_screen(
-            RequestDetailScreen(self.store, self.shown_batch, event.custom_id, prices=self.prices)
+        view = self.query_one(ResultsView)
+        screen = RequestDetailScreen(
+            self.store,
+            self.shown_batch,
+            event.custom_id,
+            prices=self.prices,
+            list_filter=view.filter,
         )
+        self.app.push_screen(screen, self._back_from_request)
+
+    def _back_from_request(self, custom_id: str | None) -> None:
+        """n/p/f moved on in the request detail: the list's cursor follows."""
+        view = self.query_one(ResultsView)
+        current = view.cursor_result
+        if custom_id and (current is None or current.custom_id != custom_id):
+            self._jump_to(custom_id)
 
     def action_search(self) -> None:
         self.query_one(ResultFilters).focus_search()

@@ -37,6 +37,7 @@ from tui.core.submit import (
 from tui.formatting import batch_name, safe
 from tui.messages import CreateFailed, CreateProgressed, CreateRefused, WorkFailed
 from tui.screens.submit import session_of
+from tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from tui.core.store import Store
@@ -125,6 +126,7 @@ class RetryScreen(ModalScreen[str | None]):
             with Horizontal(id="retry-buttons"):
                 yield Button("Cancel", id="retry-cancel", variant="primary")
                 yield Button("Retry", id="retry-confirm", variant="error", disabled=True)
+        yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
 
     def on_mount(self) -> None:
         self.make_plan(include_invalid=False)

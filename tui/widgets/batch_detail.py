@@ -54,6 +54,8 @@ class BatchDetail(VerticalScroll, can_focus=True):
     BINDINGS: ClassVar = [
         Binding("j", "scroll_down", "Down", show=False),
         Binding("k", "scroll_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
