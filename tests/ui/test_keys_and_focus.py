@@ -302,3 +302,16 @@ async def test_picking_the_sorted_column_again_reverses_it(tmp_path: Path, cache
             await settle(pilot)
             assert app.screen is app.main
             assert (table.sort_column.key, table.sort_reverse) == ("progress", True)
+
+
+async def test_the_theme_chosen_is_saved_to_the_config(tmp_path: Path, cache: Path) -> None:
+    from tui.core.config import load_config, write_starter_config
+
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        write_starter_config(services.config.path)  # the demo's config, as a file now
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            app.theme = "nord"  # what picking it in the palette does
+            await settle(pilot)
+        assert load_config(services.config.path, {}).settings.theme == "nord"
