@@ -81,7 +81,7 @@ class MainScreen(Screen):
         Binding("d", "delete_batch", "Delete", id="main.delete"),
         Binding("n", "submit", "Submit file", show=False, id="main.submit"),
         Binding("R", "retry", "Retry failed", show=False, id="main.retry"),
-        Binding("y", "copy_id", "Copy", id="main.copy"),
+        Binding("y", "copy_id", "Copy", show=False, id="main.copy"),
         Binding("e", "annotate", "Label", show=False, id="main.annotate"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("s", "sort", "Sort", id="main.sort"),
