@@ -315,3 +315,34 @@ async def test_the_theme_chosen_is_saved_to_the_config(tmp_path: Path, cache: Pa
             app.theme = "nord"  # what picking it in the palette does
             await settle(pilot)
         assert load_config(services.config.path, {}).settings.theme == "nord"
+
+
+async def test_a_narrow_status_bar_drops_details_whole_and_keeps_its_end() -> None:
+    from textual.app import App, ComposeResult
+
+    from tui.core.events import ProfileHealth, ProfileStatus
+    from tui.widgets.status_bar import StatusBar
+
+    class BarApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield StatusBar(id="status")
+
+    app = BarApp()
+    async with app.run_test(size=(60, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.profiles = {
+            "work": ProfileStatus("work", ProfileHealth.RATE_LIMITED, retry_after=30),
+            "oa": ProfileStatus("oa", ProfileHealth.MISCONFIGURED, "no key: OPENAI_API_KEY unset"),
+        }
+        bar.counts = (6, 17)
+        bar.auto_poll = False
+        bar.read_only = True
+        bar.show()
+        await pilot.pause()
+        line = bar.render_line(0).text.rstrip()
+        assert line.endswith("read-only")  # the end survives; the profiles' words gave way
+        assert "▲ work" in line
+        assert "✗ oa" in line
+        await pilot.resize_terminal(160, 3)
+        await pilot.pause()
+        assert "no key: OPENAI_API_KEY unset" in bar.render_line(0).text
