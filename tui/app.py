@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
@@ -47,6 +48,22 @@ if TYPE_CHECKING:
 
 _PALETTE_KEY = Binding("ctrl+p", "command_palette", "Commands")
 """How the ? screen lists Textual's command palette key."""
+
+_MOVING = [
+    Binding("up", "", "Move in a list, scroll a pane", key_display="↑ ↓ j k"),
+    Binding("pageup", "", "Page through the list", key_display="PgUp PgDn"),
+    Binding("home", "", "First / last", key_display="Home End g G"),
+    Binding("tab", "", "Next pane (detail, costs, groups): then ↑ ↓ scroll it", key_display="Tab"),
+]
+"""How the ? screen lists the keys every list and pane shares (Textual's and the widgets')."""
+
+_USER_WORK = frozenset({"action", "submit", "retry", "requests-export"})
+"""Worker groups of work the user started and would lose by quitting (polls resume)."""
+
+
+def _is_user_work(worker: Worker) -> bool:
+    return worker.is_running and worker.group in _USER_WORK
+
 
 _CACHE_HEAD_START = 0.3
 """Seconds the first frame may wait for the cached batches (a thousand take about 25 ms)."""
@@ -78,6 +95,8 @@ class BatchApp(App[None]):
         theme = services.config.settings.theme
         if theme in self.available_themes:
             self.theme = theme
+        self._saved_theme = self.theme
+        """The theme the config file holds (or this session started with)."""
 
     def get_default_screen(self) -> MainScreen:
         return self.main
@@ -100,6 +119,7 @@ class BatchApp(App[None]):
             self._show_cached(worker.result)  # else when it ends (on_worker_state_changed)
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
         self.services.engine.on_event = self._on_sync_event
         if self.services.auto_poll:
             self.sync_batches()
@@ -107,6 +127,22 @@ class BatchApp(App[None]):
     async def on_unmount(self) -> None:
         if self._owns_services:
             await self.services.close()
+
+    def _theme_chosen(self, theme: object) -> None:
+        if self.theme != self._saved_theme:
+            self._saved_theme = self.theme
+            self.save_theme(self.theme)
+
+    @work(thread=True, group="settings", exit_on_error=False, description="Saving the theme")
+    def save_theme(self, theme: str) -> None:
+        """The palette's theme, kept in the config file for the next start."""
+        from tui.core.errors import ConfigError
+        from tui.core.settings_file import save_setting
+
+        try:
+            save_setting(self.services.config.path, "theme", theme)
+        except ConfigError as exc:
+            self.notify(f"Theme kept for this session only: {safe(exc)}", markup=False)
 
     # --- workers --------------------------------------------------------------------------------
 
@@ -236,6 +272,22 @@ class BatchApp(App[None]):
             self._poll_timer = None
         self.sync_batches()
 
+    async def action_quit(self) -> None:
+        """q quits from the batch list only (sub-screens bind q to Back), and asks first while
+        a cancel, delete, download, submit, retry or export is under way."""
+        if self.screen is not self.main:
+            return
+        busy = [w.description or w.name for w in self.workers if _is_user_work(w)]
+        if not busy:
+            self.exit()
+            return
+        from tui.screens.confirm import ConfirmScreen
+
+        stakes = Text("Still running: " + ", ".join(dict.fromkeys(busy)) + ".\n", end="")
+        stakes.append("Quitting now stops it; what reached the provider stays there.")
+        screen = ConfirmScreen("Quit while work is in flight?", stakes, "Quit")
+        self.push_screen(screen, lambda ok: self.exit() if ok else None)
+
     def action_help(self) -> None:
         if self.screen is self.main:
             sections, notes = self._main_help()
@@ -256,7 +308,12 @@ class BatchApp(App[None]):
             if binding.id and binding.description:
                 (everywhere if node is self else own).setdefault(binding.action, binding)
         title = getattr(screen, "HELP_TITLE", "This screen")
-        return [(title, list(own.values())), ("Everywhere", [*everywhere.values(), _PALETTE_KEY])]
+        everywhere_keys = [*everywhere.values(), _PALETTE_KEY]
+        return [
+            (title, list(own.values())),
+            ("Everywhere", everywhere_keys),
+            ("Moving around", _MOVING),
+        ]
 
     def _main_help(self) -> tuple[list, list[str]]:
         screen_bindings = [
@@ -268,16 +325,12 @@ class BatchApp(App[None]):
         sections = [
             (MainScreen.HELP_TITLE, screen_bindings),
             ("Everywhere", [*self.BINDINGS, _PALETTE_KEY]),
-            (
-                "Moving around",
-                [
-                    Binding("up", "", "Move the selection", key_display="↑ ↓"),
-                    Binding("pageup", "", "Page through the list", key_display="PgUp PgDn"),
-                    Binding("home", "", "First / last batch", key_display="Home End"),
-                ],
-            ),
+            ("Moving around", _MOVING),
         ]
-        notes = ["Filter tokens: status: model: profile: provider: label: id: notes:, ! negates."]
+        notes = [
+            "Filter tokens: status: model: profile: provider: label: id: notes:, ! negates;"
+            " times: created:7d ended:today since:2026-11-01 (also 24h, 2w, yesterday)."
+        ]
         if self.services.read_only:
             notes.append("Read-only mode: submit, retry, cancel, delete and download are off.")
         return sections, notes

@@ -129,16 +129,34 @@ def short_id(batch_id: str, width: int = 12) -> str:
     return core if len(core) <= width else core[: width - 1] + "…"
 
 
-def progress_text(counts: RequestCounts) -> Text:
-    """``118/400``, then failures worth a look: ``✗`` errored, ``⊘`` canceled, ``⧗`` expired."""
+def progress_text(counts: RequestCounts, width: int | None = None) -> Text:
+    """``118/400``, then failures worth a look: ``✗`` errored, ``⊘`` canceled, ``⧗`` expired.
+
+    Given a ``width``, a text that would not fit is shortened rather than cut at its end (where
+    the failures are): first the done part becomes a percentage, then the failures are summed
+    into one ``✗``."""
+    text = _progress(counts, f"{count(counts.finished)}/{count(counts.total)}", split=True)
+    if width is None or text.cell_len <= width:
+        return text
+    share = f"{counts.finished * 100 // counts.total}%" if counts.total else "0%"
+    text = _progress(counts, share, split=True)
+    return text if text.cell_len <= width else _progress(counts, share, split=False)
+
+
+def _progress(counts: RequestCounts, done: str, *, split: bool) -> Text:
     text = Text(no_wrap=True, end="")
     done_style = "green" if counts.total and counts.processing == 0 else ""
-    text.append(f"{count(counts.finished)}/{count(counts.total)}", style=done_style)
-    for glyph, value, style in (
-        ("✗", counts.errored, "red"),
-        ("⊘", counts.canceled, "yellow"),
-        ("⧗", counts.expired, "red"),
-    ):
+    text.append(done, style=done_style)
+    failures = (
+        [
+            ("✗", counts.errored, "red"),
+            ("⊘", counts.canceled, "yellow"),
+            ("⧗", counts.expired, "red"),
+        ]
+        if split
+        else [("✗", counts.failed, "red")]
+    )
+    for glyph, value, style in failures:
         if value:
             text.append(f" {glyph}{count(value)}", style=style)
     return text

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from tui.core.calllog import CallLog
-from tui.core.config import Config, Profile
+from tui.core.config import STANDARD_KEY_VARIABLES, Config, Profile
 from tui.core.errors import BatchtuiError, ConfigError
 from tui.core.events import ProfileHealth, ProfileStatus, SyncEvent
 from tui.core.models import Batch, ProviderKind, utcnow
@@ -163,7 +163,7 @@ class DeferredEngine:
         self._engine: SyncEngine | None = None
         self._lock: asyncio.Lock | None = None
         self._waiting = {
-            name: ProfileStatus(name, ProfileHealth.UNKNOWN) for name in config.profiles
+            name: _first_status(profile, env) for name, profile in config.profiles.items()
         }
 
     @property
@@ -185,9 +185,7 @@ class DeferredEngine:
         if self._engine is not None:
             return [name for name in self.config.profiles if name in self._engine.providers]
         return [
-            name
-            for name, profile in self.config.profiles.items()
-            if _has_key(profile, self.env)
+            name for name, profile in self.config.profiles.items() if _has_key(profile, self.env)
         ]
 
     async def engine(self) -> SyncEngine:
@@ -209,7 +207,8 @@ class DeferredEngine:
             try:
                 providers[profile.name] = make_provider(profile, self.env, call_log=self.call_log)
             except ConfigError as exc:
-                problems.append(ProfileStatus(profile.name, ProfileHealth.MISCONFIGURED, str(exc)))
+                reason = key_problem(profile, self.env) or str(exc)
+                problems.append(ProfileStatus(profile.name, ProfileHealth.MISCONFIGURED, reason))
         engine = SyncEngine(
             self.store, providers, self.config.settings, on_event=self._on_event, clock=self.clock
         )
@@ -243,11 +242,26 @@ class DeferredEngine:
 
 
 def _has_key(profile: Profile, env: Mapping[str, str] | None) -> bool:
+    return key_problem(profile, env) is None
+
+
+def key_problem(profile: Profile, env: Mapping[str, str] | None) -> str | None:
+    """Why ``profile`` cannot reach its provider, in the few words the status bar has room
+    for ("no key: ANTHROPIC_API_KEY unset"); None when its key resolves."""
     try:
         profile.resolve_key(env)
     except ConfigError:
-        return False
-    return True
+        variable = profile.api_key_env or STANDARD_KEY_VARIABLES[profile.provider]
+        return f"no key: {variable} unset"
+    return None
+
+
+def _first_status(profile: Profile, env: Mapping[str, str] | None) -> ProfileStatus:
+    """Before the first poll: unknown, or already known to have no key (and why)."""
+    problem = key_problem(profile, env)
+    if problem is None:
+        return ProfileStatus(profile.name, ProfileHealth.UNKNOWN)
+    return ProfileStatus(profile.name, ProfileHealth.MISCONFIGURED, problem)
 
 
 def _import_sdks(kinds: set[ProviderKind]) -> None:

@@ -168,3 +168,14 @@ def test_the_outcome_bar_fills_the_width_in_proportion_and_keeps_rare_outcomes_v
 
 def test_the_outcome_bar_of_an_empty_batch_is_all_unfinished() -> None:
     assert bar_cells(RequestCounts(), 10)[:-1] == [("─" * 10, "bright_black")]
+
+
+def test_progress_that_does_not_fit_is_shortened_not_cut() -> None:
+    counts = RequestCounts(
+        processing=1_234, succeeded=15_000, errored=1_219, canceled=2_300, expired=247
+    )
+    full = progress_text(counts).plain
+    assert full == "18.8k/20k ✗1,219 ⊘2,300 ⧗247"  # 29 cells: the list's column has 16
+    assert progress_text(counts, 40).plain == full
+    assert progress_text(counts, 22).plain == "93% ✗1,219 ⊘2,300 ⧗247"
+    assert progress_text(counts, 16).plain == "93% ✗3,766"  # every failure, summed

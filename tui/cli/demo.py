@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,7 +104,14 @@ async def label_demo_batches(store: Store) -> None:
         await store.batches.annotate(batches[-1].id, notes=note)
 
 
+def say(step: str) -> None:
+    """A progress line, printed before the TUI takes the screen (the first start takes seconds:
+    the SDKs are imported and the demo's batches imported from the simulator)."""
+    print(f"batchtui demo: {step}", file=sys.stderr, flush=True)
+
+
 async def _demo(args: argparse.Namespace, context: Context) -> int:
+    say("starting the batch API simulator…")
     from tui.app import BatchApp
     from tui.services import Services
     from tui.sim import SimOptions, Simulator
@@ -125,8 +133,10 @@ async def _demo(args: argparse.Namespace, context: Context) -> int:
                 engine_clock=sim.clock.now,
             )
             async with services:
+                say(f"importing the demo batches from {sim.base_url}…")
                 await services.engine.import_all()  # the list is full on the first paint
                 await label_demo_batches(services.store)
+                say("opening the TUI (q quits)")
                 app = BatchApp(services)
                 await app.run_async()
     finally:

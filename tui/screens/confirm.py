@@ -16,13 +16,14 @@ from textual.widgets import Button, Static
 
 from tui.core.models import Batch, ProviderKind, ResultsState
 from tui.formatting import batch_name, count, money
+from tui.widgets.key_footer import KeyFooter
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask before doing something that cannot be undone; dismisses with True to go ahead."""
 
     AUTO_FOCUS = "#cancel"
-    BINDINGS = [Binding("escape", "back", "Back", id="confirm.back")]
+    BINDINGS = [Binding("escape,q", "back", "Back", id="confirm.back")]
 
     def __init__(self, title: str, stakes: Text, confirm_label: str) -> None:
         super().__init__()
@@ -37,6 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button(self.confirm_label, id="confirm", variant="error")
+        yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -21,9 +21,15 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
+from tui.batch_view import SortColumn, View, in_view, needs_attention, parse_query
 from tui.core.errors import NotFoundError
-from tui.core.events import BatchChanged, ProfileStatusChanged, ResultsProgress, SyncEvent
+from tui.core.events import (
+    BatchChanged,
+    ProfileHealth,
+    ProfileStatusChanged,
+    ResultsProgress,
+    SyncEvent,
+)
 from tui.core.models import Batch, BatchStatus, ResultsState
 from tui.formatting import batch_name, safe
 from tui.messages import (
@@ -74,10 +80,10 @@ class MainScreen(Screen):
         Binding("d", "delete_batch", "Delete", id="main.delete"),
         Binding("n", "submit", "Submit file", show=False, id="main.submit"),
         Binding("R", "retry", "Retry failed", show=False, id="main.retry"),
-        Binding("y", "copy_id", "Copy", id="main.copy"),
+        Binding("y", "copy_id", "Copy", show=False, id="main.copy"),
         Binding("e", "annotate", "Label", show=False, id="main.annotate"),
         Binding("slash", "filter", "Filter", id="main.filter"),
-        Binding("s", "cycle_sort", "Sort", id="main.sort"),
+        Binding("s", "sort", "Sort", id="main.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse"),
         Binding("i", "toggle_ids", "Full ids", show=False, id="main.ids"),
         Binding("D", "download", "Download results", show=False, id="main.download"),
@@ -120,7 +126,7 @@ class MainScreen(Screen):
             yield self._filled_table()
             yield BatchDetail(id="detail")  # the cost pane joins them on the first $
         yield Input(
-            placeholder="filter: status:ended model:haiku profile:work label:x !status:ended text",
+            placeholder="filter: status:ended model:haiku created:7d ended:today !label:x text",
             id="filter",
         )
         yield KeyFooter(compact=True)
@@ -278,13 +284,13 @@ class MainScreen(Screen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        query = parse_query(event.value)
+        query = parse_query(event.value, self.services.clock())
         self.table.configure(query=query)
         self._after_change()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        query = parse_query(event.value)
+        query = parse_query(event.value, self.services.clock())
         if query.unknown:
             unknown = ", ".join(map(safe, query.unknown))
             self.notify(f"Unknown filter field(s): {unknown}", markup=False)
@@ -348,6 +354,10 @@ class MainScreen(Screen):
             return "No batch selected."
         if batch is None:
             return None
+        if action in PROVIDER_ACTIONS and action != "submit":
+            status = self.services.engine.statuses.get(batch.profile)
+            if status is not None and status.health is ProfileHealth.MISCONFIGURED:
+                return f"Profile {safe(batch.profile)} is read-only here ({status.message})."
         if action == "cancel_batch":
             if batch.status is BatchStatus.CANCELING:
                 return "This batch is already canceling."
@@ -498,12 +508,19 @@ class MainScreen(Screen):
         box.remove_class("-shown")
         self.table.focus()
 
-    def action_cycle_sort(self) -> None:
-        keys = [column.key for column in SORT_COLUMNS]
-        current = keys.index(self.table.sort_column.key)
-        column = SORT_COLUMNS[(current + 1) % len(SORT_COLUMNS)]
-        self.table.configure(sort=(column, False))
-        self.notify(f"Sorted by {column.title}", timeout=2, markup=False)
+    def action_sort(self) -> None:
+        """The column picker; the column in use again reverses the order."""
+        from tui.screens.sort import SortScreen
+
+        table = self.table
+        self.app.push_screen(SortScreen(table.sort_column, table.sort_reverse), self._sorted)
+
+    def _sorted(self, column: SortColumn | None) -> None:
+        table = self.table
+        if column is not None:
+            reverse = not table.sort_reverse if column is table.sort_column else False
+            table.configure(sort=(column, reverse))
+            self.notify(f"Sorted by {column.title}", timeout=2, markup=False)
 
     def action_reverse_sort(self) -> None:
         self.table.configure(sort=(self.table.sort_column, not self.table.sort_reverse))

@@ -54,7 +54,7 @@ class RequestsScreen(FollowsSyncEvents, Screen):
     """The heading of this screen's keys in the ? screen."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="requests.back"),
+        Binding("escape,q", "back", "Back", id="requests.back"),
         Binding("slash", "search", "Search", id="requests.search"),
         Binding("colon,ctrl+g", "jump", "Go to id", id="requests.jump"),
         Binding("x", "clear_filters", "Clear filters", id="requests.clear"),
@@ -400,9 +400,22 @@ class RequestsScreen(FollowsSyncEvents, Screen):
 
     @on(ResultsView.Selected)
     def _open_request(self, event: ResultsView.Selected) -> None:
-        self.app.push_screen(
-            RequestDetailScreen(self.store, self.shown_batch, event.custom_id, prices=self.prices)
+        view = self.query_one(ResultsView)
+        screen = RequestDetailScreen(
+            self.store,
+            self.shown_batch,
+            event.custom_id,
+            prices=self.prices,
+            list_filter=view.filter,
         )
+        self.app.push_screen(screen, self._back_from_request)
+
+    def _back_from_request(self, custom_id: str | None) -> None:
+        """n/p/f moved on in the request detail: the list's cursor follows."""
+        view = self.query_one(ResultsView)
+        current = view.cursor_result
+        if custom_id and (current is None or current.custom_id != custom_id):
+            self._jump_to(custom_id)
 
     def action_search(self) -> None:
         self.query_one(ResultFilters).focus_search()

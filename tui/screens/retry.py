@@ -37,6 +37,7 @@ from tui.core.submit import (
 from tui.formatting import batch_name, safe
 from tui.messages import CreateFailed, CreateProgressed, CreateRefused, WorkFailed
 from tui.screens.submit import session_of
+from tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from tui.core.store import Store
@@ -74,7 +75,7 @@ class RetryScreen(ModalScreen[str | None]):
     AUTO_FOCUS = "#retry-cancel"
     BINDINGS: ClassVar = [
         Binding("escape", "back", "Back", id="retry.back"),
-        Binding("q", "stay", "Stay", show=False, id="retry.stay"),
+        Binding("q", "back", "Back", show=False, id="retry.q"),
     ]
 
     class Planned(Message):
@@ -125,6 +126,7 @@ class RetryScreen(ModalScreen[str | None]):
             with Horizontal(id="retry-buttons"):
                 yield Button("Cancel", id="retry-cancel", variant="primary")
                 yield Button("Retry", id="retry-confirm", variant="error", disabled=True)
+        yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
 
     def on_mount(self) -> None:
         self.make_plan(include_invalid=False)
@@ -161,10 +163,6 @@ class RetryScreen(ModalScreen[str | None]):
             self.action_stay()
             return
         self.dismiss(None)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # "q" is the App's quit; only while the batch is being created does it stop here.
-        return self.busy if action == "stay" else True
 
     def action_stay(self) -> None:
         self.notify("Creating the retry batch: wait for it.", severity="warning", markup=False)

@@ -138,7 +138,7 @@ class SubmitScreen(Screen[list[str] | None]):
     BINDINGS: ClassVar = [
         Binding("escape", "close", "Back", id="submit.back"),
         Binding("ctrl+r", "check", "Check", id="submit.check"),
-        Binding("q", "stay", "Stay", show=False, id="submit.stay"),
+        Binding("q", "close", "Back", show=False, id="submit.q"),
     ]
 
     # --- messages from the workers ---
@@ -292,10 +292,6 @@ class SubmitScreen(Screen[list[str] | None]):
             self.action_stay()
             return
         self.dismiss(None)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # "q" is the App's quit; only while batches are being created does it stop here.
-        return self.busy if action == "stay" else True
 
     def action_stay(self) -> None:
         self.notify(

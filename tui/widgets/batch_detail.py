@@ -8,7 +8,7 @@ are untrusted text and go through :func:`~tui.formatting.plain`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.segment import Segment
@@ -16,6 +16,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -46,8 +47,17 @@ _RESULTS_WORDS = {
 }
 
 
-class BatchDetail(VerticalScroll, can_focus=False):
-    """Counts with a progress bar, clocks, lineage, label and notes, and cost of one batch."""
+class BatchDetail(VerticalScroll, can_focus=True):
+    """Counts with a progress bar, clocks, lineage, label and notes, and cost of one batch.
+
+    Focusable (Tab), so its lower part (lineage, notes) scrolls into reach at 80x24."""
+
+    BINDINGS: ClassVar = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

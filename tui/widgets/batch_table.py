@@ -78,6 +78,16 @@ _SCROLLBAR = 2
 _LABEL_MAX = 48
 _FULL_ID = 34
 
+EMPTY_HINT = (
+    "No batches yet. To start:",
+    "  n                      submit a JSONL requests file",
+    "  batchtui sim           run the local batch API simulator (any key works)",
+    "  batchtui config init   write a config file for your profiles and keys",
+)
+"""What the list says when the cache holds no batch at all (a fresh install)."""
+
+NO_MATCH_HINT = ("No batch in this view (4 shows them all; Esc clears a filter).",)
+
 CostLookup = Callable[[Batch], float | None]
 Layout = tuple[tuple[Column, int], ...]
 """The shown columns and their widths, in display order."""
@@ -395,7 +405,7 @@ class BatchTable(ScrollView, can_focus=True):
         if key == "models":
             return plain(models_text(batch.models))
         if key == "progress":
-            return progress_text(batch.counts)
+            return progress_text(batch.counts, dict(self._layout).get(COLUMNS[5]))
         if key == "created":
             return Text(ago(batch.created_at, now).removesuffix(" ago"))
         if key == "left":
@@ -409,6 +419,8 @@ class BatchTable(ScrollView, can_focus=True):
         if y == 0:
             return self._header_strip(width)
         index = int(self.scroll_offset.y) + y - 1
+        if not self._order:
+            return self._hint_strip(index, width)
         if index >= len(self._order):
             return Strip.blank(width, self.rich_style)
         base = self._base_style(index)
@@ -417,6 +429,15 @@ class BatchTable(ScrollView, can_focus=True):
         if strip is None or strip.cell_length != width:
             strip = row.strips[base] = self._render_cells(row.cells, width, base)
         return strip
+
+    def _hint_strip(self, index: int, width: int) -> Strip:
+        """A line of the hint shown in place of rows when there are none to show."""
+        lines = EMPTY_HINT if not self._batches else NO_MATCH_HINT
+        if not 0 <= index < len(lines):
+            return Strip.blank(width, self.rich_style)
+        text = Text(" " + lines[index], style="dim" if index else "bold", no_wrap=True)
+        segments = list(text.render(self.app.console))
+        return Strip(segments).apply_style(self.rich_style).adjust_cell_length(width)
 
     def _base_style(self, index: int) -> Style:
         """Zebra stripes and the cursor, read once per CSS change rather than once per row."""

@@ -45,6 +45,8 @@ class ErrorGroupsPanel(OptionList):
 
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark group", id="requests.mark_group"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
     ]
 
     class GroupSelected(Message):

@@ -79,13 +79,35 @@ class StatusBar(Static):
         ]
         return min(moments, default=None)
 
+    def on_resize(self) -> None:
+        self.show()
+
     def _render_line(self) -> Text:
+        """The longest form that fits the width: the least useful details give way first, so
+        the line never ends cut in the middle of a word (80 columns, a few profiles)."""
+        width = self.content_size.width or 10_000  # before the first layout: in full
+        line = Text()
+        for detail in range(_DETAIL_LEVELS, -1, -1):
+            line = self._line(detail)
+            if line.cell_len <= width:
+                break
+        return line
+
+    def _line(self, detail: int) -> Text:
+        """The line at a level of ``detail``: 3 in full; 2 without "synced …"; 1 without the
+        profiles' words (the glyph stays); 0 with the counts as bare numbers."""
         line = Text(no_wrap=True, overflow="ellipsis", end="")
+        if not self.profiles:
+            line.append(
+                "✗ no profile (set a key, or batchtui config init) " if detail else "✗ ", "bold red"
+            )
         for name, status in self.profiles.items():
             glyph, word, style = _HEALTH_LOOKS[status.health]
+            if status.health is ProfileHealth.MISCONFIGURED and status.message:
+                word = status.message  # why, e.g. "no key: ANTHROPIC_API_KEY unset"
             line.append(f"{glyph} ", style=style)
             line.append(safe(name))
-            if word:
+            if word and detail >= 2:
                 line.append(f" {word}", style=style)
                 wait = self._wait_left(status)
                 if wait >= 0.5:
@@ -93,17 +115,18 @@ class StatusBar(Static):
             line.append(" ")
         active, attention = self.counts
         line.append("│ ", style="dim")
-        line.append(f"{active} active", style="bold" if active else "dim")
+        counted = f"{active} active" if detail else f"{active}"
+        line.append(counted, style="bold" if active else "dim")
         if attention:
-            line.append(f" · {attention} attention", style="yellow")
+            line.append(f" · {attention} attention" if detail else f" · {attention}!", "yellow")
         line.append(" │ ", style="dim")
-        line.append_text(self._poll_text())
+        line.append_text(self._poll_text(synced=detail >= 3))
         if self.read_only:
             line.append(" │ ", style="dim")
             line.append("read-only", style="bold magenta")
         return line
 
-    def _poll_text(self) -> Text:
+    def _poll_text(self, *, synced: bool = True) -> Text:
         if self.polling:
             text = Text("polling…", style="bold")
         elif not self.auto_poll:
@@ -113,9 +136,8 @@ class StatusBar(Static):
         else:
             left = max(0.0, self.next_poll_at - time.monotonic())
             text = Text(f"next poll {countdown(left)}")
-        last_ok = self.last_ok
-        if last_ok is not None and self.now is not None:
-            text.append(f" · synced {ago(last_ok, self.now)}", style="dim")
+        if synced and self.last_ok is not None and self.now is not None:
+            text.append(f" · synced {ago(self.last_ok, self.now)}", style="dim")
         return text
 
     def _wait_left(self, status: ProfileStatus) -> float:
@@ -137,3 +159,6 @@ def countdown(seconds: float) -> str:
     if minutes:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"
+
+
+_DETAIL_LEVELS = 3
