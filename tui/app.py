@@ -179,7 +179,13 @@ class BatchApp(App[None]):
         if batch is None:
             self.notify("That batch is no longer in the list.", severity="warning", markup=False)
             return
-        self.main.open_retry(batch, message.custom_ids, message.error_keys)
+        self.main.open_retry(
+            batch,
+            message.custom_ids,
+            message.error_keys,
+            view=message.view,
+            truncated=message.truncated,
+        )
 
     # --- worker outcomes and the poll timer -----------------------------------------------------
 

@@ -101,7 +101,8 @@ async def test_truncated_answers_are_resent_with_the_chosen_max_tokens(
     assert truncated
 
     code, out, err = await cli(capsys, tmp_path, sim, "retry", batch_id, "--truncated")
-    assert code == 2 and "--max-tokens" in err
+    assert code == 2
+    assert "--max-tokens" in err
 
     code, out, err = await cli(
         capsys, tmp_path, sim, "retry", batch_id, "--truncated", "--max-tokens", "900", "--yes"

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from tui.core.prices import PriceTable
-    from tui.core.store import Store
+    from tui.core.store import ResultFilter, Store
     from tui.services import Services
     from tui.widgets.cost_pane import CostPane
 
@@ -355,7 +355,10 @@ class MainScreen(Screen):
             if not batch.is_terminal:
                 return "Retry once the batch has ended: its results say which requests failed."
             if batch.counts.failed == 0:
-                return "This batch has no errored, expired or canceled requests."
+                return (
+                    "This batch has no errored, expired or canceled requests. Answers cut off "
+                    "at max_tokens: Enter, then R on the Succeeded tab."
+                )
         if action == "download" and not batch.is_terminal:
             return "Results can be downloaded once the batch has ended."
         return None
@@ -408,14 +411,25 @@ class MainScreen(Screen):
         batch: Batch,
         custom_ids: frozenset[str] = frozenset(),
         error_keys: frozenset[str] = frozenset(),
+        *,
+        view: ResultFilter | None = None,
+        truncated: bool = False,
     ) -> None:
-        """The retry modal for ``batch``: the marked requests and groups, or every failure."""
+        """The retry modal for ``batch``: the marked requests and groups, or the failures in
+        ``view`` (every failure when None)."""
         if self.services.read_only:
             self.notify("Read-only mode: nothing is changed at the provider.", markup=False)
             return
         from tui.screens.retry import RetryScreen  # loaded on first use, not at start-up
 
-        screen = RetryScreen(self.services, batch, custom_ids=custom_ids, error_keys=error_keys)
+        screen = RetryScreen(
+            self.services,
+            batch,
+            custom_ids=custom_ids,
+            error_keys=error_keys,
+            view=view,
+            truncated=truncated,
+        )
         self.app.push_screen(screen, self._retried)
 
     def _retried(self, batch_id: str | None) -> None:

@@ -204,6 +204,25 @@ async def plan_truncated(
     return plan
 
 
+async def count_truncated(store: Store, batch_id: str) -> int:
+    """Succeeded results of ``batch_id`` that stopped at max_tokens (cached ones)."""
+    flt = ResultFilter(types=frozenset({ResultType.SUCCEEDED}), stop_reason=TRUNCATED_STOP)
+    return await store.results.count(batch_id, flt)
+
+
+async def suggested_max_tokens(store: Store, plan: RetryPlan, sample: int = 200) -> int:
+    """A starting point for a truncated retry: twice the largest max_tokens they were sent
+    with (of the first ``sample``), 1,024 when none is known. The user chooses the real one."""
+    params = await store.requests.get(plan.batch.id, plan.custom_ids[:sample])
+    largest = 0
+    for body in params.values():
+        parsed = orjson.loads(body)
+        value = parsed.get("max_completion_tokens") or parsed.get("max_tokens")
+        if isinstance(value, int):
+            largest = max(largest, value)
+    return largest * 2 if largest else 1024
+
+
 async def replan_with_stored(store: Store, plan: RetryPlan) -> RetryPlan:
     """The same selection, once more params are stored (after the input file was fetched)."""
     selected = sorted({*plan.custom_ids, *plan.missing_params})
