@@ -16,12 +16,11 @@ from rich.text import Text
 
 from tui.core.models import Batch, BatchStatus, RequestCounts
 from tui.core.text import sanitize
+from tui.presentation import DASH, count, money
+
+__all__ = ["DASH", "count", "money"]  # re-exported: one money and count format everywhere
 
 _BREAKS = re.compile(r"[\t\n]+")
-
-DASH = "—"
-"""What a cell shows when there is nothing to show (unknown cost, no label)."""
-
 
 def safe(value: object, *, one_line: bool = True) -> str:
     """Strip escape sequences and control characters; fold line breaks if ``one_line``."""
@@ -92,26 +91,6 @@ def timestamp(moment: datetime | None, now: datetime) -> str:
     if local.date() == now.date():
         return local.strftime("today %H:%M")
     return local.strftime("%Y-%m-%d %H:%M")
-
-
-def money(amount: float | None) -> str:
-    """US dollars: cents above a dollar, more digits below so small batches are not all $0.00."""
-    if amount is None:
-        return DASH
-    if amount >= 1 or amount == 0:
-        return f"${amount:,.2f}"
-    if amount >= 0.01:
-        return f"${amount:.3f}"
-    return "<$0.01" if amount > 0 else f"${amount:.2f}"
-
-
-def count(n: int) -> str:
-    """A request count that fits a narrow cell: ``950``, ``9,500``, ``20k``, ``1.2M``."""
-    if n < 10_000:
-        return f"{n:,}"
-    if n < 1_000_000:
-        return f"{n / 1000:.0f}k" if n >= 100_000 else f"{n / 1000:.1f}k".replace(".0k", "k")
-    return f"{n / 1_000_000:.1f}M"
 
 
 _ID_PREFIXES = ("msgbatch_01", "msgbatch_", "batch_")

@@ -66,7 +66,7 @@ def test_duration(delta: timedelta, shown: str) -> None:
 def test_money_keeps_small_amounts_readable() -> None:
     assert money(None) == "—"
     assert money(0) == "$0.00"
-    assert money(0.004) == "<$0.01"
+    assert money(0.004) == "$0.0040"
     assert money(0.055) == "$0.055"
     assert money(1234.5) == "$1,234.50"
 

@@ -21,6 +21,7 @@ from tui.cli.common import Context, add_command, open_cache
 from tui.core.config import Profile
 from tui.core.errors import BatchtuiError, ConfigError, NotFoundError
 from tui.core.models import ProviderKind, ResultsState, ResultType
+from tui.presentation import estimate_lines, money
 
 if TYPE_CHECKING:
     from tui.core.models import Batch
@@ -233,7 +234,7 @@ async def _submit(args: argparse.Namespace, context: Context) -> int:
         provider = session.providers.get(profile.name) if session else None
         price = price_table_fn(context.config.price_overrides)
         estimate = await estimate_file(plan, provider, price, await output_history(store))
-        for line in estimate.lines():
+        for line in estimate_lines(estimate):
             print(line)
         await load_previous(store, plan)
         if plan.already_submitted and not args.force:
@@ -302,7 +303,8 @@ def _check_max_cost(max_cost: float | None, estimate: Estimate) -> None:
         )
     if worst > max_cost:
         raise BatchtuiError(
-            f"the maximum cost ${worst:,.4f} exceeds --max-cost ${max_cost:,.2f}; nothing submitted"
+            f"the maximum cost {money(worst)} exceeds --max-cost {money(max_cost)}; "
+            "nothing submitted"
         )
 
 

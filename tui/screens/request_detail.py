@@ -33,6 +33,7 @@ from tui.core.models import Batch, RequestResult, ResultType
 from tui.core.prices import PriceTable, load_price_table
 from tui.core.store import Store
 from tui.core.text import json_safe
+from tui.presentation import money
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.results_view import OUTCOME_GLYPHS
 from tui.widgets.untrusted import one_line, sanitize, untrusted_text
@@ -69,7 +70,7 @@ def json_renderable(data: bytes) -> RenderableType:
 
 
 def _usd(value: Decimal) -> str:
-    return f"${value:.6f}"
+    return money(value)
 
 
 def usage_table(result: RequestResult, cost: Cost | None) -> Table:

@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.core.models import RequestResult, ResultType
 from tui.core.store import ResultFilter, Store
+from tui.presentation import money
 from tui.widgets.untrusted import one_line
 
 PAGE_SIZE = 200
@@ -64,14 +65,8 @@ def compact_number(value: int) -> str:
 
 
 def format_cost(cost: float | None) -> str:
-    """Dollars, with more decimals for small amounts; an em dash when unknown."""
-    if cost is None:
-        return "—"
-    if cost == 0:
-        return "$0"
-    if cost < 0.01:
-        return f"${cost:.4f}"
-    return f"${cost:.3f}"
+    """The one money format (an em dash when unknown)."""
+    return money(cost)
 
 
 def reason_of(result: RequestResult) -> str:
