@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 
+from tui.core.ids import distinctive_part
 from tui.core.models import Batch, BatchStatus, RequestCounts
 from tui.core.text import sanitize
 from tui.presentation import DASH, count, money
@@ -93,17 +94,10 @@ def timestamp(moment: datetime | None, now: datetime) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
-_ID_PREFIXES = ("msgbatch_01", "msgbatch_", "batch_")
-
-
 def short_id(batch_id: str, width: int = 12) -> str:
-    """The distinctive part of an id (provider prefixes dropped), cut to ``width`` with ``…``."""
-    core = batch_id
-    for prefix in _ID_PREFIXES:
-        if core.startswith(prefix) and len(core) > len(prefix):
-            core = core[len(prefix) :]
-            break
-    core = safe(core)
+    """The distinctive part of an id (provider prefixes dropped), cut to ``width`` with ``…``;
+    every command accepts it back (see :mod:`tui.core.ids`)."""
+    core = safe(distinctive_part(batch_id))
     return core if len(core) <= width else core[: width - 1] + "…"
 
 

@@ -120,3 +120,27 @@ async def test_truncated_answers_are_resent_with_the_chosen_max_tokens(
         capsys, tmp_path, sim, "retry", batch_id, "--truncated", "--max-tokens", "2000", "--yes"
     )
     assert code == 0, err
+
+
+async def test_every_command_takes_the_short_id_the_list_shows(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, failing_sim: Simulator
+) -> None:
+    from tui.formatting import short_id
+
+    sim = failing_sim
+    path = write_requests(tmp_path / "job.jsonl", 10)
+    _, out, _ = await cli(capsys, tmp_path, sim, "submit", str(path), "--yes")
+    batch_id = out.strip().splitlines()[-1]
+    sim.clock.advance(hours=30)
+    await cli(capsys, tmp_path, sim, "sync")
+    shown = short_id(batch_id)  # "HkcTjaV5uDC…": provider prefix left out, cut with …
+    assert shown.endswith("…")
+    for args in (
+        ("show", shown),
+        ("results", shown, "--out", str(tmp_path / "r.jsonl")),
+        ("retry", shown, "--dry-run"),
+        ("lineage", shown),
+    ):
+        code, out, err = await cli(capsys, tmp_path, sim, *args)
+        assert code == 0, (args, err)
+        assert batch_id in out + err or args[0] == "results", args

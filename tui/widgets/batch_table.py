@@ -41,6 +41,7 @@ from tui.formatting import (
     money,
     plain,
     progress_text,
+    safe,
     short_id,
     status_text,
     time_left,
@@ -76,7 +77,8 @@ PADDING = 1
 """Blank cells on each side of every column."""
 _SCROLLBAR = 2
 _LABEL_MAX = 48
-_FULL_ID = 34
+_FULL_ID = 38
+"""The longest whole id: OpenAI's ``batch_`` and 32 hex digits (Anthropic's are 33)."""
 
 CostLookup = Callable[[Batch], float | None]
 Layout = tuple[tuple[Column, int], ...]
@@ -385,7 +387,9 @@ class BatchTable(ScrollView, can_focus=True):
         if key == "status":
             return status_text(batch.status)
         if key == "id":
-            return Text(short_id(batch.id, _FULL_ID if self.full_ids else COLUMNS[1].width))
+            if self.full_ids:  # the whole provider id, as the API and every command take it
+                return Text(safe(batch.id), no_wrap=True)
+            return Text(short_id(batch.id, COLUMNS[1].width))
         if key == "label":
             return plain(batch.label) if batch.label else Text(DASH, style="dim")
         if key == "profile":

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import orjson
 
 from tui.core.errors import NotFoundError
+from tui.core.ids import id_candidates
 from tui.core.models import Batch, BatchStatus, ResultsState
 from tui.core.store.codec import BATCH_PROVIDER_COLUMNS, batch_from_row, batch_provider_values
 from tui.core.store.database import Database
@@ -53,19 +54,23 @@ class BatchRepository:
         return batch_from_row(row)
 
     async def find(self, id_or_prefix: str) -> Batch:
-        """The batch with this id, or the only one whose id starts with it (for short ids)."""
-        rows = await self._db.fetchall(
-            "SELECT * FROM batches WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 3",
-            (id_or_prefix, _like_prefix(id_or_prefix)),
-        )
-        exact = [r for r in rows if r["id"] == id_or_prefix]
-        if exact:
-            return batch_from_row(exact[0])
-        if len(rows) == 1:
-            return batch_from_row(rows[0])
-        if not rows:
-            raise NotFoundError(f"no batch {id_or_prefix!r} in the local cache (try `sync`)")
-        raise NotFoundError(f"{id_or_prefix!r} matches several batches; give more of the id")
+        """The batch with this id, or the only one whose id starts with it: a unique prefix,
+        or the short id the list shows (provider prefix left out, ``…`` at the end)."""
+        for candidate in id_candidates(id_or_prefix):
+            rows = await self._db.fetchall(
+                "SELECT * FROM batches WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 3",
+                (candidate, _like_prefix(candidate)),
+            )
+            exact = [r for r in rows if r["id"] == candidate]
+            if exact:
+                return batch_from_row(exact[0])
+            if len(rows) == 1:
+                return batch_from_row(rows[0])
+            if rows:
+                raise NotFoundError(
+                    f"{id_or_prefix!r} matches several batches; give more of the id"
+                )
+        raise NotFoundError(f"no batch {id_or_prefix!r} in the local cache (try `sync`)")
 
     async def list(
         self,
