@@ -28,6 +28,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from tui import glyphs
 from tui.commands import BatchCommands
 from tui.core.events import BatchChanged, ProfileHealth, SyncEvent
 from tui.formatting import batch_name, progress_text, safe
@@ -71,6 +72,7 @@ class BatchApp(App[None]):
         self._imported = False
         self._cache_shown = False
         self._owns_services = False
+        glyphs.use(services.config.settings.glyphs, no_color=self.no_color)
         theme = services.config.settings.theme
         if theme in self.available_themes:
             self.theme = theme

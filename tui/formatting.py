@@ -17,6 +17,7 @@ from rich.text import Text
 from tui.core.ids import distinctive_part
 from tui.core.models import Batch, BatchStatus, RequestCounts
 from tui.core.text import sanitize
+from tui.glyphs import failure_style, glyph
 from tui.presentation import DASH, count, money
 
 __all__ = ["DASH", "count", "money"]  # re-exported: one money and count format everywhere
@@ -38,9 +39,20 @@ def plain(value: object, style: str = "", *, one_line: bool = True) -> Text:
 class StatusLook:
     """How one normalised status is drawn: a glyph that survives NO_COLOR, a word, a colour."""
 
-    glyph: str
+    symbol: str
     word: str
-    style: str
+    colour: str
+    failure: bool = False
+    """A failure: emphasised by :func:`~tui.glyphs.failure_style` (never dim without colour)."""
+
+    @property
+    def style(self) -> str:
+        return failure_style() if self.failure else self.colour
+
+    @property
+    def glyph(self) -> str:
+        """The symbol as this terminal draws it (ASCII where it cannot: :mod:`tui.glyphs`)."""
+        return glyph(self.symbol)
 
 
 STATUS_LOOKS: dict[BatchStatus, StatusLook] = {
@@ -50,8 +62,8 @@ STATUS_LOOKS: dict[BatchStatus, StatusLook] = {
     BatchStatus.CANCELING: StatusLook("◍", "canceling", "yellow"),
     BatchStatus.ENDED: StatusLook("✓", "ended", "green"),
     BatchStatus.CANCELED: StatusLook("⊘", "canceled", "yellow"),
-    BatchStatus.EXPIRED: StatusLook("⧗", "expired", "red"),
-    BatchStatus.FAILED: StatusLook("✗", "failed", "bold red"),
+    BatchStatus.EXPIRED: StatusLook("⧗", "expired", "red", failure=True),
+    BatchStatus.FAILED: StatusLook("✗", "failed", "bold red", failure=True),
 }
 """One glyph and colour per status, the same for both providers (glyphs are one cell wide)."""
 
@@ -106,13 +118,14 @@ def progress_text(counts: RequestCounts) -> Text:
     text = Text(no_wrap=True, end="")
     done_style = "green" if counts.total and counts.processing == 0 else ""
     text.append(f"{count(counts.finished)}/{count(counts.total)}", style=done_style)
-    for glyph, value, style in (
-        ("✗", counts.errored, "red"),
+    failure = failure_style()
+    for symbol, value, style in (
+        ("✗", counts.errored, failure),
         ("⊘", counts.canceled, "yellow"),
-        ("⧗", counts.expired, "red"),
+        ("⧗", counts.expired, failure),
     ):
         if value:
-            text.append(f" {glyph}{count(value)}", style=style)
+            text.append(f" {glyph(symbol)}{count(value)}", style=style)
     return text
 
 

@@ -47,7 +47,7 @@ PRICE_FIELDS = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "outp
 """Token classes a price override may set, in USD per million tokens."""
 
 _PROFILE_KEYS = {"provider", "api_key_env", "api_key", "base_url", "label"}
-_SETTING_KEYS = {"poll_interval", "max_poll_interval", "theme", "bell"}
+_SETTING_KEYS = {"poll_interval", "max_poll_interval", "theme", "bell", "glyphs"}
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
@@ -89,6 +89,11 @@ class Settings:
     """Any Textual theme name."""
     bell: bool = True
     """Ring the terminal bell when a batch ends."""
+    glyphs: str = "auto"
+    """``unicode``, ``ascii``, or ``auto`` (ASCII on ``TERM=linux`` or a non-UTF-8 locale)."""
+
+
+GLYPH_MODES = ("auto", "unicode", "ascii")
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,8 @@ def _parse_settings(path: Path, body: dict[str, Any]) -> Settings:
         raise ConfigError(f"{path}: [settings] theme must be a string")
     if "bell" in body and not isinstance(body["bell"], bool):
         raise ConfigError(f"{path}: [settings] bell must be true or false")
+    if "glyphs" in body and body["glyphs"] not in GLYPH_MODES:
+        raise ConfigError(f"{path}: [settings] glyphs must be one of {', '.join(GLYPH_MODES)}")
     return Settings(**{key: body[key] for key in body})
 
 
@@ -295,6 +302,7 @@ def effective_config_dict(config: Config, env: Mapping[str, str] | None = None) 
             "max_poll_interval": s.max_poll_interval,
             "theme": s.theme,
             "bell": s.bell,
+            "glyphs": s.glyphs,
         },
         "profiles": profiles,
     }

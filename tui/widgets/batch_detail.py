@@ -33,6 +33,7 @@ from tui.formatting import (
     short_id,
     timestamp,
 )
+from tui.glyphs import failure_style, glyph
 
 if TYPE_CHECKING:
     from tui.messages import LineageTally
@@ -124,9 +125,9 @@ class BatchDetail(VerticalScroll, can_focus=False):
         for word, value, style in (
             ("processing", c.processing, "bright_blue"),
             ("succeeded", c.succeeded, "green"),
-            ("errored", c.errored, "red"),
+            ("errored", c.errored, failure_style()),
             ("canceled", c.canceled, "yellow"),
-            ("expired", c.expired, "red"),
+            ("expired", c.expired, failure_style()),
         ):
             if value:
                 text.append(f" · {value:,} {word}", style=style)
@@ -180,9 +181,9 @@ class OutcomeBar:
         cells = _cells([value for value, _ in parts] + [self.counts.processing], width)
         for (_, style), n in zip(parts, cells, strict=False):
             if n:
-                yield Segment("━" * n, Style.parse(style))
+                yield Segment(glyph("━") * n, Style.parse(style))
         if cells[-1]:
-            yield Segment("─" * cells[-1], Style.parse("bright_black"))
+            yield Segment(glyph("─") * cells[-1], Style.parse("bright_black"))
         yield Segment.line()
 
 

@@ -46,6 +46,7 @@ from tui.formatting import (
     status_text,
     time_left,
 )
+from tui.glyphs import glyph
 
 
 @dataclass(frozen=True)
@@ -448,7 +449,8 @@ class BatchTable(ScrollView, can_focus=True):
                 cells.append(Text(column.title))
                 continue
             descending = self.sort_column.descending != self.sort_reverse
-            cells.append(Text(f"{column.title} {'▼' if descending else '▲'}", style="bold"))
+            arrow = glyph("▼" if descending else "▲")
+            cells.append(Text(f"{column.title} {arrow}", style="bold"))
         self._base_style(0)
         return self._render_cells(tuple(cells), width, self._styles["header"])
 

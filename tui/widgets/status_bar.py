@@ -14,15 +14,16 @@ from textual.widgets import Static
 
 from tui.core.events import ProfileHealth, ProfileStatus
 from tui.formatting import ago, duration, safe
+from tui.glyphs import FAILURE_COLOUR, failure_style, glyph
 
 _HEALTH_LOOKS: dict[ProfileHealth, tuple[str, str, str]] = {
     ProfileHealth.UNKNOWN: ("○", "", "dim"),
     ProfileHealth.OK: ("●", "", "green"),
-    ProfileHealth.OFFLINE: ("✗", "offline", "bold red"),
-    ProfileHealth.UNAUTHORIZED: ("✗", "unauthorised", "bold red"),
+    ProfileHealth.OFFLINE: ("✗", "offline", FAILURE_COLOUR),
+    ProfileHealth.UNAUTHORIZED: ("✗", "unauthorised", FAILURE_COLOUR),
     ProfileHealth.RATE_LIMITED: ("▲", "rate-limited", "bold yellow"),
     ProfileHealth.SERVER_ERROR: ("▲", "server error", "bold yellow"),
-    ProfileHealth.MISCONFIGURED: ("✗", "misconfigured", "bold red"),
+    ProfileHealth.MISCONFIGURED: ("✗", "misconfigured", FAILURE_COLOUR),
 }
 """Glyph, word (none when healthy) and colour of each profile state."""
 
@@ -58,8 +59,9 @@ class StatusBar(Static):
     def _render_line(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis", end="")
         for name, status in self.profiles.items():
-            glyph, word, style = _HEALTH_LOOKS[status.health]
-            line.append(f"{glyph} ", style=style)
+            symbol, word, style = _HEALTH_LOOKS[status.health]
+            style = failure_style() if style == FAILURE_COLOUR else style
+            line.append(f"{glyph(symbol)} ", style=style)
             line.append(safe(name))
             if word:
                 line.append(f" {word}", style=style)
