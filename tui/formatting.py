@@ -129,17 +129,26 @@ def progress_text(counts: RequestCounts) -> Text:
     return text
 
 
+def short_duration(delta: timedelta) -> str:
+    """The largest unit only: ``3d``, ``23h``, ``12m``, ``45s`` (for narrow cells)."""
+    return duration(delta).split()[0]
+
+
 def time_left(batch: Batch, now: datetime) -> Text:
-    """While running: time until unfinished requests expire. Once ended: until results go."""
+    """Labelled, as the two clocks mean different things: while running, ``exp 23h`` until
+    unfinished requests expire; once ended, ``del 28d`` until the provider deletes results."""
+    if batch.deleted_remotely:
+        return Text("deleted", style="dim", end="")
     if not batch.is_terminal:
         left = batch.processing_deadline() - now
         style = "red" if left < timedelta(hours=2) else ""
-        return Text(duration(left) if left.total_seconds() > 0 else "due", style=style, end="")
+        words = f"exp {short_duration(left)}" if left.total_seconds() > 0 else "exp due"
+        return Text(words, style=style, end="")
     left = batch.results_available_until - now
     if left.total_seconds() <= 0:
         return Text("gone", style="dim", end="")
     style = "yellow" if left < timedelta(days=3) else "dim"
-    return Text(duration(left), style=style, end="")
+    return Text(f"del {short_duration(left)}", style=style, end="")
 
 
 def models_text(models: tuple[str, ...]) -> str:

@@ -4,14 +4,24 @@ symbols (a setting, or auto on TERM=linux and non-UTF-8 locales); ``i`` shows wh
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from main_support import T0, copy_cache, offline_demo_config, prepare_cache, settle
+from main_support import (
+    T0,
+    copy_cache,
+    demo_services,
+    import_everything,
+    offline_demo_config,
+    prepare_cache,
+    settle,
+)
 
 from tui import glyphs
 from tui.app import BatchApp
+from tui.core.attention import needs_attention
 from tui.core.config import Settings, load_config
 from tui.core.errors import ConfigError
 from tui.core.models import BatchStatus
@@ -115,3 +125,83 @@ async def test_i_shows_the_whole_provider_id(cache: Path, tmp_path: Path) -> Non
         await settle(pilot)
         for batch in table.batches.values():  # OpenAI's are the longest: 38 characters
             assert table._cell_text(batch, "id").plain == batch.id
+
+
+def detail_text(app: BatchApp) -> str:
+    """The detail pane as plain text (rendered at its width)."""
+    from rich.console import Console
+
+    console = Console(width=100, record=True, color_system=None, file=io.StringIO())
+    detail = app.main.detail
+    assert detail.shown_batch is not None
+    assert detail.now is not None
+    console.print(detail._facts(detail.shown_batch, detail.now))
+    return console.export_text()
+
+
+async def test_a_acknowledges_a_batch_and_it_leaves_needs_attention(
+    cache: Path, tmp_path: Path
+) -> None:
+    app = cached_app(cache, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.main.table
+        batch = next(b for b in table.batches.values() if b.is_terminal and b.counts.errored)
+        assert needs_attention(batch)
+        table.select(batch.id)
+        await pilot.pause()
+        await pilot.press("a")
+        await settle(pilot)
+        stored = await app.services.store.batches.get(batch.id)
+        assert stored.acknowledged_at is not None
+        assert not needs_attention(table.batches[batch.id])
+        assert "acknowledged" in detail_text(app)
+        await pilot.press("4")  # All
+        table.select(batch.id)
+        await pilot.pause()
+        await pilot.press("a")  # again: it needs attention again
+        await settle(pilot)
+        assert needs_attention(table.batches[batch.id])
+
+
+async def test_left_is_labelled_and_deleted_batches_say_so(cache: Path, tmp_path: Path) -> None:
+    app = cached_app(cache, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.main.table
+        running = next(b for b in table.batches.values() if not b.is_terminal)
+        done = next(b for b in table.batches.values() if b.status is BatchStatus.ENDED)
+        assert table._cell_text(running, "left").plain.startswith("exp ")
+        assert table._cell_text(done, "left").plain.startswith("del ")
+        table.select(done.id)
+        await settle(pilot)
+        assert "the provider deletes them in" in detail_text(app)
+        await app.services.store.batches.mark_deleted_remotely(done.id)
+        app.main.reload([done.id])
+        await settle(pilot)
+        text = detail_text(app)
+        assert "deleted at the provider" in text
+        assert "keeps them" not in text
+        assert table._cell_text(table.batches[done.id], "left").plain == "deleted"
+
+
+async def test_a_running_openai_batch_shows_its_pace_and_eta(tmp_path: Path) -> None:
+    async with demo_services(tmp_path) as (sim, services):
+        await import_everything(services)  # the first sample of every running batch
+        sim.clock.advance(minutes=10)
+        await services.engine.poll_once()  # the second
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            table = app.main.table
+            running = [b for b in table.batches.values() if not b.is_terminal]
+            openai = next(b for b in running if b.provider.value == "openai" and b.counts.finished)
+            anthropic = next(b for b in running if b.provider.value == "anthropic")
+            table.select(openai.id)
+            await settle(pilot)
+            text = detail_text(app)
+            assert "ETA " in text
+            assert "requests/min, from the count history" in text
+            table.select(anthropic.id)
+            await settle(pilot)
+            assert "Anthropic reports counts when the batch ends" in detail_text(app)

@@ -291,6 +291,7 @@ class SyncEngine:
         if not changes:
             return
         await self.store.batches.upsert(batch for batch, _ in changes)
+        await self.store.batches.record_counts((b for b, _ in changes), self.clock())  # for ETA
         for batch, previous in changes:
             emit(BatchChanged(batch, previous))
 
