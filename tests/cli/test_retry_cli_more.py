@@ -144,3 +144,39 @@ async def test_every_command_takes_the_short_id_the_list_shows(
         code, out, err = await cli(capsys, tmp_path, sim, *args)
         assert code == 0, (args, err)
         assert batch_id in out + err or args[0] == "results", args
+
+
+async def test_a_canceled_openai_batch_counts_its_unrun_requests_as_canceled(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, failing_sim: Simulator
+) -> None:
+    from openai import AsyncOpenAI
+
+    from tui.core.config import Profile
+    from tui.core.models import ProviderKind
+    from tui.core.providers.factory import make_provider
+
+    sim = failing_sim
+    batch_id = await openai_batch_made_elsewhere(sim, 200)
+    sim.clock.advance(minutes=1)
+    client = AsyncOpenAI(api_key="sk-openai-cli", base_url=sim.openai_base_url)
+    await client.batches.cancel(batch_id)
+    await client.close()
+    sim.clock.advance(hours=1)
+
+    # Before any result is downloaded: what the provider says, unrun requests as canceled.
+    provider = make_provider(
+        Profile("o", ProviderKind.OPENAI, api_key="sk-openai-cli", base_url=sim.openai_base_url)
+    )
+    batch = await provider.get_batch(batch_id)
+    await provider.close()
+    assert batch.counts.canceled > 0
+    assert batch.counts.errored == 0
+
+    # After the sync downloaded the results: real errors errored, the rest canceled.
+    await cli(capsys, tmp_path, sim, "sync")
+    code, out, _ = await cli(capsys, tmp_path, sim, "ls", "--json")
+    assert code == 0
+    [row] = [r for r in orjson.loads(out) if r["id"] == batch_id]
+    counts = row["counts"] if "counts" in row else row["request_counts"]
+    assert counts["canceled"] > 0
+    assert counts["canceled"] + counts["errored"] + counts["succeeded"] == 200
