@@ -83,9 +83,10 @@ def test_ids_progress_and_clocks() -> None:
     assert short_id("batch_abc") == "abc"
     counts = RequestCounts(succeeded=380, errored=12, expired=8)
     assert progress_text(counts).plain == "400/400 ✗12 ⧗8"
-    assert time_left(make(), NOW).plain == "21h 00m"
+    # Labelled: "exp" until unfinished requests expire, "del" until the provider deletes results.
+    assert time_left(make(), NOW).plain == "exp 21h"
     ended = make(status=BatchStatus.ENDED)
-    assert time_left(ended, NOW).plain == "28d 21h"
+    assert time_left(ended, NOW).plain == "del 28d"
     assert (
         time_left(make(created_at=NOW - timedelta(days=30), status=BatchStatus.ENDED), NOW).plain
         == "gone"
