@@ -31,6 +31,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from tui import glyphs
 from tui.commands import BatchCommands
 from tui.core.events import BatchChanged, ProfileHealth, SyncEvent
 from tui.formatting import batch_name, progress_text, safe
@@ -92,6 +93,7 @@ class BatchApp(App[None]):
         self._imported = False
         self._cache_shown = False
         self._owns_services = False
+        glyphs.use(services.config.settings.glyphs, no_color=self.no_color)
         theme = services.config.settings.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -219,7 +221,13 @@ class BatchApp(App[None]):
         if batch is None:
             self.notify("That batch is no longer in the list.", severity="warning", markup=False)
             return
-        self.main.open_retry(batch, message.custom_ids, message.error_keys)
+        self.main.open_retry(
+            batch,
+            message.custom_ids,
+            message.error_keys,
+            view=message.view,
+            truncated=message.truncated,
+        )
 
     # --- worker outcomes and the poll timer -----------------------------------------------------
 

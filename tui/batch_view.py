@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from tui.core.attention import needs_attention
 from tui.core.known_models import canonical_models
-from tui.core.models import Batch, BatchStatus, ResultsState
+from tui.core.models import Batch
 from tui.formatting import STATUS_LOOKS
 
 
@@ -45,15 +46,6 @@ _VIEW_TITLES = {
     View.ALL: "All",
 }
 
-_PROBLEM_STATUSES = {BatchStatus.CANCELED, BatchStatus.EXPIRED, BatchStatus.FAILED}
-_SETTLED_RESULTS = {ResultsState.COMPLETE, ResultsState.UNAVAILABLE}
-
-
-def needs_attention(batch: Batch) -> bool:
-    """Something failed, or the batch ended and its results are not safely downloaded yet."""
-    if batch.status in _PROBLEM_STATUSES or batch.counts.failed:
-        return True
-    return batch.status is BatchStatus.ENDED and batch.results_state not in _SETTLED_RESULTS
 
 
 def in_view(batch: Batch, view: View) -> bool:
@@ -62,7 +54,7 @@ def in_view(batch: Batch, view: View) -> bool:
     if view is View.ENDED:
         return batch.is_terminal
     if view is View.ATTENTION:
-        return needs_attention(batch)
+        return needs_attention(batch)  # acknowledged or fixed by retries: no longer
     return True
 
 

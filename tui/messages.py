@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from tui.core.cost_report import CostReport
+    from tui.core.pace import Pace
     from tui.core.submit import SubmitProgress
 
 
@@ -72,6 +73,8 @@ class DetailLoaded(Message):
     parent: Batch | None
     children: list[Batch] = field(default_factory=list)
     tally: LineageTally | None = None
+    pace: Pace | None = None
+    """Throughput and ETA of a running batch, from its count history."""
 
 
 @dataclass(frozen=True)

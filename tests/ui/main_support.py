@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerState
 
 from tui.app import BatchApp
-from tui.cli.demo import DEMO_KEYS, demo_config, label_demo_batches
+from tui.cli.demo import DEMO_KEYS, demo_config, label_demo_batches, store_demo_requests
 from tui.core.config import Config, Profile
 from tui.core.models import ProviderKind
 from tui.services import Services
@@ -96,9 +96,10 @@ def prepare_cache(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
 
     async def build() -> None:
-        async with demo_services(directory) as (_sim, services):
+        async with demo_services(directory) as (sim, services):
             await import_everything(services)
             await label_demo_batches(services.store)
+            await store_demo_requests(sim, services.store)
 
     asyncio.run(build())
     return database

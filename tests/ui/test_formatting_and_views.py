@@ -66,7 +66,7 @@ def test_duration(delta: timedelta, shown: str) -> None:
 def test_money_keeps_small_amounts_readable() -> None:
     assert money(None) == "—"
     assert money(0) == "$0.00"
-    assert money(0.004) == "<$0.01"
+    assert money(0.004) == "$0.0040"
     assert money(0.055) == "$0.055"
     assert money(1234.5) == "$1,234.50"
 
@@ -83,9 +83,10 @@ def test_ids_progress_and_clocks() -> None:
     assert short_id("batch_abc") == "abc"
     counts = RequestCounts(succeeded=380, errored=12, expired=8)
     assert progress_text(counts).plain == "400/400 ✗12 ⧗8"
-    assert time_left(make(), NOW).plain == "21h 00m"
+    # Labelled: "exp" until unfinished requests expire, "del" until the provider deletes results.
+    assert time_left(make(), NOW).plain == "exp 21h"
     ended = make(status=BatchStatus.ENDED)
-    assert time_left(ended, NOW).plain == "28d 21h"
+    assert time_left(ended, NOW).plain == "del 28d"
     assert (
         time_left(make(created_at=NOW - timedelta(days=30), status=BatchStatus.ENDED), NOW).plain
         == "gone"

@@ -59,7 +59,9 @@ _SETTING_KEYS = {
     "notify_sequence",
     "on_batch_end",
     "on_batch_end_timeout",
+    "glyphs",
 }
+GLYPH_MODES = ("auto", "unicode", "ascii")
 NOTIFY_SEQUENCES = ("osc9", "osc777")
 """Terminal notification escapes: OSC 9 (iTerm2, kitty, WezTerm, Windows Terminal, ...) or
 OSC 777 (foot, urxvt, VTE terminals, WezTerm)."""
@@ -114,6 +116,8 @@ class Settings:
     split like a shell would, or a list)."""
     on_batch_end_timeout: float = 30.0
     """Seconds the command may run before it is stopped."""
+    glyphs: str = "auto"
+    """``unicode``, ``ascii``, or ``auto`` (ASCII on ``TERM=linux`` or a non-UTF-8 locale)."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +257,8 @@ def _parse_settings(path: Path, body: dict[str, Any]) -> Settings:
     timeout = body.get("on_batch_end_timeout", 1)
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
         raise ConfigError(f"{path}: [settings] on_batch_end_timeout must be a positive number")
+    if "glyphs" in body and body["glyphs"] not in GLYPH_MODES:
+        raise ConfigError(f"{path}: [settings] glyphs must be one of {', '.join(GLYPH_MODES)}")
     return Settings(**values)
 
 
@@ -352,6 +358,7 @@ def effective_config_dict(config: Config, env: Mapping[str, str] | None = None) 
             "notify_sequence": s.notify_sequence,
             "on_batch_end": list(s.on_batch_end),
             "on_batch_end_timeout": s.on_batch_end_timeout,
+            "glyphs": s.glyphs,
         },
         "profiles": profiles,
     }

@@ -346,6 +346,7 @@ class SyncEngine:
         if not changes:
             return
         await self.store.batches.upsert(batch for batch, _ in changes)
+        await self.store.batches.record_counts((b for b, _ in changes), self.clock())  # for ETA
         for batch, previous in changes:
             self._remember(batch)
             emit(BatchChanged(batch, previous))

@@ -22,6 +22,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from tui.batch_view import SortColumn, View, in_view, needs_attention, parse_query
+from tui.core.attention import BY_USER, settle_lineages
 from tui.core.errors import NotFoundError
 from tui.core.events import (
     BatchChanged,
@@ -31,6 +32,7 @@ from tui.core.events import (
     SyncEvent,
 )
 from tui.core.models import Batch, BatchStatus, ResultsState
+from tui.core.pace import read_pace
 from tui.formatting import batch_name, safe
 from tui.messages import (
     ActionFinished,
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from tui.core.prices import PriceTable
-    from tui.core.store import Store
+    from tui.core.store import ResultFilter, Store
     from tui.services import Services
     from tui.widgets.cost_pane import CostPane
 
@@ -59,7 +61,7 @@ PROVIDER_ACTIONS = frozenset({"cancel_batch", "delete_batch", "download", "submi
 """Actions that change something at a provider: hidden in read-only mode."""
 
 _NEEDS_BATCH = frozenset(
-    {"cancel_batch", "delete_batch", "copy_id", "annotate", "open_requests", "retry"}
+    {"cancel_batch", "delete_batch", "copy_id", "annotate", "open_requests", "retry", "acknowledge"}
 )
 _RELATIVE_TICK = 30.0
 """Seconds between rewrites of relative times ("3h ago"); cells that did not change stay."""
@@ -82,6 +84,7 @@ class MainScreen(Screen):
         Binding("R", "retry", "Retry failed", show=False, id="main.retry"),
         Binding("y", "copy_id", "Copy", show=False, id="main.copy"),
         Binding("e", "annotate", "Label", show=False, id="main.annotate"),
+        Binding("a", "acknowledge", "Acknowledge", show=False, id="main.acknowledge"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("s", "sort", "Sort", id="main.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse"),
@@ -254,6 +257,7 @@ class MainScreen(Screen):
         batch = self.selected
         if detail.shown_batch is None or batch is None or detail.shown_batch.id != batch.id:
             detail.parent_batch, detail.children_batches, detail.tally = None, [], None
+            detail.pace = None
         detail.shown_batch = batch
         detail.now = self.services.clock()
         detail.cost = self.costs.get(batch.id) if batch else None
@@ -337,6 +341,7 @@ class MainScreen(Screen):
             self.detail.parent_batch = message.parent
             self.detail.children_batches = message.children
             self.detail.tally = message.tally
+            self.detail.pace = message.pace
             self.detail.show()
 
     def on_costs_loaded(self, message: CostsLoaded) -> None:
@@ -369,7 +374,10 @@ class MainScreen(Screen):
             if not batch.is_terminal:
                 return "Retry once the batch has ended: its results say which requests failed."
             if batch.counts.failed == 0:
-                return "This batch has no errored, expired or canceled requests."
+                return (
+                    "This batch has no errored, expired or canceled requests. Answers cut off "
+                    "at max_tokens: Enter, then R on the Succeeded tab."
+                )
         if action == "download" and not batch.is_terminal:
             return "Results can be downloaded once the batch has ended."
         return None
@@ -422,14 +430,25 @@ class MainScreen(Screen):
         batch: Batch,
         custom_ids: frozenset[str] = frozenset(),
         error_keys: frozenset[str] = frozenset(),
+        *,
+        view: ResultFilter | None = None,
+        truncated: bool = False,
     ) -> None:
-        """The retry modal for ``batch``: the marked requests and groups, or every failure."""
+        """The retry modal for ``batch``: the marked requests and groups, or the failures in
+        ``view`` (every failure when None)."""
         if self.services.read_only:
             self.notify("Read-only mode: nothing is changed at the provider.", markup=False)
             return
         from tui.screens.retry import RetryScreen  # loaded on first use, not at start-up
 
-        screen = RetryScreen(self.services, batch, custom_ids=custom_ids, error_keys=error_keys)
+        screen = RetryScreen(
+            self.services,
+            batch,
+            custom_ids=custom_ids,
+            error_keys=error_keys,
+            view=view,
+            truncated=truncated,
+        )
         self.app.push_screen(screen, self._retried)
 
     def _retried(self, batch_id: str | None) -> None:
@@ -552,6 +571,19 @@ class MainScreen(Screen):
         stored = await self.services.engine.download_results(batch_id)
         self.post_message(ActionFinished("download", batch_id, f"{stored:,} results stored."))
 
+    def action_acknowledge(self) -> None:
+        """``a``: the selected batch needs no more attention (again: it needs it again)."""
+        if self.selected is not None:
+            self.run_acknowledge(self.selected)
+
+    @work(group="action", exit_on_error=False, name="acknowledge", description="Acknowledging")
+    async def run_acknowledge(self, batch: Batch) -> None:
+        at = None if batch.acknowledged_at else self.services.engine_clock()
+        await self.services.store.batches.acknowledge([batch.id], at, BY_USER)
+        fresh = await self.services.store.batches.get(batch.id)
+        words = "Acknowledged: no longer needs attention." if at else "Needs attention again."
+        self.post_message(ActionFinished("acknowledge", batch.id, words, batch=fresh))
+
     @work(group="action", exit_on_error=False, name="annotate", description="Saving label")
     async def run_annotate(self, batch_id: str, label: str, notes: str) -> None:
         store = self.services.store
@@ -564,7 +596,10 @@ class MainScreen(Screen):
     @work(group="store", exit_on_error=False, description="Reading batches")
     async def reload(self, batch_ids: list[str]) -> None:
         store = self.services.store
-        batches = [await store.batches.get(batch_id) for batch_id in dict.fromkeys(batch_ids)]
+        # Retries that left no failure clear their lineage from "Needs attention".
+        settled = await settle_lineages(store, batch_ids, self.services.engine_clock())
+        wanted = dict.fromkeys([*batch_ids, *settled])
+        batches = [await store.batches.get(batch_id) for batch_id in wanted]
         self.post_message(BatchesReloaded(batches))
 
     @work(group="costs", exclusive=True, exit_on_error=False, description="Pricing results")
@@ -612,8 +647,11 @@ class MainScreen(Screen):
             loaded = await _read_lineage(self.services.store, batch)
             if generation == self._lineage_generation:
                 self._lineages[batch.id] = loaded
-        if loaded.parent is not None or loaded.children:
-            self.post_message(DetailLoaded(batch.id, loaded.parent, loaded.children, loaded.tally))
+        now = self.services.engine_clock()
+        pace = None if batch.is_terminal else await read_pace(self.services.store, batch.id, now)
+        if loaded.parent is not None or loaded.children or pace is not None:
+            lineage = (loaded.parent, loaded.children, loaded.tally)
+            self.post_message(DetailLoaded(batch.id, *lineage, pace=pace))
 
 
 def _results_arrived(event: BatchChanged) -> bool:

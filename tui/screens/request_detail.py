@@ -34,8 +34,9 @@ from tui.core.models import Batch, RequestResult, ResultType
 from tui.core.prices import PriceTable, load_price_table
 from tui.core.store import ResultFilter, Store
 from tui.core.text import json_safe
+from tui.presentation import money
 from tui.widgets.key_footer import KeyFooter
-from tui.widgets.results_view import OUTCOME_GLYPHS
+from tui.widgets.results_view import outcome_look
 from tui.widgets.untrusted import one_line, sanitize, untrusted_text
 
 MAX_HIGHLIGHT = 200_000
@@ -70,7 +71,7 @@ def json_renderable(data: bytes) -> RenderableType:
 
 
 def _usd(value: Decimal) -> str:
-    return f"${value:.6f}"
+    return money(value)
 
 
 def usage_table(result: RequestResult, cost: Cost | None) -> Table:
@@ -203,7 +204,7 @@ class RequestDetailScreen(Screen[str]):
         self.query_one("#usage-notes", Static).update(usage_notes(result, cost))
 
     def _title(self, result: RequestResult) -> Text:
-        glyph, colour = OUTCOME_GLYPHS[result.type]
+        glyph, colour = outcome_look(result.type)
         text = Text.assemble((f"{glyph} ", colour))
         text.append_text(untrusted_text(one_line(result.custom_id, 200), "bold"))
         text.append(f"  {result.type.value}", style=colour)

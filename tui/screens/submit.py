@@ -55,6 +55,7 @@ from tui.core.submit import (
 from tui.core.submit.validate import detect_kind
 from tui.formatting import money, safe
 from tui.messages import CreateFailed, CreateProgressed, CreateRefused, WorkFailed
+from tui.presentation import estimate_lines
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.key_footer import KeyFooter
 
@@ -560,7 +561,7 @@ def problems_text(scan: FileScan) -> Text:
 
 def estimate_text(estimate: Estimate) -> Text:
     text = Text(end="")
-    for line in estimate.lines():
+    for line in estimate_lines(estimate):
         style = "yellow" if line.startswith("warning:") else ""
         text.append(safe(line) + "\n", style=style)
     return text

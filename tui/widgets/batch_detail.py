@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tui.core.attention import BY_RETRIES, has_problem
 from tui.core.known_models import canonical_models
 from tui.core.models import Batch, ProviderKind, RequestCounts, ResultsState
 from tui.formatting import (
@@ -35,8 +36,10 @@ from tui.formatting import (
     short_id,
     timestamp,
 )
+from tui.glyphs import failure_style, glyph
 
 if TYPE_CHECKING:
+    from tui.core.pace import Pace
     from tui.messages import LineageTally
 
 _RESULTS_WORDS = {
@@ -70,6 +73,8 @@ class BatchDetail(VerticalScroll, can_focus=True):
         self.estimate: float | None = None
         """A running batch's forecast cost, shown while there is no real one."""
         self.now: datetime | None = None
+        self.pace: Pace | None = None
+        """Throughput and ETA of a running batch, from its count history."""
 
     def compose(self) -> ComposeResult:
         # One Static for title, bar and facts: each widget more costs start-up time.
@@ -114,17 +119,15 @@ class BatchDetail(VerticalScroll, can_focus=True):
         if batch.is_terminal:
             ended = batch.ended_at
             rows.append(("Ended", f"{timestamp(ended, now)} ({ago(ended, now)})"))
-            left = batch.results_available_until - now
-            words = f"in {duration(left)}" if left.total_seconds() > 0 else "no longer"
-            window = f"provider keeps them {words}"
-            if batch.deleted_remotely:
-                window = "the provider no longer has them"
-            rows.append(("Results", self._results(batch, window)))
+            rows.append(("Results", self._results(batch, _retention(batch, now))))
         else:
             deadline = batch.processing_deadline()
             left = deadline - now
             clock = f"in {duration(left)}" if left.total_seconds() > 0 else "now"
             rows.append(("Expires", f"{timestamp(deadline, now)} ({clock}; {c.processing:,} left)"))
+            rows.append(("Pace", _pace_text(batch, self.pace, now)))
+        if batch.acknowledged_at is not None and has_problem(batch):
+            rows.append(("Attention", _acknowledged_text(batch, now)))
         if batch.cancel_initiated_at:
             rows.append(("Cancel asked", timestamp(batch.cancel_initiated_at, now)))
         reasons = batch.failure_reasons
@@ -149,9 +152,9 @@ class BatchDetail(VerticalScroll, can_focus=True):
         for word, value, style in (
             ("processing", c.processing, "bright_blue"),
             ("succeeded", c.succeeded, "green"),
-            ("errored", c.errored, "red"),
+            ("errored", c.errored, failure_style()),
             ("canceled", c.canceled, "yellow"),
-            ("expired", c.expired, "red"),
+            ("expired", c.expired, failure_style()),
         ):
             if value:
                 text.append(f" · {value:,} {word}", style=style)
@@ -205,9 +208,9 @@ class OutcomeBar:
         cells = _cells([value for value, _ in parts] + [self.counts.processing], width)
         for (_, style), n in zip(parts, cells, strict=False):
             if n:
-                yield Segment("━" * n, Style.parse(style))
+                yield Segment(glyph("━") * n, Style.parse(style))
         if cells[-1]:
-            yield Segment("─" * cells[-1], Style.parse("bright_black"))
+            yield Segment(glyph("─") * cells[-1], Style.parse("bright_black"))
         yield Segment.line()
 
 
@@ -235,6 +238,37 @@ def _tally_text(tally: LineageTally) -> Text:
     else:
         text.append(f"all {tally.requests:,} requests succeeded", style="green")
     return text
+
+
+def _retention(batch: Batch, now: datetime) -> str:
+    """When the provider deletes the results (or that it already has: never "keeps them")."""
+    if batch.deleted_remotely:
+        return "deleted at the provider; the cache keeps what was downloaded"
+    left = batch.results_available_until - now
+    if left.total_seconds() <= 0:
+        return "the provider no longer serves them"
+    return f"the provider deletes them in {duration(left)}"
+
+
+def _pace_text(batch: Batch, pace: Pace | None, now: datetime) -> Text:
+    """Throughput and ETA from the count history, said to be such; or why there is none."""
+    if pace is None:
+        if batch.provider is ProviderKind.ANTHROPIC:
+            return Text("no ETA: Anthropic reports counts when the batch ends", style="dim")
+        return Text("no ETA yet: counts of two polls are needed", style="dim")
+    if pace.eta is None:
+        return Text("no request finished lately: no ETA", style="yellow")
+    eta = pace.eta
+    when = f"in {duration(eta - now)}" if eta > now else "any moment"
+    text = Text(f"ETA {timestamp(eta, now)} ({when})")
+    text.append(f" · {pace.per_minute:,.1f} requests/min, from the count history", style="dim")
+    return text
+
+
+def _acknowledged_text(batch: Batch, now: datetime) -> Text:
+    if batch.acknowledged_by == BY_RETRIES:
+        return Text("cleared: its retries left no request without a success", style="green")
+    return Text(f"acknowledged {timestamp(batch.acknowledged_at, now)} (a: undo)", style="dim")
 
 
 def _profile(batch: Batch) -> str:

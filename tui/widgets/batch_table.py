@@ -41,10 +41,12 @@ from tui.formatting import (
     money,
     plain,
     progress_text,
+    safe,
     short_id,
     status_text,
     time_left,
 )
+from tui.glyphs import glyph
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ PADDING = 1
 """Blank cells on each side of every column."""
 _SCROLLBAR = 2
 _LABEL_MAX = 48
-_FULL_ID = 34
+_FULL_ID = 38
+"""The longest whole id: OpenAI's ``batch_`` and 32 hex digits (Anthropic's are 33)."""
 
 EMPTY_HINT = (
     "No batches yet. To start:",
@@ -397,7 +400,9 @@ class BatchTable(ScrollView, can_focus=True):
                 return Text("✗ deleted", style="dim", no_wrap=True, end="")
             return status_text(batch.status)
         if key == "id":
-            return Text(short_id(batch.id, _FULL_ID if self.full_ids else COLUMNS[1].width))
+            if self.full_ids:  # the whole provider id, as the API and every command take it
+                return Text(safe(batch.id), no_wrap=True)
+            return Text(short_id(batch.id, COLUMNS[1].width))
         if key == "label":
             return plain(batch.label) if batch.label else Text(DASH, style="dim")
         if key == "profile":
@@ -467,7 +472,8 @@ class BatchTable(ScrollView, can_focus=True):
                 cells.append(Text(column.title))
                 continue
             descending = self.sort_column.descending != self.sort_reverse
-            cells.append(Text(f"{column.title} {'▼' if descending else '▲'}", style="bold"))
+            arrow = glyph("▼" if descending else "▲")
+            cells.append(Text(f"{column.title} {arrow}", style="bold"))
         self._base_style(0)
         return self._render_cells(tuple(cells), width, self._styles["header"])
 

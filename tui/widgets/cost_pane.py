@@ -30,8 +30,10 @@ from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
 from tui.core.cost_report import CostReport
-from tui.core.costs import Tally, format_rate, format_usd
+from tui.core.costs import Tally
 from tui.core.prices import TOKEN_CLASSES
+from tui.presentation import money as format_usd
+from tui.presentation import rate as format_rate
 
 CLASS_NAMES = {
     "input": "input",

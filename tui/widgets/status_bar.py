@@ -20,15 +20,16 @@ from textual.widgets import Static
 
 from tui.core.events import ProfileHealth, ProfileStatus
 from tui.formatting import ago, safe
+from tui.glyphs import FAILURE_COLOUR, failure_style, glyph
 
 _HEALTH_LOOKS: dict[ProfileHealth, tuple[str, str, str]] = {
     ProfileHealth.UNKNOWN: ("○", "", "dim"),
     ProfileHealth.OK: ("●", "", "green"),
-    ProfileHealth.OFFLINE: ("✗", "offline", "bold red"),
-    ProfileHealth.UNAUTHORIZED: ("✗", "unauthorised", "bold red"),
+    ProfileHealth.OFFLINE: ("✗", "offline", FAILURE_COLOUR),
+    ProfileHealth.UNAUTHORIZED: ("✗", "unauthorised", FAILURE_COLOUR),
     ProfileHealth.RATE_LIMITED: ("▲", "rate-limited", "bold yellow"),
     ProfileHealth.SERVER_ERROR: ("▲", "server error", "bold yellow"),
-    ProfileHealth.MISCONFIGURED: ("✗", "misconfigured", "bold red"),
+    ProfileHealth.MISCONFIGURED: ("✗", "misconfigured", FAILURE_COLOUR),
     ProfileHealth.BUSY: ("◌", "synced by another process", "cyan"),
 }
 """Glyph, word (none when healthy) and colour of each profile state."""
@@ -102,10 +103,11 @@ class StatusBar(Static):
                 "✗ no profile (set a key, or batchtui config init) " if detail else "✗ ", "bold red"
             )
         for name, status in self.profiles.items():
-            glyph, word, style = _HEALTH_LOOKS[status.health]
+            symbol, word, style = _HEALTH_LOOKS[status.health]
+            style = failure_style() if style == FAILURE_COLOUR else style
             if status.health is ProfileHealth.MISCONFIGURED and status.message:
                 word = status.message  # why, e.g. "no key: ANTHROPIC_API_KEY unset"
-            line.append(f"{glyph} ", style=style)
+            line.append(f"{glyph(symbol)} ", style=style)
             line.append(safe(name))
             if word and detail >= 2:
                 line.append(f" {word}", style=style)

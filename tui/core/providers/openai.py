@@ -20,7 +20,7 @@ from tui.core.errors import ProviderError
 from tui.core.models import Batch, ProviderKind, RequestResult
 from tui.core.providers.base import ProgressCallback
 from tui.core.providers.normalize import openai_batch, openai_result
-from tui.core.providers.streaming import parse_chunks
+from tui.core.providers.streaming import parse_chunks, split_lines
 from tui.core.providers.translate import translated_errors
 
 if TYPE_CHECKING:
@@ -181,6 +181,26 @@ class OpenAIProvider:
                         yield results
             received_before += received
 
+    async def stream_input_requests(
+        self, batch: Batch, *, chunk_size: int = 2000
+    ) -> AsyncIterator[list[tuple[str, bytes]]]:
+        """``(custom_id, body_json)`` of every request in the batch's input file, streamed in
+        chunks (the provider keeps the file; a batch made elsewhere can be retried from it).
+        Lines that are not a request are skipped: the provider refused those already."""
+        if not batch.input_file_id:
+            raise ProviderError(f"{batch.id} names no input file", kind="not_found")
+        chunk: list[tuple[str, bytes]] = []
+        with self._translated():
+            streaming = self.client.files.with_streaming_response
+            async with streaming.content(batch.input_file_id) as response:
+                async for lines in split_lines(response.iter_bytes()):
+                    chunk.extend(filter(None, map(_input_request, lines)))
+                    if len(chunk) >= chunk_size:
+                        yield chunk
+                        chunk = []
+        if chunk:
+            yield chunk
+
     async def count_tokens(self, params: dict[str, Any]) -> int:
         raise ProviderError(
             f"profile {self.profile.name!r}: OpenAI has no token-counting endpoint",
@@ -189,6 +209,20 @@ class OpenAIProvider:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def _input_request(line: bytes) -> tuple[str, bytes] | None:
+    """One input line's custom_id and compact body, or None for a line that is not one."""
+    try:
+        item = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(item, dict):
+        return None
+    custom_id, body = item.get("custom_id"), item.get("body")
+    if not isinstance(custom_id, str) or not isinstance(body, dict):
+        return None
+    return custom_id, orjson.dumps(body)
 
 
 def _input_line(custom_id: str, body: bytes, url: str) -> bytes:

@@ -85,6 +85,8 @@ def batch_from_row(row: sqlite3.Row) -> Batch:
         source=row["source"],
         parent_id=row["parent_id"],
         results_state=ResultsState(row["results_state"]),
+        acknowledged_at=from_epoch(row["acknowledged_at"]),
+        acknowledged_by=row["acknowledged_by"],
         deleted_remotely=bool(row["deleted_remotely"]),
         raw=orjson.loads(row["raw"]) if row["raw"] else {},
     )
