@@ -252,15 +252,17 @@ async def test_watch_does_not_claim_no_active_batches_when_the_import_failed(
 async def test_watch_announces_a_rate_limited_wait(sim: Simulator, cli) -> None:
     batch_id = anthropic_batch(sim, count=3)
     await cli("sync")
-    # The first refresh and both of the SDK's own retries get a 429.
-    sim.faults.inject(route="anthropic.retrieve", kind="429", count=3, retry_after_ms=200)
+    # A poll reads the newest page of the list: it and both of the SDK's own retries get a 429.
+    listed = sim.counters["anthropic.list"]
+    sim.faults.inject(route="anthropic.list", kind="429", count=3, retry_after_ms=200)
     watch = asyncio.create_task(cli("watch", "--interval", "0"))
-    while sim.counters["anthropic.retrieve"] < 3 and not watch.done():
-        await asyncio.sleep(0.01)  # a condition, not a duration: the 429s have been served
+    async with asyncio.timeout(60):  # a regression fails here rather than hang
+        while sim.counters["anthropic.list"] < listed + 3 and not watch.done():
+            await asyncio.sleep(0.01)  # a condition, not a duration: the 429s have been served
     sim.clock.advance(hours=1)  # the batch ends; watch sees it at its next poll, whenever
     code, out, err = await watch
     assert code == 0, err
-    assert "profile 'a': rate_limited: rate limited (HTTP 429)" in err
+    assert "profile 'a': rate_limited: rate-limited, waiting" in err
     assert "waiting 0.2 s (rate-limited)" in err
     assert f"{batch_id}  in_progress → ended" in out
 

@@ -33,17 +33,25 @@ def make_sim() -> Simulator:
     return Simulator(SimOptions(seed=SEED, speed=0.0, start=T0))
 
 
-def demo_services_for(sim: Simulator, directory: Path, *, read_only: bool = False) -> Services:
-    """The services ``batchtui demo`` builds, on ``sim``, with polling off and its clock."""
+def services_on(
+    sim: Simulator, config: Config, database: Path, *, read_only: bool = False
+) -> Services:
+    """Unopened services as ``batchtui`` builds them, on ``sim``'s clock, with polling off."""
     return Services(
-        demo_config(sim, directory),
-        directory / "batchtui.db",
+        config,
+        database,
         env={},
         read_only=read_only,
         auto_poll=False,
         clock=sim.clock.now,
         engine_clock=sim.clock.now,
     )
+
+
+def demo_services_for(sim: Simulator, directory: Path, *, read_only: bool = False) -> Services:
+    """The services ``batchtui demo`` builds, on ``sim``."""
+    config = demo_config(sim, directory)
+    return services_on(sim, config, directory / "batchtui.db", read_only=read_only)
 
 
 @contextlib.asynccontextmanager

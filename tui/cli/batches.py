@@ -343,6 +343,9 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
         if args.id:
             return await _watch_one(args, session, ends, shown)
         while True:
+            if not_imported:  # a profile's listing failed (a 429, an outage): try it again
+                await ends.after(_print_transitions(await engine.import_all(), bell))
+                not_imported = _unhealthy(engine.statuses)
             await ends.after(_print_transitions(await engine.poll_once(), bell))
             _print_health(engine.statuses, shown)
             active = [
