@@ -38,7 +38,7 @@ async def test_at_lists_the_calls_of_this_session_newest_first_with_the_429s(
     tmp_path: Path, cache: Path
 ) -> None:
     async with demo_services(tmp_path, cache=cache) as (sim, services):
-        sim.faults.inject(route="anthropic.retrieve", kind="429", count=2)
+        sim.faults.inject(route="anthropic.list", kind="429", count=2)
         app = BatchApp(services)
         async with app.run_test(size=(120, 40)) as pilot:
             app.sync_batches()
