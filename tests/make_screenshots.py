@@ -100,6 +100,20 @@ async def detail_of_a_request(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+def compare_app(database: Path) -> App:
+    """The App on a cache holding the "eval: opus vs sonnet" pair (made beside ``database``)."""
+    from compare_support import prepare_compare_cache
+
+    pair_database, _a, _b = prepare_compare_cache(database.parent / "compare")
+    return CachedBatchApp(pair_database)
+
+
+async def compare_the_pair(pilot: Pilot) -> None:
+    from compare_support import open_compare_of_the_pair
+
+    await open_compare_of_the_pair(pilot)
+
+
 SHOTS: list[Shot] = [
     Shot("main-wide", (160, 48), main_app),
     Shot("main-80x24", (80, 24), main_app),
@@ -109,6 +123,7 @@ SHOTS: list[Shot] = [
     Shot("costs", (160, 48), main_app, show_costs),
     Shot("requests", (160, 48), main_app, requests_of_the_largest_batch),
     Shot("request-detail", (120, 36), main_app, detail_of_a_request),
+    Shot("compare", (120, 36), compare_app, compare_the_pair),
 ]
 """Every screenshot, in README order; other screens append theirs here."""
 

@@ -11,7 +11,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from main_support import demo_services_for, import_everything, make_sim
+from main_support import demo_services_for, import_everything, make_sim, settle
+from textual.pilot import Pilot
+
+from tui.app import BatchApp
 
 from tui.services import Services
 from tui.sim import Simulator
@@ -51,3 +54,18 @@ def prepare_compare_cache(directory: Path) -> tuple[Path, str, str]:
 
     a, b = asyncio.run(build())
     return directory / "batchtui.db", a, b
+
+
+async def open_compare_of_the_pair(pilot: Pilot) -> None:
+    """On the batch list: mark the pair (by label, A first), press =, move to the third row."""
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, BatchApp)
+    table = app.main.table
+    for label in LABELS:
+        table.select(next(b.id for b in table.batches.values() if b.label == label))
+        await pilot.press("space")
+    await pilot.press("equals_sign")
+    await settle(pilot)
+    await pilot.press("down", "down")
+    await settle(pilot)

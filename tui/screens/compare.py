@@ -31,6 +31,17 @@ from tui.widgets.results_view import OUTCOME_GLYPHS, compact_number
 from tui.widgets.tab_strip import TabStrip
 from tui.widgets.untrusted import one_line
 
+TAB_LABELS: dict[Only, str] = {
+    Only.ALL: "All",
+    Only.ONLY_A: "Only A",
+    Only.ONLY_B: "Only B",
+    Only.A_FAILED: "A fail",
+    Only.B_FAILED: "B fail",
+    Only.DIFFERS: "Differ",
+    Only.B_LONGER: "B longer",
+}
+"""Tab labels short enough for 80 columns with their counts (the keys' help says more)."""
+
 SEARCH_DELAY = 0.15
 """Seconds of no typing before a search runs (as in the inspector)."""
 
@@ -119,7 +130,7 @@ class CompareScreen(Screen):
         title.append_text(batch_title("B", self.batch_b))
         yield Static(title, id="compare-title")
         yield Static(Text("Counting…", style="dim"), id="compare-summary")
-        tabs = ((only.value, FILTER_LABELS[only]) for only in Only)
+        tabs = ((only.value, TAB_LABELS[only]) for only in Only)
         yield TabStrip(tabs, active=Only.ALL.value, id="compare-filters")
         yield Input(placeholder="/ search both sides' texts and errors", id="compare-search")
         yield CompareView(self.store, self.batch_a.id, self.batch_b.id, id="compare-list")
@@ -149,7 +160,7 @@ class CompareScreen(Screen):
         self.query_one("#compare-summary", Static).update(summary)
         tabs = self.query_one(TabStrip)
         for only in Only:
-            tabs.set_label(only.value, f"{FILTER_LABELS[only]} {comparison.count(only):,}")
+            tabs.set_label(only.value, f"{TAB_LABELS[only]} {comparison.count(only):,}")
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
