@@ -16,6 +16,7 @@ import asyncio
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +105,10 @@ def compare_app(database: Path) -> App:
     """The App on a cache holding the "eval: opus vs sonnet" pair (made beside ``database``)."""
     from compare_support import prepare_compare_cache
 
-    pair_database, _a, _b = prepare_compare_cache(database.parent / "compare")
+    # Called inside the shot's event loop: the cache is built in a thread with a loop of its own.
+    with ThreadPoolExecutor(1) as pool:
+        built = pool.submit(prepare_compare_cache, database.parent / "compare")
+        pair_database, _a, _b = built.result()
     return CachedBatchApp(pair_database)
 
 
