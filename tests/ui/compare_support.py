@@ -15,12 +15,12 @@ from main_support import demo_services_for, import_everything, make_sim, settle
 from textual.pilot import Pilot
 
 from tui.app import BatchApp
-
+from tui.cli.demo import COMPARISON_LABELS
 from tui.services import Services
 from tui.sim import Simulator
 from tui.sim.scenarios import seed_model_comparison
 
-LABELS = ("eval: opus", "eval: sonnet")
+LABELS = COMPARISON_LABELS
 
 
 @contextlib.asynccontextmanager
