@@ -61,7 +61,8 @@ async def timed(call) -> tuple[float, object]:
 
 async def bench_store(store: Store) -> None:
     repo = store.comparison
-    print(f"{'filter':10} {'search':11} {'first':>7} {'next':>7} {'at half':>8} {'count':>7}  pairs")
+    head = ("filter", "search", "first", "next", "at half", "count")
+    print("{:10} {:11} {:>7} {:>7} {:>8} {:>7}  pairs".format(*head))
     for only in Only:
         for search in SEARCHES:
             flt = CompareFilter(only, search)
@@ -106,7 +107,7 @@ async def bench_screen(store: Store, total: int) -> None:
         screen = app.screen
         assert isinstance(screen, CompareScreen)
         view = screen.view
-        for only in list(Only)[1:] + [Only.ALL]:
+        for only in [*list(Only)[1:], Only.ALL]:
 
             def switched(v: object, y: int, text: str, only: Only = only) -> bool:
                 return first_row_of(v, y, text) and view.filter.only is only
@@ -121,7 +122,8 @@ async def bench_screen(store: Store, total: int) -> None:
             await app.workers.wait_for_complete()
             await pilot.pause()
             pages.append((time.perf_counter() - start) * 1000)
-        print(f"  page down (key to rows loaded, incl. a pause): median {statistics.median(pages):.0f} ms")
+        median = statistics.median(pages)
+        print(f"  page down (key to rows loaded, incl. a pause): median {median:.0f} ms")
 
 
 async def main(total: int, db: Path | None) -> None:
