@@ -8,6 +8,7 @@ from pathlib import Path
 from compare_support import compare_services
 from main_support import settle
 from rich.console import Console
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -174,3 +175,43 @@ async def test_marked_batches_are_canceled_together_after_one_confirm(tmp_path: 
             await pilot.press("enter")  # focus starts on Cancel: nothing is deleted
             await settle(pilot)
             assert sim.counters["anthropic.delete"] == 0
+
+
+HOSTILE = "[bold red]not markup[/] \x1b]52;c;cGF5bG9hZA==\x07\x1b[2J\u202eevil"
+
+
+async def test_hostile_texts_and_custom_ids_are_shown_inert(tmp_path: Path) -> None:
+    from requests_support import make_batch
+
+    from tui.core.models import RequestResult
+    from tui.core.store import Store
+
+    class Host(App):
+        CSS_PATH = BatchApp.CSS_PATH
+
+    async with await Store.open(tmp_path / "cache.db") as store:
+        batches = [make_batch(1, batch_id=batch_id) for batch_id in ("msgbatch_A", "msgbatch_B")]
+        await store.batches.upsert(batches)
+        for batch in batches:
+            custom_id = "id-[b]x[/b]\x1b[31m"
+            ok = RequestResult(batch.id, custom_id, ResultType.SUCCEEDED, text=HOSTILE + batch.id)
+            await store.results.write([ok])
+        app = Host()
+        async with app.run_test(size=(120, 36)) as pilot:
+            app.push_screen(CompareScreen(store, *batches))
+            await settle(pilot)
+            view = app.screen.query_one(CompareView)
+            line = view.render_line(1).text
+            assert "id-[b]x[/b]" in line  # brackets shown as typed
+            assert "\x1b" not in line
+            assert "[bold red]not markup[/]" in line
+            pane = app.screen.query_one(PairDiff)
+            shown = rendered(app, pane.shown)
+            assert "[bold red]not markup[/]" in shown
+            assert "\x1b" not in shown
+            assert "\u202e" not in shown
+            await pilot.press("d")
+            diff = rendered(app, pane.shown)
+            assert "\x1b" not in diff
+            assert "evilmsgbatch_A" in diff  # A's last word, struck through
+            assert "evilmsgbatch_B" in diff  # B's, underlined
