@@ -15,9 +15,11 @@ def test_at_shows_the_sessions_calls_with_the_rate_limited_ones(make_workspace) 
     terminal.press("@")
     terminal.wait_for("API calls this session")
     terminal.press("t")  # only the trouble: the first calls are far down the list by now
-    text = terminal.wait_for(lambda screen: screen.count("⚠ 429") == 2)
+    # The two 429s listed, and the pane below following the highlighted one (its full route).
+    text = terminal.wait_for(
+        lambda screen: screen.count("⚠ 429") == 2 and "/v1/messages/batches" in screen
+    )
     assert "⚠ 2 rate-limited, failed or unanswered" in text
-    assert "/v1/messages/batches" in text
     assert ANTHROPIC_KEY not in text
     assert OPENAI_KEY not in text
     terminal.press("escape")

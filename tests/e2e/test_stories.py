@@ -40,7 +40,9 @@ def open_list(space: Workspace, expected: str) -> Terminal:
     """Plain ``batchtui``; wait until the first poll (import, refresh, downloads) is over,
     both profiles reached, and the list shows ``expected``."""
     terminal = space.open_tui()
-    terminal.wait_for(lambda text: "● work ● oa" in text and "synced" in text)
+    # "synced" shows once a profile's round went well; "next poll" once the whole first poll
+    # (its downloads included) is over and the next one is armed.
+    terminal.wait_for(lambda text: "● work ● oa" in text and "next poll" in text)
     terminal.wait_for(expected)
     return terminal
 
@@ -177,7 +179,11 @@ def test_every_visible_row_belongs_to_the_chosen_filter(make_workspace) -> None:
     text = terminal.wait_for("219 of 20,000")
     assert_rows(text, lambda glyph, _id, _reason: glyph == "✗")
 
-    terminal.press("tab", "down", "enter")  # the error groups: the second one
+    terminal.press("tab")  # to the error groups; their keys in the footer say it has the focus
+    terminal.wait_for("Mark group")
+    # The highlight stays on the group it was on while the list was still being counted, so
+    # go to the top first: the second group, whatever was highlighted.
+    terminal.press("home", "down", "enter")
     text = terminal.wait_for("93 of 20,000")
     assert_rows(text, lambda _g, _id, reason: reason == "overloaded")
 
