@@ -13,13 +13,24 @@ import sys
 from collections.abc import Sequence
 
 from tui import __version__
-from tui.cli import actions, batches, config_cmd, cost, demo, lineage, open_tui, sim, submit
+from tui.cli import (
+    actions,
+    batches,
+    cache_cmd,
+    config_cmd,
+    cost,
+    demo,
+    lineage,
+    open_tui,
+    sim,
+    submit,
+)
 from tui.cli.common import Context
 from tui.core.errors import BatchtuiError
 from tui.core.paths import resolve_paths
 from tui.core.text import sanitize
 
-COMMAND_MODULES = (demo, sim, batches, submit, lineage, actions, cost, config_cmd)
+COMMAND_MODULES = (demo, sim, batches, submit, lineage, actions, cost, cache_cmd, config_cmd)
 """Modules whose ``register(subparsers)`` adds their subcommands, in the order --help lists them."""
 
 
