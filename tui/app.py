@@ -129,6 +129,12 @@ class BatchApp(App[None]):
             )
         await engine.poll_once()
 
+    @work(group="warm", exit_on_error=False, name="warm", description="Loading the inspector")
+    async def warm_inspector(self) -> None:
+        from tui.warmup import warm_inspector
+
+        await warm_inspector(self)
+
     # --- sync events, batched -------------------------------------------------------------------
 
     def _on_sync_event(self, event: SyncEvent) -> None:
@@ -144,8 +150,10 @@ class BatchApp(App[None]):
             return
         self._cache_shown = True
         self.main.show_batches(batches)
-        # Pricing reads every result; let the list paint first.
+        # Pricing reads every result; let the list paint first. So does the inspector's
+        # warm-up: its imports and styles then no longer wait on the first Enter.
         self.call_after_refresh(self.main.load_costs)
+        self.call_after_refresh(self.warm_inspector)
 
     def on_sync_events_arrived(self, message: SyncEventsArrived) -> None:
         self._pending = []

@@ -14,6 +14,9 @@ the Enter key to the pty until the first frame whose text shows request rows (th
 first row, ``req-000000``). Then Esc, and Enter again: the second open of the same process.
 
 Goal: the median first open <= 300 ms.
+
+``--compare DIR`` alternates each run with one of DIR's ``batchtui`` (another checkout's
+environment, e.g. main's) on the same cache, for an A/B under the same load.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from e2e_bench_support import (
     start_sim,
     verdict,
 )
+import harness
 from harness import Terminal
 
 GOAL_MS = 300.0
@@ -73,10 +77,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare", type=Path, metavar="DIR", help="bin dir of another env")
     args = parser.parse_args()
     sim = start_sim()
     firsts: list[float] = []
     agains: list[float] = []
+    other: list[float] = []
+    ours = harness.BIN
     try:
         batch_id = create_ended_batch(sim, args.requests)
         with tempfile.TemporaryDirectory() as tmp:
@@ -88,11 +95,20 @@ def main() -> None:
                 firsts.append(first)
                 agains.append(again)
                 print(f"run {run + 1}: first open {first:.0f} ms, again {again:.0f} ms", flush=True)
+                if args.compare:
+                    harness.BIN = args.compare
+                    try:
+                        other.append(one_process(space, batch_id)[0])
+                    finally:
+                        harness.BIN = ours
+                    print(f"        {args.compare}: first open {other[-1]:.0f} ms", flush=True)
     finally:
         sim.stop()
     median = statistics.median(firsts)
     print(f"Enter -> first rows, first open in a process: {spread(firsts)} ms")
     print(f"Enter -> first rows, second open:              {spread(agains)} ms")
+    if other:
+        print(f"the other env, first open:                     {spread(other)} ms")
     print(f"goal: median first open <= {GOAL_MS:.0f} ms: {verdict(median <= GOAL_MS)}")
 
 

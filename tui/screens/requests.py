@@ -9,6 +9,7 @@ download progress through :meth:`RequestsScreen.results_progress`.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -18,10 +19,11 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input, Label, ProgressBar, Static
+from textual.widget import Widget
+from textual.widgets import Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
 from tui.core.costs import request_cost, usd
@@ -37,6 +39,7 @@ from tui.widgets.error_groups import ErrorGroupsPanel
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.result_filters import OUTCOMES, ResultFilters
 from tui.widgets.results_view import ResultsView
+from tui.widgets.tab_strip import TabStrip
 from tui.widgets.untrusted import one_line
 
 GROUP_LIMIT = 500
@@ -451,3 +454,31 @@ class RequestsScreen(Screen):
     def show_outcome(self, outcome: ResultType | None) -> None:
         """Switch the outcome tab (used by the App to open the screen on "errored" directly)."""
         self.query_one(ResultFilters).select_outcome(outcome)
+
+
+def _parts_of(widget: type[Widget], *names: str) -> tuple[type[Widget], ...]:
+    """The helper widget classes a composite Textual widget mounts (defined beside it); those
+    a Textual version does not have are left out."""
+    module = vars(sys.modules[widget.__module__])
+    return tuple(module[name] for name in names if isinstance(module.get(name), type))
+
+
+MOUNTED_WIDGETS: tuple[type[Widget], ...] = (
+    RequestsScreen,
+    Static,
+    ResultFilters,
+    TabStrip,
+    Vertical,
+    Input,
+    Select,
+    *_parts_of(Select, "SelectCurrent", "SelectOverlay"),
+    Label,
+    Horizontal,
+    ProgressBar,
+    *_parts_of(ProgressBar, "Bar", "PercentageStatus", "ETAStatus"),
+    ResultsView,
+    ErrorGroupsPanel,
+    KeyFooter,
+)
+"""Every widget class the screen mounts, for :func:`tui.warmup.warm_inspector` (one missing
+here is only added on the first open, as without the warm-up)."""
