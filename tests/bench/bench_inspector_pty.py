@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import harness
 from e2e_bench_support import (
     batchtui,
     create_ended_batch,
@@ -37,7 +38,6 @@ from e2e_bench_support import (
     start_sim,
     verdict,
 )
-import harness
 from harness import Terminal
 
 GOAL_MS = 300.0

@@ -15,6 +15,9 @@ One ``batchtui sim`` process holds the batch (frozen clock). Then, interleaved, 
 Each child's peak RSS comes from ``os.wait4`` (its own ``ru_maxrss``). Figures: the median
 ratio script/batchtui over the pairs (each pair ran back to back, so both met the same load),
 with the spread, and batchtui's largest peak RSS. Goals: ratio >= 3, peak RSS <= 150 MiB.
+
+``--compare DIR`` adds to each run a ``batchtui sync`` from another environment's bin dir
+(e.g. main's checkout), for an A/B under the same load.
 """
 
 from __future__ import annotations
@@ -59,7 +62,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--compare", type=Path, metavar="DIR", help="bin dir of another env")
     args = parser.parse_args()
+    other: list[float] = []
     sim = start_sim()
     try:
         batch_id = create_ended_batch(sim, args.requests)
@@ -91,11 +96,21 @@ def main() -> None:
                     flush=True,
                 )
                 shutil.rmtree(space.root)  # a 100,000-result cache is ~250 MB
+                if args.compare:
+                    space = make_workspace(sim, Path(tmp) / f"other{run}")
+                    command = [str(args.compare / "batchtui"), "sync"]
+                    compared = run_child(command, space.env, space.root)
+                    other.append(compared.seconds)
+                    print(f"        {args.compare}: sync {compared.seconds:.2f} s "
+                          f"({compared.peak_mib:.0f} MiB)", flush=True)  # fmt: skip
+                    shutil.rmtree(space.root)
     finally:
         sim.stop()
     ratios = [t / o for t, o in zip(theirs, ours, strict=True)]
     ratio, peak = statistics.median(ratios), max(peaks)
     print(f"batchtui sync: {spread(ours)} s; script: {spread(theirs)} s")
+    if other:
+        print(f"the other env's sync: {spread(other)} s")
     print(f"speed-up: {spread(ratios)}x, goal >= {GOAL_RATIO:.0f}x: {verdict(ratio >= GOAL_RATIO)}")
     print(
         f"peak RSS of batchtui sync: {peak:.0f} MiB (max of runs), goal <= {GOAL_PEAK_MIB:.0f} "

@@ -21,7 +21,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
-from harness import BIN, SimProcess  # noqa: E402
+from harness import BIN, SimProcess
 
 ANTHROPIC_KEY = "sk-ant-bench-key"
 OPENAI_KEY = "sk-bench-key"
@@ -148,10 +148,8 @@ def run_child(command: list[str], env: dict[str, str], cwd: Path) -> ChildRun:
 
 
 def spread(values: list[float]) -> str:
-    """``median (min–max, n=…)`` of a list of figures."""
-    return (
-        f"{statistics.median(values):.3g} ({min(values):.3g}–{max(values):.3g}, n={len(values)})"
-    )
+    """``median (min-max, n=...)`` of a list of figures."""
+    return f"{statistics.median(values):.3g} ({min(values):.3g}–{max(values):.3g}, n={len(values)})"
 
 
 def verdict(met: bool) -> str:

@@ -67,9 +67,7 @@ def run_usage(args: argparse.Namespace, context: Context) -> int:
 
 def print_batches(usage: CacheUsage, *, everything: bool) -> None:
     shown = usage.batches if everything else usage.batches[:SHOWN_BATCHES]
-    print(
-        f"\n{'batch':<34} {'profile':<12} {'results':>10} {'raw JSON':>10} {'size':>10}  ended"
-    )
+    print(f"\n{'batch':<34} {'profile':<12} {'results':>10} {'raw JSON':>10} {'size':>10}  ended")
     for batch in shown:
         ended = batch.ended_at.strftime("%Y-%m-%d") if batch.ended_at else "-"
         raw = "pruned" if batch.pruned and not batch.raw_bytes else size(batch.raw_bytes)

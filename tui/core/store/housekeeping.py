@@ -13,6 +13,7 @@ before it can be pruned, so no poll downloads it again by itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -152,10 +153,8 @@ class Housekeeping:
     def _file_bytes(self) -> int:
         total = 0
         for suffix in ("", "-wal"):
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 total += os.stat(f"{self._db.path}{suffix}").st_size
-            except FileNotFoundError:
-                pass
         return total
 
 

@@ -19,6 +19,7 @@ from tui.core.errors import StoreError
 from tui.core.models import RequestResult, ResultType, Usage
 from tui.core.store.codec import RESULT_COLUMNS, result_from_row, result_values
 from tui.core.store.database import Database, describe_sqlite_error
+from tui.core.store.raw_json import RawJsonCodec
 
 _APPEND = (
     f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) "
@@ -130,6 +131,7 @@ class ResultRepository:
     def __init__(self, db: Database):
         self._db = db
         self._appending: dict[str, _Appender] = {}
+        self._raw = RawJsonCodec(db)
 
     async def write(self, results: Sequence[RequestResult]) -> None:
         """Upsert a chunk in one transaction: a re-download replaces rows, never duplicates.
@@ -140,6 +142,10 @@ class ResultRepository:
         if not results:
             return
         values = [result_values(r) for r in results]
+        batch_id = results[0].batch_id
+        if all(r.batch_id == batch_id for r in results):  # a chunk: always one batch's
+            raws = await self._raw.compress(batch_id, [(r.raw, r.text) for r in results])
+            values = [(*v[:-1], raw) for v, raw in zip(values, raws, strict=True)]
         appender = self._appending.get(results[0].batch_id)
         if appender is not None and all(r.batch_id == appender.batch_id for r in results):
             await appender.write(values)
@@ -223,7 +229,12 @@ class ResultRepository:
         row = await self._db.fetchone(
             "SELECT * FROM results WHERE batch_id = ? AND custom_id = ?", (batch_id, custom_id)
         )
-        return None if row is None else result_from_row(row)
+        return None if row is None else await self._with_raw(row)
+
+    async def _with_raw(self, row: sqlite3.Row) -> RequestResult:
+        result = result_from_row(row)
+        result.raw = await self._raw.decompress(result.raw, result.text)
+        return result
 
     async def count(self, batch_id: str, flt: ResultFilter = ResultFilter()) -> int:
         where, params = _where(batch_id, flt)
@@ -325,7 +336,7 @@ class ResultRepository:
         where, params = _where(batch_id, flt)
         rows = self._db.in_custom_id_order("*", "results", where, tuple(params), chunk=chunk)
         async for row in rows:
-            yield result_from_row(row)
+            yield await self._with_raw(row)
 
     async def outcomes(
         self, batch_id: str, *, chunk: int = 5000
