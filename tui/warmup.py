@@ -12,18 +12,56 @@ the rest itself, as before.
 from __future__ import annotations
 
 import asyncio
-import importlib
+import sys
 
 from textual.app import App
 from textual.dom import DOMNode
-
-INSPECTOR_MODULE = "tui.screens.requests"
+from textual.widget import Widget
 
 
 async def warm_inspector(app: App[object]) -> None:
     """Import the inspector and register its widgets' default CSS with ``app``'s stylesheet."""
-    module = await asyncio.to_thread(importlib.import_module, INSPECTOR_MODULE)
-    add_default_css(app, module.MOUNTED_WIDGETS)
+    classes = await asyncio.to_thread(inspector_widgets)
+    add_default_css(app, classes)
+
+
+def inspector_widgets() -> tuple[type[Widget], ...]:
+    """Every widget class the requests inspector mounts (importing them: call it in a thread).
+    One missing here is only added on the first open, as without the warm-up."""
+    from textual.containers import Horizontal, Vertical
+    from textual.widgets import Input, Label, ProgressBar, Select, Static
+
+    from tui.screens.requests import RequestsScreen
+    from tui.widgets.error_groups import ErrorGroupsPanel
+    from tui.widgets.key_footer import KeyFooter
+    from tui.widgets.result_filters import ResultFilters
+    from tui.widgets.results_view import ResultsView
+    from tui.widgets.tab_strip import TabStrip
+
+    return (
+        RequestsScreen,
+        Static,
+        ResultFilters,
+        TabStrip,
+        Vertical,
+        Input,
+        Select,
+        *_parts_of(Select, "SelectCurrent", "SelectOverlay"),
+        Label,
+        Horizontal,
+        ProgressBar,
+        *_parts_of(ProgressBar, "Bar", "PercentageStatus", "ETAStatus"),
+        ResultsView,
+        ErrorGroupsPanel,
+        KeyFooter,
+    )
+
+
+def _parts_of(widget: type[Widget], *names: str) -> tuple[type[Widget], ...]:
+    """The helper widget classes a composite Textual widget mounts (defined beside it); those
+    a Textual version does not have are left out."""
+    module = vars(sys.modules[widget.__module__])
+    return tuple(module[name] for name in names if isinstance(module.get(name), type))
 
 
 def add_default_css(app: App[object], classes: tuple[type[DOMNode], ...]) -> None:

@@ -77,6 +77,7 @@ async def test_prune_drops_old_raw_json_and_keeps_rows_costs_and_error_groups(
     assert (await cli("sync"))[0] == 0
     database = next((tmp_path / "data").glob("*.db"))
     async with await Store.open(database) as store:
+        await store.results.build_search_index(old)  # `sync` leaves it to the TUI
         groups = await store.results.error_groups(old)
         by_type = await store.results.counts_by_type(old)
         texts = [r.text async for r in store.results.iterate(old)]

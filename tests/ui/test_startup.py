@@ -88,7 +88,8 @@ async def test_the_inspector_is_loaded_after_the_first_paint_not_on_enter(
     """Once the list is painted, the inspector's modules are imported and its widgets' styles
     are in the stylesheet, before any Enter: the first open pays neither. Opening it then adds
     no style source (no full re-parse on the key press)."""
-    from tui.screens.requests import MOUNTED_WIDGETS, RequestsScreen
+    from tui.screens.requests import RequestsScreen
+    from tui.warmup import inspector_widgets
     from tui.widgets.results_view import ResultsView
 
     async with demo_services(tmp_path, cache=cache) as (_sim, services):
@@ -98,7 +99,7 @@ async def test_the_inspector_is_loaded_after_the_first_paint_not_on_enter(
             sources = set(app.stylesheet.source)
             assert any(name == "ResultsView.DEFAULT_CSS" for _, name in sources)
             assert not app.query(ResultsView)  # loaded, nothing mounted
-            assert len(MOUNTED_WIDGETS) > 10
+            assert len(inspector_widgets()) > 10
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, RequestsScreen)

@@ -104,8 +104,14 @@ def run_sync(args: argparse.Namespace, context: Context) -> int:
 
 async def _sync(args: argparse.Namespace, context: Context) -> int:
     context.paths.ensure_data_dir()
+    # The search index of downloaded results is left to the TUI, its only reader (it builds
+    # it after its first paint): the command ends sooner.
     async with Session.open(
-        context.config, context.paths.database, profile=args.profile, env=context.env
+        context.config,
+        context.paths.database,
+        profile=args.profile,
+        env=context.env,
+        index_search=False,
     ) as session:
         engine = session.engine
         events = await engine.import_all()

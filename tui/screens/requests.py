@@ -9,7 +9,6 @@ download progress through :meth:`RequestsScreen.results_progress`.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -19,11 +18,10 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import Input, Label, ProgressBar, Select, Static
+from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from tui.core.costs import request_cost, usd
@@ -39,7 +37,6 @@ from tui.widgets.error_groups import ErrorGroupsPanel
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.result_filters import OUTCOMES, ResultFilters
 from tui.widgets.results_view import ResultsView
-from tui.widgets.tab_strip import TabStrip
 from tui.widgets.untrusted import one_line
 
 GROUP_LIMIT = 500
@@ -107,6 +104,8 @@ class RequestsScreen(Screen):
         self.matching = 0
         """How many of them the list's filter matches."""
         self._summary_at = -SUMMARY_INTERVAL
+        self.search_ready = True
+        """False while the batch's search index is being built (rows are browsable)."""
 
     # --- layout ---
 
@@ -136,6 +135,7 @@ class RequestsScreen(Screen):
         self._show_progress(self._downloading)
         self.query_one(ResultsView).focus()
         self._load_summary()
+        self._index_for_search()
 
     @property
     def _downloading(self) -> bool:
@@ -208,6 +208,27 @@ class RequestsScreen(Screen):
             error_types = await results.distinct_values(self.shown_batch.id, "error_type")
         filters.set_choices(stop_reasons, error_types)
 
+    @work(group="requests-index", exclusive=True, exit_on_error=False)
+    async def _index_for_search(self) -> None:
+        """Build the search index of a batch downloaded by ``batchtui sync`` (which leaves it
+        for later), unless the App's background indexing did already. The rows are on screen
+        meanwhile; the match count says search is not ready, and a search typed meanwhile is
+        run again once it is."""
+        results = self.store.results
+        batch_id = self.shown_batch.id
+        if self.store.db.read_only or self._downloading:
+            return
+        if not await results.search_pending(batch_id):
+            return
+        self.search_ready = False
+        self._show_match_count()
+        await results.build_search_index(batch_id)
+        self.search_ready = True
+        self._show_match_count()
+        view = self.query_one(ResultsView)
+        if view.filter.search:
+            view.reload()
+
     def _error_types(self) -> dict[str, int]:
         """Counts per error type, summed from the groups (saves a scan of the batch)."""
         error_types: dict[str, int] = {}
@@ -268,6 +289,8 @@ class RequestsScreen(Screen):
         text = f"{self.matching:,} of {self.stored:,}"
         if self.group_key is not None:
             text += " in group"
+        if not self.search_ready:
+            text += " · search: indexing…"
         self.query_one(ResultFilters).set_match_count(text)
 
     # --- error groups ---
@@ -454,31 +477,3 @@ class RequestsScreen(Screen):
     def show_outcome(self, outcome: ResultType | None) -> None:
         """Switch the outcome tab (used by the App to open the screen on "errored" directly)."""
         self.query_one(ResultFilters).select_outcome(outcome)
-
-
-def _parts_of(widget: type[Widget], *names: str) -> tuple[type[Widget], ...]:
-    """The helper widget classes a composite Textual widget mounts (defined beside it); those
-    a Textual version does not have are left out."""
-    module = vars(sys.modules[widget.__module__])
-    return tuple(module[name] for name in names if isinstance(module.get(name), type))
-
-
-MOUNTED_WIDGETS: tuple[type[Widget], ...] = (
-    RequestsScreen,
-    Static,
-    ResultFilters,
-    TabStrip,
-    Vertical,
-    Input,
-    Select,
-    *_parts_of(Select, "SelectCurrent", "SelectOverlay"),
-    Label,
-    Horizontal,
-    ProgressBar,
-    *_parts_of(ProgressBar, "Bar", "PercentageStatus", "ETAStatus"),
-    ResultsView,
-    ErrorGroupsPanel,
-    KeyFooter,
-)
-"""Every widget class the screen mounts, for :func:`tui.warmup.warm_inspector` (one missing
-here is only added on the first open, as without the warm-up)."""

@@ -157,9 +157,10 @@ class ResultRepository:
             await conn.executemany(_INSERT, values)
 
     @contextlib.asynccontextmanager
-    async def appending(self, batch_id: str) -> AsyncIterator[bool]:
+    async def appending(self, batch_id: str, *, index: bool = True) -> AsyncIterator[bool]:
         """Bulk-download mode for a deferred batch (:meth:`defer_search_index`); yields whether
         it applies: the batch has no rows yet, so no chunk can conflict with a stored row.
+        ``index=False`` leaves the batch's search index to a later :meth:`build_search_index`.
 
         :meth:`write` then appends each chunk with plain INSERTs and indexes it for search in
         the same transaction (crash-safe: a committed chunk is always indexed), and returns as
@@ -176,7 +177,7 @@ class ResultRepository:
         if not fresh_and_deferred or batch_id in self._appending:
             yield False
             return
-        appender = self._appending[batch_id] = _Appender(self, batch_id)
+        appender = self._appending[batch_id] = _Appender(self, batch_id, index=index)
         try:
             yield True
         except BaseException:
@@ -224,6 +225,24 @@ class ResultRepository:
                 (batch_id, batch_id, batch_id, batch_id),
             )
             await conn.execute("DELETE FROM fts_deferred WHERE batch_id = ?", (batch_id,))
+
+    async def search_pending(self, batch_id: str) -> bool:
+        """Whether the batch's rows are not all in the full-text index yet (a download going
+        on, or one whose index was left for later: see :meth:`build_search_index`)."""
+        return bool(
+            await self._db.fetch_int(
+                "SELECT EXISTS (SELECT 1 FROM fts_deferred WHERE batch_id = ?)", (batch_id,)
+            )
+        )
+
+    async def downloaded_without_search_index(self) -> list[str]:
+        """Batches whose download ended but whose search index was left for later (by
+        ``batchtui sync``), oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT b.id FROM fts_deferred d JOIN batches b ON b.id = d.batch_id "
+            "WHERE b.results_state = 'complete' ORDER BY b.created_at"
+        )
+        return [r["id"] for r in rows]
 
     async def get(self, batch_id: str, custom_id: str) -> RequestResult | None:
         row = await self._db.fetchone(
@@ -397,9 +416,11 @@ class ResultRepository:
 class _Appender:
     """The chunks of one batch in :meth:`ResultRepository.appending` mode."""
 
-    def __init__(self, repository: ResultRepository, batch_id: str):
+    def __init__(self, repository: ResultRepository, batch_id: str, *, index: bool):
         self.repository = repository
         self.batch_id = batch_id
+        self.index = index
+        """Index each chunk for search in its transaction (else it stays deferred)."""
         self.plain = True
         self._tail: asyncio.Future[None] | None = None
 
@@ -439,17 +460,18 @@ class _Appender:
         conn = db.writer
         try:
             try:
-                await conn.execute(
-                    "INSERT INTO results_fts (rowid, text, error_message) "
-                    "SELECT seq, text, error_message FROM results "
-                    "WHERE seq > ? AND +batch_id = ? ORDER BY seq",
-                    (last, self.batch_id),
-                )
-                await conn.execute(
-                    "UPDATE fts_deferred SET indexed_upto = (SELECT max(seq) FROM results) "
-                    "WHERE batch_id = ?",
-                    (self.batch_id,),
-                )
+                if self.index:
+                    await conn.execute(
+                        "INSERT INTO results_fts (rowid, text, error_message) "
+                        "SELECT seq, text, error_message FROM results "
+                        "WHERE seq > ? AND +batch_id = ? ORDER BY seq",
+                        (last, self.batch_id),
+                    )
+                    await conn.execute(
+                        "UPDATE fts_deferred SET indexed_upto = (SELECT max(seq) FROM results) "
+                        "WHERE batch_id = ?",
+                        (self.batch_id,),
+                    )
                 await conn.commit()
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
