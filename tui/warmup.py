@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 from textual.app import App
 from textual.dom import DOMNode
 from textual.widget import Widget
 
 
-async def warm_inspector(app: App[object]) -> None:
+async def warm_inspector(app: App[Any]) -> None:
     """Import the inspector and register its widgets' default CSS with ``app``'s stylesheet."""
     classes = await asyncio.to_thread(inspector_widgets)
     add_default_css(app, classes)
@@ -64,7 +65,7 @@ def _parts_of(widget: type[Widget], *names: str) -> tuple[type[Widget], ...]:
     return tuple(module[name] for name in names if isinstance(module.get(name), type))
 
 
-def add_default_css(app: App[object], classes: tuple[type[DOMNode], ...]) -> None:
+def add_default_css(app: App[Any], classes: tuple[type[DOMNode], ...]) -> None:
     """What mounting a first instance of each class would add to the stylesheet, added now
     and parsed, so that the first mount finds it there (Textual skips a source it has)."""
     stylesheet = app.stylesheet

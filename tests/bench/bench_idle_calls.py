@@ -92,7 +92,8 @@ def main() -> None:
         worst = max(worst, rate)
         print(
             f"profile {name}: {count} calls in {elapsed_minutes:.0f} simulated idle minutes: "
-            f"{rate:.2f} per minute (start-up poll before that: {before[name]} calls)"
+            f"{rate:.2f} per minute (before that, set-up sync and start-up poll: "
+            f"{before[name]} calls)"
         )
     print(
         f"idle calls per minute per profile: {worst:.2f} (worst profile), goal <= "

@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, metavar="DIR", help="bin dir of another env")
     args = parser.parse_args()
     other: list[float] = []
+    cpu: dict[str, list[float]] = {"batchtui": [], "script": [], "other": []}
     sim = start_sim()
     try:
         batch_id = create_ended_batch(sim, args.requests)
@@ -86,13 +87,16 @@ def main() -> None:
                     space.root,
                 )  # fmt: skip
                 assert int(script.stdout) == args.requests
+                cpu["batchtui"].append(synced.cpu_seconds)
+                cpu["script"].append(script.cpu_seconds)
                 ours.append(synced.seconds)
                 theirs.append(script.seconds)
                 peaks.append(synced.peak_mib)
                 print(
                     f"run {run + 1}: batchtui sync {synced.seconds:.2f} s "
-                    f"({synced.peak_mib:.0f} MiB), script {script.seconds:.2f} s "
-                    f"({script.peak_mib:.0f} MiB), ratio {script.seconds / synced.seconds:.2f}x",
+                    f"(CPU {synced.cpu_seconds:.2f} s, {synced.peak_mib:.0f} MiB), script "
+                    f"{script.seconds:.2f} s (CPU {script.cpu_seconds:.2f} s, "
+                    f"{script.peak_mib:.0f} MiB), ratio {script.seconds / synced.seconds:.2f}x",
                     flush=True,
                 )
                 shutil.rmtree(space.root)  # a 100,000-result cache is ~250 MB
@@ -101,16 +105,19 @@ def main() -> None:
                     command = [str(args.compare / "batchtui"), "sync"]
                     compared = run_child(command, space.env, space.root)
                     other.append(compared.seconds)
-                    print(f"        {args.compare}: sync {compared.seconds:.2f} s "
-                          f"({compared.peak_mib:.0f} MiB)", flush=True)  # fmt: skip
+                    cpu["other"].append(compared.cpu_seconds)
+                    print(f"        {args.compare}: sync {compared.seconds:.2f} s (CPU "
+                          f"{compared.cpu_seconds:.2f} s, {compared.peak_mib:.0f} MiB)",
+                          flush=True)  # fmt: skip
                     shutil.rmtree(space.root)
     finally:
         sim.stop()
     ratios = [t / o for t, o in zip(theirs, ours, strict=True)]
     ratio, peak = statistics.median(ratios), max(peaks)
     print(f"batchtui sync: {spread(ours)} s; script: {spread(theirs)} s")
+    print(f"CPU seconds: batchtui {spread(cpu['batchtui'])}, script {spread(cpu['script'])}")
     if other:
-        print(f"the other env's sync: {spread(other)} s")
+        print(f"the other env's sync: {spread(other)} s, CPU {spread(cpu['other'])} s")
     print(f"speed-up: {spread(ratios)}x, goal >= {GOAL_RATIO:.0f}x: {verdict(ratio >= GOAL_RATIO)}")
     print(
         f"peak RSS of batchtui sync: {peak:.0f} MiB (max of runs), goal <= {GOAL_PEAK_MIB:.0f} "

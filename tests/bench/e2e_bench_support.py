@@ -126,6 +126,8 @@ class ChildRun:
     seconds: float
     peak_mib: float
     stdout: str
+    cpu_seconds: float = 0.0
+    """User + system CPU of the child, every thread: steadier than wall time on a busy box."""
 
 
 def run_child(command: list[str], env: dict[str, str], cwd: Path) -> ChildRun:
@@ -144,7 +146,8 @@ def run_child(command: list[str], env: dict[str, str], cwd: Path) -> ChildRun:
         stdout, stderr = out.read().decode(), err.read().decode()
     if code != 0:
         raise RuntimeError(f"{command[:3]} exited {code}: {stderr[-2000:]}")
-    return ChildRun(seconds, usage.ru_maxrss / 1024, stdout)
+    cpu = usage.ru_utime + usage.ru_stime
+    return ChildRun(seconds, usage.ru_maxrss / 1024, stdout, cpu)
 
 
 def spread(values: list[float]) -> str:

@@ -78,6 +78,7 @@ class RawJsonCodec:
         row = await self._db.fetchone(
             "SELECT data FROM raw_dictionaries WHERE batch_id = ?", (batch_id,)
         )
+        dictionary: zstandard.ZstdCompressionDict | None
         if row is not None:
             dictionary = zstandard.ZstdCompressionDict(bytes(row["data"]))
         elif len(lines) >= MIN_SAMPLES:
