@@ -15,6 +15,16 @@ zstd-compressed with a dictionary trained on the batch (see tui/core/store/raw_j
 simulator's answer texts come from a small corpus, which such a dictionary would learn, so the
 bench also prints a bound for real answers: the cache as if the text left inside any raw line
 (where it could not be cut out) did not compress at all.
+
+Figures (2026-12-06, shared 2-core VM; sizes do not depend on its load):
+
+* before (main at f69b639): 2,426 bytes per result against 1,147 per raw line: 2.11x. The
+  results table 2,223 (the raw line 1,130, the answer text again in its column ~590, the other
+  columns and the row), its indexes 71 + 59, the full-text index 59 + 11.
+* raw JSON zstd-compressed with a dictionary per batch: 1,143 bytes per result, 0.99x; but a
+  bound of 1.51x for answers that do not compress (the text was stored twice).
+* now, the answer text cut out of the stored line as well (kept once, in its column): 0.97x
+  (20,000 results), and the bound for incompressible answers 0.97x too: met either way.
 """
 
 from __future__ import annotations
