@@ -28,7 +28,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import harness
 from e2e_bench_support import (
     batchtui,
     create_ended_batch,
@@ -36,6 +35,7 @@ from e2e_bench_support import (
     run_child,
     spread,
     start_sim,
+    use_bin,
     verdict,
 )
 from harness import Terminal
@@ -83,7 +83,6 @@ def main() -> None:
     firsts: list[float] = []
     agains: list[float] = []
     other: list[float] = []
-    ours = harness.BIN
     try:
         batch_id = create_ended_batch(sim, args.requests)
         with tempfile.TemporaryDirectory() as tmp:
@@ -96,11 +95,11 @@ def main() -> None:
                 agains.append(again)
                 print(f"run {run + 1}: first open {first:.0f} ms, again {again:.0f} ms", flush=True)
                 if args.compare:
-                    harness.BIN = args.compare
+                    ours = use_bin(args.compare)
                     try:
                         other.append(one_process(space, batch_id)[0])
                     finally:
-                        harness.BIN = ours
+                        use_bin(ours)
                     print(f"        {args.compare}: first open {other[-1]:.0f} ms", flush=True)
     finally:
         sim.stop()

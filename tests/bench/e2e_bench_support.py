@@ -21,6 +21,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
+import harness
 from harness import BIN, SimProcess
 
 ANTHROPIC_KEY = "sk-ant-bench-key"
@@ -157,6 +158,14 @@ def spread(values: list[float]) -> str:
 
 def verdict(met: bool) -> str:
     return "met" if met else "NOT MET"
+
+
+def use_bin(directory: Path) -> Path:
+    """Make the harness's :class:`~harness.Terminal` start ``batchtui`` from ``directory``
+    (another environment's scripts, for an A/B); returns the directory used before."""
+    previous = harness.BIN
+    harness.BIN = directory
+    return previous
 
 
 def batchtui(*args: str) -> list[str]:
