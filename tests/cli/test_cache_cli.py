@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from test_batches_cli import PARAMS
 
+from tui.cli.cache_cmd import describe_prune
 from tui.cli.main import main
 from tui.core.store import ResultFilter, Store
+from tui.core.store.housekeeping import PruneReport
 from tui.sim import SimOptions, Simulator
 
 KEY = "sk-ant-cache-0123456789"
@@ -113,3 +115,10 @@ def test_prune_refuses_a_negative_age(capsys) -> None:
         main(["cache", "prune", "--older-than", "-1"])
     assert exit_.value.code == 2
     assert "N must be a number of days" in capsys.readouterr().err
+
+
+def test_a_prune_that_could_not_compact_says_the_raw_json_is_gone_all_the_same() -> None:
+    report = PruneReport(2, 900, 1_500_000, 9_000_000, 9_000_000, compacted=False)
+    text = describe_prune(report, 30)
+    assert text.startswith("dropped the raw JSON of 900 results in 2 batches (1.5 MB)")
+    assert "could not be compacted now" in text

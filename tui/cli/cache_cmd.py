@@ -88,12 +88,24 @@ def run_prune(args: argparse.Namespace, context: Context) -> int:
 
 
 def describe_prune(report: PruneReport, days: float) -> str:
+    freed = max(report.file_bytes_before - report.file_bytes_after, 0)
     if not report.results:
-        return f"nothing to prune: no batch that ended more than {days:g} days ago has raw JSON"
+        note = f"; compacted the file ({size(freed)} freed)" if freed else ""
+        return (
+            f"nothing to prune: no batch that ended more than {days:g} days ago has raw JSON" + note
+        )
+    dropped = (
+        f"dropped the raw JSON of {report.results:,} results in {report.batches:,} batches "
+        f"({size(report.raw_bytes)})"
+    )
+    if not report.compacted:
+        return (
+            f"{dropped}; the file could not be compacted now (another batchtui is writing to "
+            "it): the space is reused by later downloads"
+        )
     freed = max(report.file_bytes_before - report.file_bytes_after, 0)
     return (
-        f"dropped the raw JSON of {report.results:,} results in {report.batches:,} batches "
-        f"({size(report.raw_bytes)}); the cache went from {size(report.file_bytes_before)} to "
+        f"{dropped}; the cache went from {size(report.file_bytes_before)} to "
         f"{size(report.file_bytes_after)} ({size(freed)} freed)"
     )
 

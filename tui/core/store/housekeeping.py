@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
+from tui.core.errors import StoreError
 from tui.core.store.codec import from_epoch, to_epoch
 from tui.core.store.database import Database
 
@@ -80,6 +81,9 @@ class PruneReport:
     """Raw JSON bytes dropped."""
     file_bytes_before: int
     file_bytes_after: int
+    compacted: bool = True
+    """False when the file could not be compacted (another process kept writing): the raw
+    JSON is gone all the same, and its space is reused by later downloads."""
 
 
 class Housekeeping:
@@ -128,9 +132,13 @@ class Housekeeping:
             await conn.execute(
                 f"UPDATE results AS r SET raw = x'' WHERE {_PRUNABLE}", (to_epoch(ended_before),)
             )
+        compacted = True
         if results:
-            await self._vacuum()
-        return PruneReport(batches, results, raw, before, self._file_bytes())
+            try:
+                await self._vacuum()
+            except StoreError:
+                compacted = False  # busy: another batchtui is writing
+        return PruneReport(batches, results, raw, before, self._file_bytes(), compacted)
 
     async def _vacuum(self) -> None:
         """Rewrite the file without its free pages. The copy is made in a temporary file, not
