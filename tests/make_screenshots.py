@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "ui")]
 
+from call_log_support import CallLogApp  # noqa: E402
 from main_support import CachedBatchApp, copy_cache, prepare_cache, settle  # noqa: E402
 from textual.app import App  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
@@ -100,6 +101,11 @@ async def detail_of_a_request(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def show_call_log(pilot: Pilot) -> None:
+    await pilot.press("at", *["down"] * 6)
+    await settle(pilot)
+
+
 SHOTS: list[Shot] = [
     Shot("main-wide", (160, 48), main_app),
     Shot("main-80x24", (80, 24), main_app),
@@ -109,6 +115,7 @@ SHOTS: list[Shot] = [
     Shot("costs", (160, 48), main_app, show_costs),
     Shot("requests", (160, 48), main_app, requests_of_the_largest_batch),
     Shot("request-detail", (120, 36), main_app, detail_of_a_request),
+    Shot("call-log", (120, 30), CallLogApp, show_call_log),
 ]
 """Every screenshot, in README order; other screens append theirs here."""
 

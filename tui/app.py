@@ -5,7 +5,9 @@ usually shows them (see :meth:`BatchApp.on_load`). The App owns the one thing ev
 shares, the poll loop:
 
 * ``sync_batches`` is an exclusive worker in the ``sync`` group; the first run imports every
-  batch of every profile, later runs poll the active ones (and download ended results).
+  batch of every profile, later runs (and ``r``) read the newest page of each profile's list,
+  which refreshes the running batches and finds new ones, tell what other batchtui processes
+  stored in the shared cache, and download ended results.
 * The sync engine reports what changed through its ``on_event`` callback. Events are buffered
   and delivered to the main screen as one :class:`~tui.messages.SyncEventsArrived` per burst, so
   importing a thousand batches repaints once, not a thousand times.
@@ -22,16 +24,19 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from tui import glyphs
 from tui.commands import BatchCommands
 from tui.core.events import BatchChanged, ProfileHealth, SyncEvent
 from tui.formatting import batch_name, progress_text, safe
-from tui.messages import SyncEventsArrived, WorkFailed
+from tui.messages import FollowsSyncEvents, SyncEventsArrived, WorkFailed
+from tui.notify import BatchEndNotifier
 from tui.screens.main import PROVIDER_ACTIONS, MainScreen
 from tui.services import Services
 
@@ -44,6 +49,22 @@ if TYPE_CHECKING:
 
 _PALETTE_KEY = Binding("ctrl+p", "command_palette", "Commands")
 """How the ? screen lists Textual's command palette key."""
+
+_MOVING = [
+    Binding("up", "", "Move in a list, scroll a pane", key_display="↑ ↓ j k"),
+    Binding("pageup", "", "Page through the list", key_display="PgUp PgDn"),
+    Binding("home", "", "First / last", key_display="Home End g G"),
+    Binding("tab", "", "Next pane (detail, costs, groups): then ↑ ↓ scroll it", key_display="Tab"),
+]
+"""How the ? screen lists the keys every list and pane shares (Textual's and the widgets')."""
+
+_USER_WORK = frozenset({"action", "submit", "retry", "requests-export"})
+"""Worker groups of work the user started and would lose by quitting (polls resume)."""
+
+
+def _is_user_work(worker: Worker) -> bool:
+    return worker.is_running and worker.group in _USER_WORK
+
 
 _CACHE_HEAD_START = 0.3
 """Seconds the first frame may wait for the cached batches (a thousand take about 25 ms)."""
@@ -66,14 +87,18 @@ class BatchApp(App[None]):
         super().__init__()
         self.services = services
         self.main = MainScreen(services)
+        self.batch_end = BatchEndNotifier(self, services)
         self._pending: list[SyncEvent] = []
         self._poll_timer: Timer | None = None
         self._imported = False
         self._cache_shown = False
         self._owns_services = False
+        glyphs.use(services.config.settings.glyphs, no_color=self.no_color)
         theme = services.config.settings.theme
         if theme in self.available_themes:
             self.theme = theme
+        self._saved_theme = self.theme
+        """The theme the config file holds (or this session started with)."""
 
     def get_default_screen(self) -> MainScreen:
         return self.main
@@ -96,6 +121,7 @@ class BatchApp(App[None]):
             self._show_cached(worker.result)  # else when it ends (on_worker_state_changed)
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
         self.services.engine.on_event = self._on_sync_event
         if self.services.auto_poll:
             self.sync_batches()
@@ -103,6 +129,22 @@ class BatchApp(App[None]):
     async def on_unmount(self) -> None:
         if self._owns_services:
             await self.services.close()
+
+    def _theme_chosen(self, theme: object) -> None:
+        if self.theme != self._saved_theme:
+            self._saved_theme = self.theme
+            self.save_theme(self.theme)
+
+    @work(thread=True, group="settings", exit_on_error=False, description="Saving the theme")
+    def save_theme(self, theme: str) -> None:
+        """The palette's theme, kept in the config file for the next start."""
+        from tui.core.errors import ConfigError
+        from tui.core.settings_file import save_setting
+
+        try:
+            save_setting(self.services.config.path, "theme", theme)
+        except ConfigError as exc:
+            self.notify(f"Theme kept for this session only: {safe(exc)}", markup=False)
 
     # --- workers --------------------------------------------------------------------------------
 
@@ -171,9 +213,8 @@ class BatchApp(App[None]):
         self.main.apply_events(message.events)
         # A pushed screen that shows live data (the inspector: its batch's download progress)
         # takes the same burst; the main screen is always updated above.
-        apply = getattr(self.screen, "apply_sync_events", None)
-        if apply is not None:
-            apply(message.events)
+        if isinstance(self.screen, FollowsSyncEvents):
+            self.screen.apply_sync_events(message.events)
         for event in message.events:
             if isinstance(event, BatchChanged) and event.ended and event.previous is not None:
                 self._announce_end(event)
@@ -191,6 +232,7 @@ class BatchApp(App[None]):
         )
         if self.services.config.settings.bell:
             self.bell()
+        self.batch_end.batch_ended(batch)
 
     def on_requests_screen_retry_requested(self, message: RequestsScreen.RetryRequested) -> None:
         """R in the request inspector: plan and confirm a retry of the marked requests."""
@@ -198,7 +240,13 @@ class BatchApp(App[None]):
         if batch is None:
             self.notify("That batch is no longer in the list.", severity="warning", markup=False)
             return
-        self.main.open_retry(batch, message.custom_ids, message.error_keys)
+        self.main.open_retry(
+            batch,
+            message.custom_ids,
+            message.error_keys,
+            view=message.view,
+            truncated=message.truncated,
+        )
 
     # --- worker outcomes and the poll timer -----------------------------------------------------
 
@@ -229,13 +277,12 @@ class BatchApp(App[None]):
             return
         if state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
-        last_ok = self.services.clock() if state is WorkerState.SUCCESS else None
         next_at = None
         if self.services.auto_poll and state is not WorkerState.CANCELLED:
             delay = self.services.engine.next_delay()
             self._poll_timer = self.set_timer(delay, self._poll_due, name="poll")
             next_at = time.monotonic() + delay
-        self.main.set_poll_state(polling=False, next_at=next_at, last_ok=last_ok)
+        self.main.set_poll_state(polling=False, next_at=next_at)
 
     def _poll_due(self) -> None:
         self._poll_timer = None
@@ -251,6 +298,22 @@ class BatchApp(App[None]):
             self._poll_timer.stop()
             self._poll_timer = None
         self.sync_batches()
+
+    async def action_quit(self) -> None:
+        """q quits from the batch list only (sub-screens bind q to Back), and asks first while
+        a cancel, delete, download, submit, retry or export is under way."""
+        if self.screen is not self.main:
+            return
+        busy = [w.description or w.name for w in self.workers if _is_user_work(w)]
+        if not busy:
+            self.exit()
+            return
+        from tui.screens.confirm import ConfirmScreen
+
+        stakes = Text("Still running: " + ", ".join(dict.fromkeys(busy)) + ".\n", end="")
+        stakes.append("Quitting now stops it; what reached the provider stays there.")
+        screen = ConfirmScreen("Quit while work is in flight?", stakes, "Quit")
+        self.push_screen(screen, lambda ok: self.exit() if ok else None)
 
     def action_help(self) -> None:
         if self.screen is self.main:
@@ -272,7 +335,12 @@ class BatchApp(App[None]):
             if binding.id and binding.description:
                 (everywhere if node is self else own).setdefault(binding.action, binding)
         title = getattr(screen, "HELP_TITLE", "This screen")
-        return [(title, list(own.values())), ("Everywhere", [*everywhere.values(), _PALETTE_KEY])]
+        everywhere_keys = [*everywhere.values(), _PALETTE_KEY]
+        return [
+            (title, list(own.values())),
+            ("Everywhere", everywhere_keys),
+            ("Moving around", _MOVING),
+        ]
 
     def _main_help(self) -> tuple[list, list[str]]:
         screen_bindings = [
@@ -284,16 +352,12 @@ class BatchApp(App[None]):
         sections = [
             (MainScreen.HELP_TITLE, screen_bindings),
             ("Everywhere", [*self.BINDINGS, _PALETTE_KEY]),
-            (
-                "Moving around",
-                [
-                    Binding("up", "", "Move the selection", key_display="↑ ↓"),
-                    Binding("pageup", "", "Page through the list", key_display="PgUp PgDn"),
-                    Binding("home", "", "First / last batch", key_display="Home End"),
-                ],
-            ),
+            ("Moving around", _MOVING),
         ]
-        notes = ["Filter tokens: status: model: profile: provider: label: id: notes:, ! negates."]
+        notes = [
+            "Filter tokens: status: model: profile: provider: label: id: notes:, ! negates;"
+            " times: created:7d ended:today since:2026-11-01 (also 24h, 2w, yesterday)."
+        ]
         if self.services.read_only:
             notes.append("Read-only mode: submit, retry, cancel, delete and download are off.")
         return sections, notes

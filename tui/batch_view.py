@@ -6,17 +6,23 @@ query is a space-separated list of tokens, all of which must match::
     status:ended model:haiku profile:work label:nightly id:msgbatch_01 !status:ended refunds
 
 ``key:value`` tokens match one field (substring, case-insensitive); a leading ``!`` inverts a
-token; bare words match the id, label, notes, profile and models.
+token; bare words match the id, label, notes, profile and models. Three fields take a time:
+``created:7d`` (also ``24h``, ``2w``, ``today``, ``yesterday``, ``2026-11-01``: that day),
+``ended:today`` (the same forms, on the end time) and ``since:2026-11-01`` (created on or after;
+also ``since:7d``). Days are the viewer's, in the time zone of the clock the screen passes.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
-from tui.core.models import Batch, BatchStatus, ResultsState
+from tui.core.attention import needs_attention
+from tui.core.known_models import canonical_models
+from tui.core.models import Batch
 from tui.formatting import STATUS_LOOKS
 
 
@@ -40,15 +46,6 @@ _VIEW_TITLES = {
     View.ALL: "All",
 }
 
-_PROBLEM_STATUSES = {BatchStatus.CANCELED, BatchStatus.EXPIRED, BatchStatus.FAILED}
-_SETTLED_RESULTS = {ResultsState.COMPLETE, ResultsState.UNAVAILABLE}
-
-
-def needs_attention(batch: Batch) -> bool:
-    """Something failed, or the batch ended and its results are not safely downloaded yet."""
-    if batch.status in _PROBLEM_STATUSES or batch.counts.failed:
-        return True
-    return batch.status is BatchStatus.ENDED and batch.results_state not in _SETTLED_RESULTS
 
 
 def in_view(batch: Batch, view: View) -> bool:
@@ -57,7 +54,7 @@ def in_view(batch: Batch, view: View) -> bool:
     if view is View.ENDED:
         return batch.is_terminal
     if view is View.ATTENTION:
-        return needs_attention(batch)
+        return needs_attention(batch)  # acknowledged or fixed by retries: no longer
     return True
 
 
@@ -67,7 +64,7 @@ def _status_words(batch: Batch) -> str:
 
 _FIELDS: dict[str, Callable[[Batch], str]] = {
     "status": _status_words,
-    "model": lambda b: " ".join(b.models),
+    "model": lambda b: " ".join((*canonical_models(b.models), *b.models)),
     "profile": lambda b: b.profile,
     "provider": lambda b: b.provider.value,
     "label": lambda b: b.label or "",
@@ -81,27 +78,69 @@ def _free_text(batch: Batch) -> str:
     return " ".join((batch.id, batch.label or "", batch.notes or "", batch.profile, *batch.models))
 
 
+TIME_FIELDS = ("created", "ended", "since")
+"""Fields whose value is a time span (see the module docstring)."""
+
+_AGE = re.compile(r"^(\d+)([hdw])$")
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+TimeTerm = tuple[str, datetime, datetime | None, bool]
+"""``(field, start, end or None, negated)``: the field's time falls in ``[start, end)``."""
+
+
+def time_span(value: str, now: datetime) -> tuple[datetime, datetime | None] | None:
+    """``7d`` (the last 7 days to now), ``today``, ``yesterday`` or ``YYYY-MM-DD`` (that day,
+    in ``now``'s time zone); None if ``value`` is none of them."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if value == "today":
+        return midnight, None
+    if value == "yesterday":
+        return midnight - timedelta(days=1), midnight
+    age = _AGE.match(value)
+    if age:
+        return now - int(age[1]) * _UNITS[age[2]], None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    start = datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
+    return start, start + timedelta(days=1)
+
+
+def _time_of(batch: Batch, field: str) -> datetime | None:
+    return batch.ended_at if field == "ended" else batch.created_at
+
+
 @dataclass(frozen=True)
 class Query:
     """A parsed filter: ``(field or None, needle, negated)`` terms, all of which must match."""
 
     terms: tuple[tuple[str | None, str, bool], ...] = ()
     unknown: tuple[str, ...] = ()
-    """Field names the user typed that do not exist (shown as a hint, otherwise ignored)."""
+    """Field names (or time values) the user typed that mean nothing (shown as a hint)."""
+    times: tuple[TimeTerm, ...] = ()
 
     def matches(self, batch: Batch) -> bool:
         for field, needle, negated in self.terms:
             haystack = _FIELDS[field](batch) if field else _free_text(batch)
             if (needle in haystack.lower()) == negated:
                 return False
+        for field, start, end, negated in self.times:
+            when = _time_of(batch, field)
+            inside = when is not None and start <= when and (end is None or when < end)
+            if inside == negated:
+                return False
         return True
 
     def __bool__(self) -> bool:
-        return bool(self.terms)
+        return bool(self.terms or self.times)
 
 
-def parse_query(text: str) -> Query:
+def parse_query(text: str, now: datetime | None = None) -> Query:
+    """The filter ``text`` as a :class:`Query`; relative times count back from ``now``."""
+    now = now or datetime.now(UTC)
     terms: list[tuple[str | None, str, bool]] = []
+    times: list[TimeTerm] = []
     unknown: list[str] = []
     for token in text.split():
         negated = token.startswith("!")
@@ -110,12 +149,21 @@ def parse_query(text: str) -> Query:
         field: str | None = name.lower()
         if not sep:
             field, needle = None, token
+        elif field in TIME_FIELDS:
+            span = time_span(needle.lower(), now) if needle else None
+            if span is None:
+                unknown.append(token)
+                continue
+            start, end = span
+            end = None if field == "since" else end
+            times.append(("ended" if field == "ended" else "created", start, end, negated))
+            continue
         elif field not in _FIELDS:
             unknown.append(name)
             continue
         if needle:
             terms.append((field, needle.lower(), negated))
-    return Query(tuple(terms), tuple(unknown))
+    return Query(tuple(terms), tuple(unknown), tuple(times))
 
 
 @dataclass(frozen=True)
@@ -146,7 +194,7 @@ SORT_COLUMNS: tuple[SortColumn, ...] = (
     SortColumn("progress", "progress", _progress, descending=True),
     SortColumn("label", "label", lambda b, now: (b.label is None, (b.label or "").lower())),
     SortColumn("profile", "profile", lambda b, now: b.profile),
-    SortColumn("models", "model", lambda b, now: b.models),
+    SortColumn("models", "model", lambda b, now: canonical_models(b.models)),
     SortColumn("id", "id", lambda b, now: b.id),
 )
 """The order ``s`` cycles through; the first is the default (newest first)."""

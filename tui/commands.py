@@ -1,4 +1,7 @@
-"""The command palette (ctrl+p): every action of the batch list, found by name.
+"""The command palette (ctrl+p): every action of the current screen, found by name.
+
+On the batch list, a curated list with what each action does; on any other screen (the
+inspector, a request, a modal), that screen's own keys, by their description.
 
 Commands run the same actions as the keys, through ``check_action``, so the palette can never do
 what a key could not: in read-only mode the provider actions are not listed at all, and an
@@ -32,9 +35,10 @@ class BatchCommands(Provider):
         ),
         ("Copy the batch id", "copy_id", "To the clipboard, also over SSH (y)"),
         ("Edit label and notes", "annotate", "Local only, never sent anywhere (e)"),
-        ("Filter batches", "filter", "status:ended model:haiku profile:x text (/)"),
+        ("Show or hide the cost pane", "toggle_costs", "What the batches in view cost ($)"),
+        ("Filter batches", "filter", "status:ended model:haiku created:7d text (/)"),
         ("Clear the filter", "clear_filter", "Show every batch of the view again (Esc)"),
-        ("Sort by the next column", "cycle_sort", "created, status, time left, progress… (s)"),
+        ("Sort by a column", "sort", "Pick created, status, time left, progress… (s)"),
         ("Reverse the sort order", "reverse_sort", "(S)"),
         ("Show full batch ids", "toggle_ids", "Toggle (i)"),
         ("View: Active", "view('active')", "Batches still running (1)"),
@@ -79,13 +83,33 @@ class BatchCommands(Provider):
 
         return run
 
+    def _commands(self) -> Iterator[tuple[str, Callable[[], Awaitable[object]], str]]:
+        if self._main() is not None:
+            for title, action, help_text in self._available():
+                yield title, self._runner(action), help_text
+            return
+        yield from self._screen_commands()
+
+    def _screen_commands(self) -> Iterator[tuple[str, Callable[[], Awaitable[object]], str]]:
+        """The keys of another screen (and its focused widgets): batchtui's own, each once."""
+        screen = self.screen
+        heading = getattr(screen, "HELP_TITLE", "This screen")
+        seen: set[str] = set()
+        for node, binding, enabled, _tooltip in screen.active_bindings.values():
+            if not (binding.id and binding.description) or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = self.app.get_key_display(binding)
+            help_text = f"{heading} ({key})" if enabled else f"{heading}: unavailable now"
+            yield binding.description, partial(self.app.run_action, binding.action, node), help_text
+
     async def discover(self) -> Hits:
-        for title, action, help_text in self._available():
-            yield DiscoveryHit(title, self._runner(action), help=help_text)
+        for title, runner, help_text in self._commands():
+            yield DiscoveryHit(title, runner, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, action, help_text in self._available():
+        for title, runner, help_text in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), self._runner(action), help=help_text)
+                yield Hit(score, matcher.highlight(title), runner, help=help_text)

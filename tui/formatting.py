@@ -14,14 +14,16 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 
+from tui.core.ids import distinctive_part
+from tui.core.known_models import canonical_models
 from tui.core.models import Batch, BatchStatus, RequestCounts
 from tui.core.text import sanitize
+from tui.glyphs import failure_style, glyph
+from tui.presentation import DASH, count, money
+
+__all__ = ["DASH", "count", "money"]  # re-exported: one money and count format everywhere
 
 _BREAKS = re.compile(r"[\t\n]+")
-
-DASH = "—"
-"""What a cell shows when there is nothing to show (unknown cost, no label)."""
-
 
 def safe(value: object, *, one_line: bool = True) -> str:
     """Strip escape sequences and control characters; fold line breaks if ``one_line``."""
@@ -38,9 +40,20 @@ def plain(value: object, style: str = "", *, one_line: bool = True) -> Text:
 class StatusLook:
     """How one normalised status is drawn: a glyph that survives NO_COLOR, a word, a colour."""
 
-    glyph: str
+    symbol: str
     word: str
-    style: str
+    colour: str
+    failure: bool = False
+    """A failure: emphasised by :func:`~tui.glyphs.failure_style` (never dim without colour)."""
+
+    @property
+    def style(self) -> str:
+        return failure_style() if self.failure else self.colour
+
+    @property
+    def glyph(self) -> str:
+        """The symbol as this terminal draws it (ASCII where it cannot: :mod:`tui.glyphs`)."""
+        return glyph(self.symbol)
 
 
 STATUS_LOOKS: dict[BatchStatus, StatusLook] = {
@@ -50,8 +63,8 @@ STATUS_LOOKS: dict[BatchStatus, StatusLook] = {
     BatchStatus.CANCELING: StatusLook("◍", "canceling", "yellow"),
     BatchStatus.ENDED: StatusLook("✓", "ended", "green"),
     BatchStatus.CANCELED: StatusLook("⊘", "canceled", "yellow"),
-    BatchStatus.EXPIRED: StatusLook("⧗", "expired", "red"),
-    BatchStatus.FAILED: StatusLook("✗", "failed", "bold red"),
+    BatchStatus.EXPIRED: StatusLook("⧗", "expired", "red", failure=True),
+    BatchStatus.FAILED: StatusLook("✗", "failed", "bold red", failure=True),
 }
 """One glyph and colour per status, the same for both providers (glyphs are one cell wide)."""
 
@@ -94,69 +107,73 @@ def timestamp(moment: datetime | None, now: datetime) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
-def money(amount: float | None) -> str:
-    """US dollars: cents above a dollar, more digits below so small batches are not all $0.00."""
-    if amount is None:
-        return DASH
-    if amount >= 1 or amount == 0:
-        return f"${amount:,.2f}"
-    if amount >= 0.01:
-        return f"${amount:.3f}"
-    return "<$0.01" if amount > 0 else f"${amount:.2f}"
-
-
-def count(n: int) -> str:
-    """A request count that fits a narrow cell: ``950``, ``9,500``, ``20k``, ``1.2M``."""
-    if n < 10_000:
-        return f"{n:,}"
-    if n < 1_000_000:
-        return f"{n / 1000:.0f}k" if n >= 100_000 else f"{n / 1000:.1f}k".replace(".0k", "k")
-    return f"{n / 1_000_000:.1f}M"
-
-
-_ID_PREFIXES = ("msgbatch_01", "msgbatch_", "batch_")
-
-
 def short_id(batch_id: str, width: int = 12) -> str:
-    """The distinctive part of an id (provider prefixes dropped), cut to ``width`` with ``…``."""
-    core = batch_id
-    for prefix in _ID_PREFIXES:
-        if core.startswith(prefix) and len(core) > len(prefix):
-            core = core[len(prefix) :]
-            break
-    core = safe(core)
+    """The distinctive part of an id (provider prefixes dropped), cut to ``width`` with ``…``;
+    every command accepts it back (see :mod:`tui.core.ids`)."""
+    core = safe(distinctive_part(batch_id))
     return core if len(core) <= width else core[: width - 1] + "…"
 
 
-def progress_text(counts: RequestCounts) -> Text:
-    """``118/400``, then failures worth a look: ``✗`` errored, ``⊘`` canceled, ``⧗`` expired."""
+def progress_text(counts: RequestCounts, width: int | None = None) -> Text:
+    """``118/400``, then failures worth a look: ``✗`` errored, ``⊘`` canceled, ``⧗`` expired.
+
+    Given a ``width``, a text that would not fit is shortened rather than cut at its end (where
+    the failures are): first the done part becomes a percentage, then the failures are summed
+    into one ``✗``."""
+    text = _progress(counts, f"{count(counts.finished)}/{count(counts.total)}", split=True)
+    if width is None or text.cell_len <= width:
+        return text
+    share = f"{counts.finished * 100 // counts.total}%" if counts.total else "0%"
+    text = _progress(counts, share, split=True)
+    return text if text.cell_len <= width else _progress(counts, share, split=False)
+
+
+def _progress(counts: RequestCounts, done: str, *, split: bool) -> Text:
     text = Text(no_wrap=True, end="")
     done_style = "green" if counts.total and counts.processing == 0 else ""
-    text.append(f"{count(counts.finished)}/{count(counts.total)}", style=done_style)
-    for glyph, value, style in (
-        ("✗", counts.errored, "red"),
-        ("⊘", counts.canceled, "yellow"),
-        ("⧗", counts.expired, "red"),
-    ):
+    text.append(done, style=done_style)
+    failure = failure_style()
+    failures = (
+        [
+            ("✗", counts.errored, failure),
+            ("⊘", counts.canceled, "yellow"),
+            ("⧗", counts.expired, failure),
+        ]
+        if split
+        else [("✗", counts.failed, failure)]
+    )
+    for symbol, value, style in failures:
         if value:
-            text.append(f" {glyph}{count(value)}", style=style)
+            text.append(f" {glyph(symbol)}{count(value)}", style=style)
     return text
 
 
+def short_duration(delta: timedelta) -> str:
+    """The largest unit only: ``3d``, ``23h``, ``12m``, ``45s`` (for narrow cells)."""
+    return duration(delta).split()[0]
+
+
 def time_left(batch: Batch, now: datetime) -> Text:
-    """While running: time until unfinished requests expire. Once ended: until results go."""
+    """Labelled, as the two clocks mean different things: while running, ``exp 23h`` until
+    unfinished requests expire; once ended, ``del 28d`` until the provider deletes results."""
+    if batch.deleted_remotely:
+        return Text("deleted", style="dim", end="")
     if not batch.is_terminal:
         left = batch.processing_deadline() - now
         style = "red" if left < timedelta(hours=2) else ""
-        return Text(duration(left) if left.total_seconds() > 0 else "due", style=style, end="")
+        words = f"exp {short_duration(left)}" if left.total_seconds() > 0 else "exp due"
+        return Text(words, style=style, end="")
     left = batch.results_available_until - now
     if left.total_seconds() <= 0:
         return Text("gone", style="dim", end="")
     style = "yellow" if left < timedelta(days=3) else "dim"
-    return Text(duration(left), style=style, end="")
+    return Text(f"del {short_duration(left)}", style=style, end="")
 
 
 def models_text(models: tuple[str, ...]) -> str:
+    """A batch's models in one cell: the first and how many more, a dated snapshot id counted
+    as its model (the alias and ``claude-haiku-4-5-20251001`` are one model)."""
+    models = canonical_models(models)
     if not models:
         return DASH
     first = safe(models[0])

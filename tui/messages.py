@@ -18,7 +18,16 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from tui.core.cost_report import CostReport
+    from tui.core.pace import Pace
     from tui.core.submit import SubmitProgress
+
+
+class FollowsSyncEvents:
+    """A pushed screen that shows live data (the inspector: its batch's download progress);
+    the App hands it every burst of sync events the main screen gets."""
+
+    def apply_sync_events(self, events: list[SyncEvent]) -> None:
+        raise NotImplementedError
 
 
 @dataclass
@@ -64,6 +73,8 @@ class DetailLoaded(Message):
     parent: Batch | None
     children: list[Batch] = field(default_factory=list)
     tally: LineageTally | None = None
+    pace: Pace | None = None
+    """Throughput and ETA of a running batch, from its count history."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,8 @@ class CostsLoaded(Message):
     """Cost so far of each batch with downloaded results, in USD."""
 
     costs: dict[str, float]
+    estimates: dict[str, float] = field(default_factory=dict)
+    """Forecast cost of running batches with stored requests (an upper bound on output)."""
 
 
 @dataclass

@@ -24,7 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from tui.core.config import Config, Profile
+from tui.core.calllog import CallLog
+from tui.core.config import STANDARD_KEY_VARIABLES, Config, Profile
 from tui.core.errors import BatchtuiError, ConfigError
 from tui.core.events import ProfileHealth, ProfileStatus, SyncEvent
 from tui.core.models import Batch, ProviderKind, utcnow
@@ -70,6 +71,8 @@ class Services:
         """"Now" for relative times; the demo passes the simulator's clock, tests a fixed one."""
         self.engine_clock = engine_clock
         """"Now" for the sync engine's records (UTC)."""
+        self.call_log = CallLog()
+        """Every HTTP call the providers make this session (the ``@`` screen)."""
         self._store: Store | None = None
         self._engine: DeferredEngine | None = None
 
@@ -84,7 +87,9 @@ class Services:
         if self._store is not None:
             return
         store = await Store.open(self.database)
-        self._engine = DeferredEngine(store, self.config, env=self.env, clock=self.engine_clock)
+        self._engine = DeferredEngine(
+            store, self.config, env=self.env, clock=self.engine_clock, call_log=self.call_log
+        )
         self._store = store
 
     async def close(self) -> None:
@@ -147,16 +152,18 @@ class DeferredEngine:
         *,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        call_log: CallLog | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.env = env
         self.clock = clock
+        self.call_log = call_log
         self._on_event: Callable[[SyncEvent], None] | None = None
         self._engine: SyncEngine | None = None
         self._lock: asyncio.Lock | None = None
         self._waiting = {
-            name: ProfileStatus(name, ProfileHealth.UNKNOWN) for name in config.profiles
+            name: _first_status(profile, env) for name, profile in config.profiles.items()
         }
 
     @property
@@ -178,9 +185,7 @@ class DeferredEngine:
         if self._engine is not None:
             return [name for name in self.config.profiles if name in self._engine.providers]
         return [
-            name
-            for name, profile in self.config.profiles.items()
-            if _has_key(profile, self.env)
+            name for name, profile in self.config.profiles.items() if _has_key(profile, self.env)
         ]
 
     async def engine(self) -> SyncEngine:
@@ -200,9 +205,10 @@ class DeferredEngine:
         providers, problems = {}, []
         for profile in profiles:
             try:
-                providers[profile.name] = make_provider(profile, self.env)
+                providers[profile.name] = make_provider(profile, self.env, call_log=self.call_log)
             except ConfigError as exc:
-                problems.append(ProfileStatus(profile.name, ProfileHealth.MISCONFIGURED, str(exc)))
+                reason = key_problem(profile, self.env) or str(exc)
+                problems.append(ProfileStatus(profile.name, ProfileHealth.MISCONFIGURED, reason))
         engine = SyncEngine(
             self.store, providers, self.config.settings, on_event=self._on_event, clock=self.clock
         )
@@ -236,11 +242,26 @@ class DeferredEngine:
 
 
 def _has_key(profile: Profile, env: Mapping[str, str] | None) -> bool:
+    return key_problem(profile, env) is None
+
+
+def key_problem(profile: Profile, env: Mapping[str, str] | None) -> str | None:
+    """Why ``profile`` cannot reach its provider, in the few words the status bar has room
+    for ("no key: ANTHROPIC_API_KEY unset"); None when its key resolves."""
     try:
         profile.resolve_key(env)
     except ConfigError:
-        return False
-    return True
+        variable = profile.api_key_env or STANDARD_KEY_VARIABLES[profile.provider]
+        return f"no key: {variable} unset"
+    return None
+
+
+def _first_status(profile: Profile, env: Mapping[str, str] | None) -> ProfileStatus:
+    """Before the first poll: unknown, or already known to have no key (and why)."""
+    problem = key_problem(profile, env)
+    if problem is None:
+        return ProfileStatus(profile.name, ProfileHealth.UNKNOWN)
+    return ProfileStatus(profile.name, ProfileHealth.MISCONFIGURED, problem)
 
 
 def _import_sdks(kinds: set[ProviderKind]) -> None:

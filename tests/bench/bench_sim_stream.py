@@ -50,7 +50,9 @@ async def main(count: int) -> None:
         started, lines, size = time.perf_counter(), 0, 0
         async with (
             httpx2.AsyncClient(timeout=600) as http,
-            http.stream("GET", url, headers={"x-api-key": "k"}) as reply,
+            http.stream(
+                "GET", url, headers={"x-api-key": "k", "anthropic-version": "2023-06-01"}
+            ) as reply,
         ):
             async for chunk in reply.aiter_bytes():
                 size += len(chunk)

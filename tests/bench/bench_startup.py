@@ -104,7 +104,6 @@ import asyncio, json
 from pathlib import Path
 import tui.cli.main  # what the batchtui script loads first: every subcommand's module
 from tui.app import BatchApp
-from tui.cli.open_tui import check_some_profile_usable
 from tui.core.config import Config, Profile
 from tui.core.models import ProviderKind
 from tui.services import Services
@@ -117,7 +116,6 @@ async def main():
         "oa": Profile("oa", ProviderKind.OPENAI, api_key="sk-x", base_url="http://127.0.0.1:9/openai"),
     }
     config = Config(path=Path(database).with_name("none.toml"), profiles=profiles)
-    check_some_profile_usable(config, {})
     services = Services(config, Path(database), env={}, auto_poll=False)
     await services.open()
     app = BatchApp(services)

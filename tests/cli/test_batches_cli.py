@@ -7,6 +7,7 @@ The simulator runs in the test's event loop, so each command runs in a thread (i
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import orjson
@@ -252,16 +253,18 @@ async def test_watch_does_not_claim_no_active_batches_when_the_import_failed(
 async def test_watch_announces_a_rate_limited_wait(sim: Simulator, cli) -> None:
     batch_id = anthropic_batch(sim, count=3)
     await cli("sync")
-    # The first refresh and both of the SDK's own retries get a 429.
-    sim.faults.inject(route="anthropic.retrieve", kind="429", count=3, retry_after_ms=200)
+    # A poll reads the newest page of the list: it and both of the SDK's own retries get a 429.
+    listed = sim.counters["anthropic.list"]
+    sim.faults.inject(route="anthropic.list", kind="429", count=3, retry_after_ms=200)
     watch = asyncio.create_task(cli("watch", "--interval", "0"))
-    while sim.counters["anthropic.retrieve"] < 3 and not watch.done():
-        await asyncio.sleep(0.01)  # a condition, not a duration: the 429s have been served
+    async with asyncio.timeout(60):  # a regression fails here rather than hang
+        while sim.counters["anthropic.list"] < listed + 3 and not watch.done():
+            await asyncio.sleep(0.01)  # a condition, not a duration: the 429s have been served
     sim.clock.advance(hours=1)  # the batch ends; watch sees it at its next poll, whenever
     code, out, err = await watch
     assert code == 0, err
-    assert "profile 'a': rate_limited: rate limited (HTTP 429)" in err
-    assert "waiting 0.2 s (rate-limited)" in err
+    assert "profile 'a': rate_limited: rate-limited, waiting" in err
+    assert re.search(r"waiting 0\.\d+ s \(rate-limited\)", err), err
     assert f"{batch_id}  in_progress → ended" in out
 
 
@@ -313,3 +316,38 @@ async def test_a_lost_create_answer_says_the_batch_may_exist(
     assert code == 0, err
     assert len(sim.state.anthropic) == 1
     assert "dropped during a download" not in err  # a create is not a download
+
+
+async def test_sync_waits_while_another_process_syncs_a_profile(
+    sim: Simulator, cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui.core.sync_lock import ProfileLock, lock_path
+
+    anthropic_batch(sim, hours_ago=2)
+    data = tmp_path / "data"
+    data.mkdir()
+    other = ProfileLock(lock_path(data, "a"))  # what a running `batchtui watch` holds
+    assert other.try_acquire()
+    syncing = asyncio.create_task(cli("sync"))
+    out = err = ""
+    async with asyncio.timeout(60):  # a regression fails here rather than hang
+        while "waiting for it to finish" not in err:  # until sync has said that it waits
+            await asyncio.sleep(0.01)
+            captured = capsys.readouterr()
+            out, err = out + captured.out, err + captured.err
+    assert sim.counters["anthropic.list"] == 0  # nothing asked while the other one syncs
+    assert not syncing.done()
+    other.release()
+    code, rest, _ = await syncing
+    assert code == 0
+    assert "a: 1 batches (0 active), 1 new or changed, 5 results downloaded" in out + rest
+    assert err.count("another batchtui process is syncing it") == 1
+
+
+async def test_delete_of_an_openai_batch_says_only_its_files_go(sim: Simulator, cli) -> None:
+    batch_id = openai_batch(sim)
+    sim.clock.advance(hours=1)
+    await cli("sync")
+    code, out, err = await cli("delete", batch_id, "--yes")
+    assert code == 0, err
+    assert out.strip() == f"{batch_id}: its files deleted at openai (kept in the local cache)"

@@ -115,3 +115,24 @@ async def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     process.stderr.close()
     assert process.wait(timeout=60) == 141
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "C.toml", "--data-dir", "D", "--read-only", "ls"],
+        ["ls", "--config", "C.toml", "--data-dir", "D", "--read-only"],
+        ["--config", "C.toml", "ls", "--data-dir", "D", "--read-only"],
+    ],
+)
+def test_global_options_work_before_and_after_the_subcommand(argv: list[str]) -> None:
+    args = build_parser().parse_args(argv)
+    assert (args.config, args.data_dir, args.read_only) == ("C.toml", "D", True)
+
+
+def test_a_global_option_given_after_the_subcommand_is_used(tmp_path: Path) -> None:
+    """`batchtui config path --config X` names X, as `batchtui --config X config path` does."""
+    named = tmp_path / "named.toml"
+    result = run_cli("config", "path", "--config", str(named))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(named)

@@ -145,3 +145,29 @@ async def test_empty_cache_says_so(tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "c.db") as store:
         report = await build_report(store, load_price_table())
     assert "run `batchtui sync`" in render_table(report)
+
+
+async def test_by_model_json_counts_dated_ids_under_their_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The APIs answer with dated snapshot ids; ``--by model`` shows one row per model."""
+    database = tmp_path / "data" / "batchtui.db"
+    await fill_store(database)
+    async with await Store.open(database) as store:
+        ok = ResultType.SUCCEEDED
+        dated = RequestResult(
+            "b_one", "b", ok, "claude-haiku-4-5-20251001", usage=Usage(1000, 0, 0, 0, 500)
+        )
+        await store.results.write([dated])
+    document = json.loads(
+        await asyncio.to_thread(run_cost, capsys, tmp_path, "--json", "--by", "model")
+    )
+    rows = {row["key"]: row for row in document["rows"]}
+    assert set(rows) == {"claude-haiku-4-5", "claude-mythos-preview"}
+    # two haiku requests at 1750 µ$ paid each
+    assert rows["claude-haiku-4-5"]["requests"] == 2
+    assert rows["claude-haiku-4-5"]["paid_usd"] == 0.0035
+    assert [row["key"] for row in document["by_model"]] == [
+        "claude-haiku-4-5",
+        "claude-mythos-preview",
+    ]

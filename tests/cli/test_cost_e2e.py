@@ -46,8 +46,9 @@ def run_cost(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> 
     return captured.out
 
 
-SYSTEM_5M = "You are a careful assistant who answers briefly. " * 40
-SYSTEM_1H = "You summarise documents for a busy reader, in plain words. " * 40
+# Long enough to be cached at all: Haiku 4.5 caches 4,096 tokens or more, Sonnet 4.5 1,024.
+SYSTEM_5M = "You are a careful assistant who answers briefly. " * 400
+SYSTEM_1H = "You summarise documents for a busy reader, in plain words. " * 100
 
 
 def request(custom_id: str, model: str, system: str | None = None, ttl: str | None = None):

@@ -260,3 +260,77 @@ async def test_cli_errors_end_with_what_to_type(
     assert err.strip().endswith(
         "holds openai requests but profile 'a' is anthropic; pick another with --profile"
     )
+
+
+async def _sync_results(tmp_path: Path, sim: Simulator, batch_id: str) -> None:
+    """Fetch the ended batch and its results into the CLI's cache (as ``batchtui`` would)."""
+    from tui.core.config import Profile
+    from tui.core.models import ProviderKind
+    from tui.core.providers.factory import make_provider
+
+    async with await Store.open(tmp_path / "data" / "batchtui.db") as store:
+        provider = make_provider(
+            Profile("a", ProviderKind.ANTHROPIC, api_key=KEY, base_url=sim.anthropic_base_url)
+        )
+        await store.batches.upsert([await provider.get_batch(batch_id)])
+        batch = await store.batches.get(batch_id)
+        async for chunk in provider.stream_results(batch):
+            await store.results.write(chunk)
+        await provider.close()
+
+
+async def test_retry_leaves_out_what_would_fail_again_and_says_why(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator
+) -> None:
+    """A retired model (not_found_error) and max_tokens over the model's maximum
+    (invalid_request_error) fail the same way when resent: left out unless asked for."""
+    path = write_requests(tmp_path / "job.jsonl", 6)
+    retired = {**params(6), "model": "claude-3-5-sonnet-20241022"}
+    too_long = {**params(7), "max_tokens": 100_000}
+    with path.open("ab") as handle:
+        handle.write(orjson.dumps({"custom_id": "q-retired", "params": retired}) + b"\n")
+        handle.write(orjson.dumps({"custom_id": "q-too-long", "params": too_long}) + b"\n")
+    _, out, _ = await cli(capsys, tmp_path, sim, "submit", str(path), "--yes")
+    batch_id = out.strip().splitlines()[-1]
+    sim.clock.advance(hours=40)
+    await _sync_results(tmp_path, sim, batch_id)
+
+    code, out, _ = await cli(capsys, tmp_path, sim, "retry", batch_id, "--dry-run")
+    assert code == 0
+    assert (
+        "left out 1 not_found_error (unknown or retired model) and 1 invalid_request_error "
+        "(the request itself is wrong): they would fail again unchanged "
+        "(--include-invalid resends them)"
+    ) in " ".join(out.split())
+    assert "retry 0 request(s)" in out
+
+    code, out, _ = await cli(
+        capsys, tmp_path, sim, "retry", batch_id, "--dry-run", "--include-invalid"
+    )
+    assert "retry 2 request(s)" in out
+    assert "left out" not in out
+    code, out, _ = await cli(
+        capsys, tmp_path, sim, "retry", batch_id, "--dry-run", "--error-type", "not_found_error"
+    )
+    assert "retry 1 request(s)" in out
+
+
+async def test_submit_warns_with_line_numbers_but_still_sends(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator
+) -> None:
+    path = write_requests(tmp_path / "job.jsonl", 2)
+    with path.open("ab") as handle:
+        too_long = {**params(2), "max_tokens": 100_000}
+        unknown = {**params(3), "model": "claude-nonexistent-9"}
+        handle.write(orjson.dumps({"custom_id": "q-long", "params": too_long}) + b"\n")
+        handle.write(orjson.dumps({"custom_id": "q-unknown", "params": unknown}) + b"\n")
+    code, out, _ = await cli(capsys, tmp_path, sim, "submit", str(path), "--dry-run")
+    assert code == 0
+    assert "warning: line 3: max_tokens 100,000 is over the 64,000 output tokens" in out
+    assert "warning: line 4: unknown model 'claude-nonexistent-9'" in out
+    assert out.count("the provider's catalogue may be newer") == 2
+    assert "dry run: nothing submitted" in out
+    code, out, _ = await cli(capsys, tmp_path, sim, "submit", str(path), "--yes")
+    assert code == 0  # warnings never stop a submit
+    batch_id = out.strip().splitlines()[-1]
+    assert len(sim.state.anthropic[batch_id].table.custom_ids) == 4

@@ -62,7 +62,9 @@ async def engine_for(
     events: list[SyncEvent] = []
     store = await Store.open(tmp_path / "cache.db")
     providers = {p.name: make_provider(p) for p in profiles}
-    engine = SyncEngine(store, providers, settings or Settings(), on_event=events.append)
+    engine = SyncEngine(
+        store, providers, settings or Settings(), on_event=events.append, clock=sim.clock.now
+    )
     try:
         yield engine, store, events
     finally:

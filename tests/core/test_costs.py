@@ -318,10 +318,10 @@ async def test_report_by_batch(filled: Store) -> None:
 async def test_report_by_model_label_profile_day_month(filled: Store) -> None:
     by_model = await build_report(filled, PRICES, group_by="model")
     models = {row.key: row.paid for row in by_model.rows}
-    # the dated sonnet id is its own key but priced as claude-sonnet-4-5
+    # the dated sonnet id counts (and is priced) under claude-sonnet-4-5
     assert models == {
         "claude-haiku-5-5": D("0.03000025"),
-        "claude-sonnet-4-5-20250929": D("0.00525"),
+        "claude-sonnet-4-5": D("0.00525"),
         "claude-haiku-4-5": D("0.003"),
         "claude-mythos-5-2": D("0"),
     }
@@ -345,6 +345,32 @@ async def test_report_by_model_label_profile_day_month(filled: Store) -> None:
     daily = by_month.daily_paid()
     assert len(daily) == 41  # 2026-11-01 .. 2026-12-11, gaps filled with zero
     assert daily[1] == (date(2026, 11, 2), D("0.03000025"))
+
+
+async def test_dated_snapshot_ids_group_under_their_model(store: Store) -> None:
+    """The request alias and the dated id the API answers with are one model: one row, both
+    requests, each priced (haiku 0.003 paid per HAIKU_USAGE; gpt-4o-mini priced from its row)."""
+    batch = make_batch("b_dated", T0, counts=RequestCounts(succeeded=4))
+    await store.batches.insert_local(batch)
+    await store.batches.set_results_state(batch.id, ResultsState.COMPLETE)
+    gpt = Usage(input_tokens=1000, output_tokens=1000)
+    await store.results.write(
+        [
+            result("b_dated", "a", "claude-haiku-4-5", HAIKU_USAGE),
+            result("b_dated", "b", "claude-haiku-4-5-20251001", HAIKU_USAGE),
+            result("b_dated", "c", "gpt-4o-mini", gpt),
+            result("b_dated", "d", "gpt-4o-mini-2024-07-18", gpt),
+        ]
+    )
+    report = await build_report(store, PRICES, group_by="model")
+    rows = {row.key: row for row in report.rows}
+    assert set(rows) == {"claude-haiku-4-5", "gpt-4o-mini"}
+    assert [row.key for row in report.by_model] == [row.key for row in report.rows]
+    assert rows["claude-haiku-4-5"].requests == 2
+    assert rows["claude-haiku-4-5"].paid == D("0.006")
+    assert rows["gpt-4o-mini"].requests == 2
+    assert rows["gpt-4o-mini"].fully_priced
+    assert rows["gpt-4o-mini"].paid == 2 * paid("gpt-4o-mini", gpt)
 
 
 async def test_report_filters(filled: Store) -> None:

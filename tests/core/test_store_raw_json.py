@@ -1,5 +1,5 @@
 """Raw JSON stored zstd-compressed with a dictionary per batch (tui/core/store/raw_json.py),
-and the schema step that brought it (v5): every line reads back byte for byte."""
+and the schema step that brought it (v6): every line reads back byte for byte."""
 
 from __future__ import annotations
 
@@ -65,12 +65,12 @@ async def test_a_small_batch_and_an_empty_raw_are_stored_as_they_are(tmp_path: P
         assert [r.raw async for r in store.results.iterate("b1")] == [line(1), b""]
 
 
-async def test_upgrade_to_v5_keeps_plain_rows_readable_and_compresses_new_batches(
+async def test_upgrade_to_v6_keeps_plain_rows_readable_and_compresses_new_batches(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "cache.db"
     old = sqlite3.connect(path)
-    for version, script in MIGRATIONS[:4]:
+    for version, script in MIGRATIONS[:5]:
         old.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
     old.execute(
         "INSERT INTO results (batch_id, custom_id, type, text, raw) "
@@ -80,7 +80,7 @@ async def test_upgrade_to_v5_keeps_plain_rows_readable_and_compresses_new_batche
     old.commit()
     old.close()
     async with await Store.open(path) as store:
-        assert await store.db.fetch_int("PRAGMA user_version") == 5
+        assert await store.db.fetch_int("PRAGMA user_version") == 6
         got = await store.results.get("old", "a")
         assert got is not None
         assert got.raw == line(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import orjson
@@ -192,3 +193,92 @@ def test_minimum_cacheable_lengths(model: str, minimum: int) -> None:
     from tui.core.submit.estimate import min_cacheable_tokens
 
     assert min_cacheable_tokens(model) == minimum
+
+
+def test_custom_id_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "nl.jsonl"
+    line = {
+        "custom_id": "a\n",
+        "params": {
+            "model": "claude-haiku-4-5",
+            "max_tokens": 5,
+            "messages": [{"role": "user", "content": "hi"}],
+        },
+    }
+    path.write_bytes(orjson.dumps(line) + b"\n")
+    scan = scan_requests_file(path)
+    assert [p.line for p in scan.problems] == [1]
+    assert "custom_id" in scan.problems[0].message
+
+
+def test_a_line_over_the_request_limit_is_found_while_streaming(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.core.submit import validate
+
+    monkeypatch.setattr(validate, "MAX_LINE_BYTES", {k: 4096 for k in validate.MAX_LINE_BYTES})
+    good = {
+        "custom_id": "ok",
+        "params": {
+            "model": "claude-haiku-4-5",
+            "max_tokens": 5,
+            "messages": [{"role": "user", "content": "hi"}],
+        },
+    }
+    huge = {**good, "custom_id": "huge"}
+    huge["params"] = {**good["params"], "messages": [{"role": "user", "content": "x" * 3_000_000}]}
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"\n".join([orjson.dumps(good), orjson.dumps(huge), b""]))
+    scan = scan_requests_file(path)
+    assert scan.count == 1
+    assert [p.line for p in scan.problems] == [2]
+    assert "over the 4,096-byte limit" in scan.problems[0].message
+    assert scan.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_warnings_for_what_the_provider_would_refuse(tmp_path: Path) -> None:
+    """max_tokens over the model's known limit, a retired model, an unknown model: warnings
+    (with the first line and how many more), never problems; the file can still be sent."""
+    path = write(
+        tmp_path,
+        [
+            anthropic_line("ok"),  # 1
+            anthropic_line("long-1", max_tokens=100_000),  # 2
+            anthropic_line("long-2", model="claude-haiku-4-5-20251001", max_tokens=64_001),  # 3
+            anthropic_line("at-limit", max_tokens=64_000),  # 4: at the limit is fine
+            anthropic_line("unknown", model="claude-nonexistent-9"),  # 5
+            anthropic_line("retired", model="claude-3-5-sonnet-20241022"),  # 6
+            anthropic_line("priced", model="claude-sonnet-5"),  # 7: priced, limit unknown
+        ],
+    )
+    scan = scan_requests_file(path)
+    assert scan.ok
+    assert scan.count == 7
+    assert [w.line for w in scan.warnings] == [2, 5, 6]
+    long, unknown, retired = scan.warnings
+    assert long.more_lines == 1
+    assert str(long).startswith(
+        "line 2: max_tokens 100,000 is over the 64,000 output tokens claude-haiku-4-5 allows"
+    )
+    assert str(long).endswith("(and 1 more line(s))")
+    assert "unknown model 'claude-nonexistent-9'" in unknown.message
+    assert "not_found_error" in unknown.message
+    assert "retired on 2025-10-28" in retired.message
+    for warning in scan.warnings:
+        assert "the provider's catalogue may be newer" in warning.message
+
+
+def test_openai_warnings_name_the_cap_the_request_used(tmp_path: Path) -> None:
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "hi"}],
+        "max_completion_tokens": 20_000,
+    }
+    line = {"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": body}
+    scan = scan_requests_file(write(tmp_path, [openai_line("ok"), orjson.dumps(line).decode()]))
+    assert scan.ok
+    (warning,) = scan.warnings
+    assert warning.line == 2
+    assert "max_completion_tokens 20,000 is over the 16,384 output tokens gpt-4o-mini" in str(
+        warning
+    )

@@ -80,7 +80,7 @@ async def test_polling_follows_anthropic_batch_to_its_end(sim: Simulator, tmp_pa
         assert changes[0].batch.status == BatchStatus.ENDED
         batch = await store.batches.get(created.id)
         assert batch.results_state == ResultsState.COMPLETE
-        assert batch.models == ("claude-haiku-4-5",)
+        assert batch.models == ("claude-haiku-4-5-20251001",)  # the API answers with the snapshot
         assert await store.results.count(created.id) == 20
         progress = [e for e in events if isinstance(e, ResultsProgress)]
         assert progress[-1] == ResultsProgress(created.id, 20, 20, done=True)
@@ -116,7 +116,7 @@ async def test_anthropic_results_of_every_type_with_usage_columns(
 ) -> None:
     def cached(ttl: str | None, text: str) -> dict:
         control = {"type": "ephemeral", **({"ttl": ttl} if ttl else {})}
-        return {"system": [{"type": "text", "text": text * 40, "cache_control": control}]}
+        return {"system": [{"type": "text", "text": text * 1200, "cache_control": control}]}
 
     pairs = [
         ("write-5m", orjson.loads(message_params("a", **cached(None, "shared context ")))),
@@ -238,7 +238,7 @@ async def test_openai_output_and_error_files_judged_line_by_line(
             assert result.usage.cache_read_tokens == cached
             assert result.usage.input_tokens == usage["prompt_tokens"] - cached
             assert result.usage.output_tokens == usage["completion_tokens"]
-            assert result.model == "gpt-4o-mini"
+            assert result.model == "gpt-4o-mini-2024-07-18"  # the dated snapshot
             assert result.stop_reason in (
                 "end_turn",
                 "max_tokens",
@@ -339,10 +339,10 @@ async def test_crash_mid_ingest_resumes_exactly(sim: Simulator, tmp_path: Path, 
 @pytest.mark.parametrize(
     ("route", "kind", "profile", "health"),
     [
-        ("anthropic.retrieve", "429", "a", ProfileHealth.RATE_LIMITED),
-        ("anthropic.retrieve", "529", "a", ProfileHealth.SERVER_ERROR),
-        ("openai.batches.retrieve", "429", "o", ProfileHealth.RATE_LIMITED),
-        ("openai.batches.retrieve", "500", "o", ProfileHealth.SERVER_ERROR),
+        ("anthropic.list", "429", "a", ProfileHealth.RATE_LIMITED),
+        ("anthropic.list", "529", "a", ProfileHealth.SERVER_ERROR),
+        ("openai.batches.list", "429", "o", ProfileHealth.RATE_LIMITED),
+        ("openai.batches.list", "500", "o", ProfileHealth.SERVER_ERROR),
     ],
 )
 async def test_error_storm_is_reported_then_recovers(
@@ -362,6 +362,7 @@ async def test_error_storm_is_reported_then_recovers(
         assert ANTHROPIC_KEY not in engine.statuses[profile].message
         assert "\n" not in engine.statuses[profile].message
 
+        sim.clock.advance(1)  # past the retry-after
         await engine.poll_once()
         assert engine.statuses[profile].health == ProfileHealth.OK
         changes = [e.status.health for e in events if isinstance(e, ProfileStatusChanged)]
@@ -416,7 +417,8 @@ async def test_next_delay_backs_off_and_honours_retry_after(sim: Simulator, tmp_
         assert engine.next_delay() == 10
 
     store = await Store.open(tmp_path / "other.db")
-    engine = SyncEngine(store, {"slow": _RateLimited()}, settings)
+    now = sim.clock.now()
+    engine = SyncEngine(store, {"slow": _RateLimited()}, settings, clock=lambda: now)
     try:
         await engine.import_all()
         assert engine.statuses["slow"].health == ProfileHealth.RATE_LIMITED

@@ -43,7 +43,7 @@ async def test_succeeded_and_errored_results_after_the_batch_ends(
     sim: Simulator, aclient: AsyncAnthropic
 ) -> None:
     client = aclient
-    requests = [message_request(f"ok-{i}", "word " * (i * 40)) for i in range(5)]
+    requests = [message_request(f"ok-{i}", "word " * (i * 40 + 1)) for i in range(5)]
     requests.append({"custom_id": "no-max", "params": {"model": "m", "messages": []}})
     requests.append(message_request("streaming", stream=True))
     requests.append(message_request("zero", max_tokens=0))

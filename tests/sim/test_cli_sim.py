@@ -66,7 +66,9 @@ def test_sim_command_serves_both_apis_and_saves_state(tmp_path: Path) -> None:
         anthropic_url, openai_url = urls["Anthropic base URL"], urls["OpenAI base URL"]
         assert anthropic_url.endswith("/anthropic")
         assert openai_url.endswith("/openai/v1")
-        with httpx2.Client(headers={"authorization": "Bearer sk-test"}) as http:
+        with httpx2.Client(
+            headers={"authorization": "Bearer sk-test", "anthropic-version": "2023-06-01"}
+        ) as http:
             assert http.get(openai_url + "/batches").status_code == 500  # the injected fault
             assert http.get(openai_url + "/batches").status_code == 200
             body = {
@@ -81,7 +83,7 @@ def test_sim_command_serves_both_apis_and_saves_state(tmp_path: Path) -> None:
 
     process, urls = _start("--state", str(state))
     try:
-        with httpx2.Client(headers={"x-api-key": "k"}) as http:
+        with httpx2.Client(headers={"x-api-key": "k", "anthropic-version": "2023-06-01"}) as http:
             url = f"{urls['Anthropic base URL']}/v1/messages/batches/{created['id']}"
             assert http.get(url).json()["id"] == created["id"]
     finally:

@@ -105,7 +105,9 @@ async def _drive_anthropic(sim: Simulator, client: AsyncAnthropic) -> None:
     _ = [r async for r in await client.messages.batches.results(batch.id)]
     _ = [r async for r in await client.messages.batches.results(other.id)]
     await client.messages.batches.delete(other.id)
-    await client.messages.count_tokens(model="m", messages=[{"role": "user", "content": "hi"}])
+    await client.messages.count_tokens(
+        model="claude-haiku-4-5", messages=[{"role": "user", "content": "hi"}]
+    )
     for call in (
         client.messages.batches.retrieve("msgbatch_missing"),
         client.messages.batches.cancel(batch.id),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 from anthropic import AsyncAnthropic
@@ -14,9 +13,7 @@ from tui.sim import Simulator
 async def test_demo_workspace_has_a_bit_of_everything(
     sim: Simulator, aclient: AsyncAnthropic, oclient: AsyncOpenAI
 ) -> None:
-    started = time.perf_counter()
     sim.seed_demo_workspace()
-    assert time.perf_counter() - started < 2
 
     anthropic_batches = [b async for b in aclient.messages.batches.list(limit=100)]
     openai_batches = [b async for b in oclient.batches.list(limit=100)]

@@ -50,7 +50,11 @@ def _assert_openai_envelope(response: httpx2.Response, status: int, kind: str) -
 )
 async def test_anthropic_envelope_errors_are_400(sim: Simulator, body: dict, fragment: str) -> None:
     async with httpx2.AsyncClient(base_url=sim.anthropic_base_url) as http:
-        response = await http.post("/v1/messages/batches", json=body, headers={"x-api-key": "k"})
+        response = await http.post(
+            "/v1/messages/batches",
+            json=body,
+            headers={"x-api-key": "k", "anthropic-version": "2023-06-01"},
+        )
     _assert_anthropic_envelope(response, 400, "invalid_request_error")
     assert fragment in response.json()["error"]["message"]
     assert not sim.state.anthropic
@@ -61,7 +65,9 @@ async def test_more_than_100000_requests_is_refused(sim: Simulator) -> None:
     requests = [{**item, "custom_id": f"r{i}"} for i in range(100_001)]
     async with httpx2.AsyncClient(base_url=sim.anthropic_base_url, timeout=60) as http:
         response = await http.post(
-            "/v1/messages/batches", json={"requests": requests}, headers={"x-api-key": "k"}
+            "/v1/messages/batches",
+            json={"requests": requests},
+            headers={"x-api-key": "k", "anthropic-version": "2023-06-01"},
         )
     _assert_anthropic_envelope(response, 400, "invalid_request_error")
     assert "100000" in response.json()["error"]["message"]
@@ -72,7 +78,9 @@ async def test_oversized_create_is_413() -> None:
         async with httpx2.AsyncClient(base_url=sim.anthropic_base_url) as http:
             body = {"requests": [message_request(f"r{i}") for i in range(40)]}
             response = await http.post(
-                "/v1/messages/batches", json=body, headers={"x-api-key": "k"}
+                "/v1/messages/batches",
+                json=body,
+                headers={"x-api-key": "k", "anthropic-version": "2023-06-01"},
             )
         _assert_anthropic_envelope(response, 413, "request_too_large")
         async with anthropic_client(sim) as client:
@@ -143,29 +151,38 @@ async def test_unknown_ids_are_404(sim: Simulator, aclient: AsyncAnthropic) -> N
 
 
 @pytest.mark.parametrize(
-    ("kind", "status", "anthropic_type", "error_class"),
+    ("kind", "status", "openai_status", "anthropic_type", "error_class"),
     [
-        ("429", 429, "rate_limit_error", anthropic.RateLimitError),
-        ("500", 500, "api_error", anthropic.InternalServerError),
-        ("529", 529, "overloaded_error", anthropic.OverloadedError),
+        ("429", 429, 429, "rate_limit_error", anthropic.RateLimitError),
+        ("500", 500, 500, "api_error", anthropic.InternalServerError),
+        ("529", 529, 503, "overloaded_error", anthropic.OverloadedError),  # OpenAI has no 529
+        ("503", 529, 503, "overloaded_error", anthropic.OverloadedError),
     ],
 )
 async def test_injected_errors_have_the_documented_shape(
-    sim: Simulator, kind: str, status: int, anthropic_type: str, error_class: type
+    sim: Simulator,
+    kind: str,
+    status: int,
+    openai_status: int,
+    anthropic_type: str,
+    error_class: type,
 ) -> None:
     sim.faults.inject(route="anthropic.list", kind=kind, count=1)
     sim.faults.inject(route="openai.batches.list", kind=kind, count=1)
     async with httpx2.AsyncClient() as http:
         anthropic_reply = await http.get(
-            sim.anthropic_base_url + "/v1/messages/batches", headers={"x-api-key": "k"}
+            sim.anthropic_base_url + "/v1/messages/batches",
+            headers={"x-api-key": "k", "anthropic-version": "2023-06-01"},
         )
         openai_reply = await http.get(
             sim.openai_base_url + "/batches", headers={"authorization": "Bearer k"}
         )
     _assert_anthropic_envelope(anthropic_reply, status, anthropic_type)
-    assert float(anthropic_reply.headers["retry-after"]) < 1
-    assert openai_reply.status_code == status
-    assert float(openai_reply.headers["retry-after"]) < 1
+    assert openai_reply.status_code == openai_status
+    for reply in (anthropic_reply, openai_reply):
+        assert reply.headers["retry-after"] == "1"  # whole seconds, as the real APIs send
+        assert int(reply.headers["retry-after-ms"]) < 1000  # read first by the SDKs: quick tests
+        assert reply.headers["x-should-retry"] == "true"
     sim.faults.inject(route="anthropic.list", kind=kind, count=1)
     async with anthropic_client(sim, max_retries=0) as client:
         with pytest.raises(error_class) as info:
@@ -177,14 +194,12 @@ async def test_injected_errors_have_the_documented_shape(
 async def test_sdks_retry_injected_errors_and_succeed(sim: Simulator, kind: str) -> None:
     sim.faults.inject(route="anthropic.create", kind=kind, count=2)
     sim.faults.inject(route="openai.files.create", kind=kind, count=2)
-    started = time.monotonic()
     async with anthropic_client(sim) as client:
         batch = await client.messages.batches.create(requests=[message_request("a")])
     async with openai_client(sim) as client:
         upload = await client.files.create(
             file=("in.jsonl", jsonl([chat_line("a")])), purpose="batch"
         )
-    assert time.monotonic() - started < 5  # retry-after-ms is tiny, so retries are quick
     assert batch.processing_status == "in_progress"
     assert upload.id in sim.state.files
     assert sim.counters["anthropic.create"] == 3

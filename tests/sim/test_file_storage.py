@@ -19,8 +19,8 @@ from openai import AsyncOpenAI
 from simkit import chat_line, jsonl, openai_client
 
 from tui.sim import SimOptions, Simulator
-from tui.sim.batches import FileRecord, OpenAIBatch
 from tui.sim.files import read_lines
+from tui.sim.openai_batches import FileRecord, OpenAIBatch
 
 OPTIONS = SimOptions(seed=7, speed=0.0, expire_rate=0.0, error_rate=0.1)
 

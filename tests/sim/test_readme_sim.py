@@ -11,6 +11,7 @@ from pathlib import Path
 from simkit import chat_line, jsonl
 
 from tui.cli.main import build_parser
+from tui.core.config import load_config
 from tui.sim import Simulator
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -39,6 +40,22 @@ def test_the_sim_command_line_parses() -> None:
     (line,) = [c for c in _commands("bash") if c.startswith("batchtui sim")]
     args = build_parser().parse_args(shlex.split(line)[1:])
     assert args.port == 8765
+
+
+def test_the_printed_config_points_batchtui_at_the_simulator(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """README's two lines: the printed profiles load, privately, and name the simulator."""
+    (write, open_tui) = [c for c in _commands("bash") if "sim.toml" in c]
+    port = sim.base_url.rsplit(":", 1)[1]
+    subprocess.run(write.replace("8765", port), shell=True, cwd=tmp_path, check=True, timeout=60)
+    assert shlex.split(open_tui) == ["batchtui", "--config", "sim.toml"]
+    path = tmp_path / "sim.toml"
+    assert path.stat().st_mode & 0o777 == 0o600
+    config = load_config(path, {}, required=True)
+    urls = {p.provider.value: p.base_url for p in config.profiles.values()}
+    assert urls == {"anthropic": sim.anthropic_base_url, "openai": sim.openai_base_url}
+    assert all(p.resolve_key({}) for p in config.profiles.values())
 
 
 async def test_every_curl_command_succeeds(sim: Simulator, tmp_path: Path) -> None:

@@ -22,7 +22,11 @@ async def test_a_100000_request_batch_is_created_and_streamed(sim: Simulator) ->
         for i in range(COUNT)
     ]
     body = orjson.dumps({"requests": requests})
-    headers = {"x-api-key": "k", "content-type": "application/json"}
+    headers = {
+        "x-api-key": "k",
+        "anthropic-version": "2023-06-01",
+        "content-type": "application/json",
+    }
     async with httpx2.AsyncClient(base_url=sim.anthropic_base_url, timeout=120) as http:
         created = await http.post("/v1/messages/batches", content=body, headers=headers)
         assert created.status_code == 200

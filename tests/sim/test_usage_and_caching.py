@@ -9,7 +9,8 @@ from simkit import chat_line, jsonl, message_request
 
 from tui.sim import Simulator
 
-SYSTEM = "You follow the house style guide to the letter. " * 200  # about 2,400 tokens
+SYSTEM = "You follow the house style guide to the letter. " * 400  # about 4,800 tokens: over
+# claude-haiku-4-5's minimum cacheable prompt of 4,096 tokens (catalogue.toml)
 
 
 def _cached_request(custom_id: str, ttl: str | None = None) -> dict:
@@ -53,7 +54,7 @@ async def test_one_hour_ttl_goes_to_the_1h_bucket(sim: Simulator, aclient: Async
 async def test_top_level_cache_control_caches_the_whole_prompt(
     sim: Simulator, aclient: AsyncAnthropic
 ) -> None:
-    same = "Shared context. " * 400
+    same = "Shared context. " * 1100  # 4,400 tokens, over Haiku 4.5's 4,096 minimum
     requests = [
         message_request(f"r{i}", same, cache_control={"type": "ephemeral"}) for i in range(2)
     ]

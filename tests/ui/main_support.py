@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerState
 
 from tui.app import BatchApp
-from tui.cli.demo import DEMO_KEYS, demo_config, label_demo_batches
+from tui.cli.demo import DEMO_KEYS, demo_config, label_demo_batches, store_demo_requests
 from tui.core.config import Config, Profile
 from tui.core.models import ProviderKind
 from tui.services import Services
@@ -33,17 +33,25 @@ def make_sim() -> Simulator:
     return Simulator(SimOptions(seed=SEED, speed=0.0, start=T0))
 
 
-def demo_services_for(sim: Simulator, directory: Path, *, read_only: bool = False) -> Services:
-    """The services ``batchtui demo`` builds, on ``sim``, with polling off and its clock."""
+def services_on(
+    sim: Simulator, config: Config, database: Path, *, read_only: bool = False
+) -> Services:
+    """Unopened services as ``batchtui`` builds them, on ``sim``'s clock, with polling off."""
     return Services(
-        demo_config(sim, directory),
-        directory / "batchtui.db",
+        config,
+        database,
         env={},
         read_only=read_only,
         auto_poll=False,
         clock=sim.clock.now,
         engine_clock=sim.clock.now,
     )
+
+
+def demo_services_for(sim: Simulator, directory: Path, *, read_only: bool = False) -> Services:
+    """The services ``batchtui demo`` builds, on ``sim``."""
+    config = demo_config(sim, directory)
+    return services_on(sim, config, directory / "batchtui.db", read_only=read_only)
 
 
 @contextlib.asynccontextmanager
@@ -74,7 +82,8 @@ async def settle(pilot: Pilot) -> None:
         with contextlib.suppress(WorkerCancelled):
             await app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
+        # A worker started but not yet running (PENDING) is still to come: wait for it too.
+        if not any(w.is_running or w.state is WorkerState.PENDING for w in app.workers):
             return
 
 
@@ -95,9 +104,10 @@ def prepare_cache(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
 
     async def build() -> None:
-        async with demo_services(directory) as (_sim, services):
+        async with demo_services(directory) as (sim, services):
             await import_everything(services)
             await label_demo_batches(services.store)
+            await store_demo_requests(sim, services.store)
 
     asyncio.run(build())
     return database

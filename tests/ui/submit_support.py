@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import orjson
+from main_support import services_on
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -44,15 +45,8 @@ def sim_config(sim: Simulator, directory: Path, *, openai: bool = False) -> Conf
 
 def sim_services_for(sim: Simulator, directory: Path, *, read_only: bool = False) -> Services:
     """Unopened services on ``sim``'s profile ``a``, built as ``batchtui`` builds them."""
-    return Services(
-        sim_config(sim, directory),
-        directory / "cache.db",
-        env={},
-        read_only=read_only,
-        auto_poll=False,
-        clock=sim.clock.now,
-        engine_clock=sim.clock.now,
-    )
+    config = sim_config(sim, directory)
+    return services_on(sim, config, directory / "cache.db", read_only=read_only)
 
 
 @contextlib.asynccontextmanager

@@ -211,7 +211,9 @@ async def test_a_batch_that_leaves_the_list_moves_the_cursor_to_its_neighbour() 
         await pilot.pause()
         assert table.selected is None
         assert app.highlighted[-1] is None
-        assert screen_text(table)[1].strip() == ""
+        lines = screen_text(table)
+        assert lines[1].strip() == "No batches yet. To start:"  # no rows left: the hint
+        assert not any("b000" in line for line in lines)
 
 
 async def test_labels_are_text_never_markup_nor_escapes() -> None:
@@ -226,3 +228,25 @@ async def test_labels_are_text_never_markup_nor_escapes() -> None:
         assert "[red]x[/red]ok" in line
         assert "[b]m[/b]" in line
         assert "\x1b" not in line
+
+
+async def test_a_dated_snapshot_id_counts_as_its_model() -> None:
+    """The APIs answer with dated ids: alias + dated id is one model (no "+1"), shown whole."""
+    app = TableApp(3)
+    async with app.run_test(size=(120, 10)) as pilot:
+        await pilot.pause()
+        table = app.table
+        both = make_batch(0, models=("gpt-4o-mini", "gpt-4o-mini-2024-07-18"))
+        dated = make_batch(1, models=("claude-haiku-4-5-20251001",))
+        two = make_batch(2, models=("claude-haiku-4-5-20251001", "claude-sonnet-4-5"))
+        table.upsert([both, dated, two], NOW)
+        await pilot.pause()
+        lines = screen_text(table)
+        assert "gpt-4o-mini " in lines[1]
+        assert "+1" not in lines[1]
+        assert "2024-07-18" not in lines[1]
+        assert "claude-haiku-4-5 " in lines[2]
+        assert "2025" not in lines[2]
+        assert "claude-haiku-4-5" in lines[3]
+        assert "2025" not in lines[3]
+        assert batch_table.models_text(two.models) == "claude-haiku-4-5 +1"

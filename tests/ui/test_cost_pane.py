@@ -31,6 +31,7 @@ from tui.core.models import (
 )
 from tui.core.prices import load_price_table
 from tui.core.store import Store
+from tui.presentation import money
 from tui.widgets.cost_pane import CostPane, notes_text
 
 APP_CSS = Path(__file__).resolve().parents[2] / "tui" / "app.tcss"
@@ -136,7 +137,7 @@ async def test_pane_shows_totals_breakdowns_chart_and_notes(tmp_path: Path) -> N
         await pilot.pause()
         assert not pane.has_class("-empty")
         totals = plain_text(pane.query_one("#cost-totals", Static))
-        assert "$" + f"{report.totals.paid:,.4f}" in totals
+        assert money(report.totals.paid) in totals
         classes = plain_text(pane.query_one("#cost-classes", Static))
         assert "cache write 1h" in classes
         assert "30,000" in classes
@@ -146,7 +147,7 @@ async def test_pane_shows_totals_breakdowns_chart_and_notes(tmp_path: Path) -> N
         chart = pane.query_one("#cost-chart", Sparkline)
         assert len(list(chart.data or [])) == 6  # 2026-11-01 .. 2026-11-06
         notes = plain_text(pane.query_one("#cost-notes", Static))
-        assert "Running: up to ~$0.0100 more" in notes  # 4000 output x 5 / 2
+        assert "Running: up to ~$0.010 more" in notes  # 4000 output x 5 / 2
         assert "1 request unpriced: claude-mythos-preview" in notes
         assert pane.border_subtitle == "4 batches"
         pane.show(None)

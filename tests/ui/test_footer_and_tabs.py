@@ -40,7 +40,7 @@ async def test_the_footer_shows_the_screens_keys_and_follows_them(
             await settle(pilot)
             footer = app.main.query_one(KeyFooter)
             actions = [key.action for key in footer.keys]
-            assert {"cancel_batch", "copy_id", "quit", "help"} <= set(actions)
+            assert {"cancel_batch", "filter", "quit", "help"} <= set(actions)
             assert actions[-1] == "command_palette"
             text = footer_text(footer)
             assert "c Cancel" in text or "c Cancel batch" in text

@@ -66,7 +66,7 @@ def test_duration(delta: timedelta, shown: str) -> None:
 def test_money_keeps_small_amounts_readable() -> None:
     assert money(None) == "—"
     assert money(0) == "$0.00"
-    assert money(0.004) == "<$0.01"
+    assert money(0.004) == "$0.0040"
     assert money(0.055) == "$0.055"
     assert money(1234.5) == "$1,234.50"
 
@@ -83,9 +83,10 @@ def test_ids_progress_and_clocks() -> None:
     assert short_id("batch_abc") == "abc"
     counts = RequestCounts(succeeded=380, errored=12, expired=8)
     assert progress_text(counts).plain == "400/400 ✗12 ⧗8"
-    assert time_left(make(), NOW).plain == "21h 00m"
+    # Labelled: "exp" until unfinished requests expire, "del" until the provider deletes results.
+    assert time_left(make(), NOW).plain == "exp 21h"
     ended = make(status=BatchStatus.ENDED)
-    assert time_left(ended, NOW).plain == "28d 21h"
+    assert time_left(ended, NOW).plain == "del 28d"
     assert (
         time_left(make(created_at=NOW - timedelta(days=30), status=BatchStatus.ENDED), NOW).plain
         == "gone"
@@ -168,3 +169,14 @@ def test_the_outcome_bar_fills_the_width_in_proportion_and_keeps_rare_outcomes_v
 
 def test_the_outcome_bar_of_an_empty_batch_is_all_unfinished() -> None:
     assert bar_cells(RequestCounts(), 10)[:-1] == [("─" * 10, "bright_black")]
+
+
+def test_progress_that_does_not_fit_is_shortened_not_cut() -> None:
+    counts = RequestCounts(
+        processing=1_234, succeeded=15_000, errored=1_219, canceled=2_300, expired=247
+    )
+    full = progress_text(counts).plain
+    assert full == "18.8k/20k ✗1,219 ⊘2,300 ⧗247"  # 29 cells: the list's column has 16
+    assert progress_text(counts, 40).plain == full
+    assert progress_text(counts, 22).plain == "93% ✗1,219 ⊘2,300 ⧗247"
+    assert progress_text(counts, 16).plain == "93% ✗3,766"  # every failure, summed

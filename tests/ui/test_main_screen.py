@@ -22,6 +22,7 @@ from tui.messages import LineageTally
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.screens.requests import RequestsScreen
+from tui.screens.sort import SortScreen
 from tui.widgets.batch_table import BatchTable
 
 
@@ -114,7 +115,10 @@ async def test_filter_and_sort(tmp_path: Path, cache: Path) -> None:
             assert all(b.status is not BatchStatus.ENDED for b in shown)
             await pilot.press("escape")
 
-            await pilot.press("s")  # created -> status
+            await pilot.press("s")  # the column picker
+            await pilot.pause()
+            assert isinstance(app.screen, SortScreen)
+            await pilot.press("s")  # status, by its letter
             await pilot.pause()
             assert table.sort_column.key == "status"
             statuses = [table.batches[i].status for i in table.shown_ids]
@@ -382,10 +386,10 @@ async def test_r_polls_now_and_auto_poll_rearms_after_each_poll(
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)  # the first poll ran on mount, then re-armed
             assert app._poll_timer is not None
-            before = sim.counters["anthropic.retrieve"]
+            before = sim.counters["anthropic.list"]
             await pilot.press("r")
             await settle(pilot)
-            assert sim.counters["anthropic.retrieve"] > before
+            assert sim.counters["anthropic.list"] > before  # r reads the newest batches
             assert app._poll_timer is not None  # armed again, once
             assert "next poll" in str(app.main.status_bar.render())
 
@@ -431,8 +435,9 @@ async def test_help_in_the_inspector_lists_the_inspectors_keys(tmp_path: Path, c
             console.print(app.screen.help_table())
             text = console.export_text()
             assert RequestsScreen.HELP_TITLE in text
-            for words in ("Mark", "Retry", "Export", "Errored tab", "Go to id", "Quit"):
+            for words in ("Mark", "Retry", "Export", "Errored tab", "Go to id", "Back", "j k"):
                 assert words in text
+            assert "Quit" not in text  # q goes back here; it quits from the batch list only
             assert "Cancel batch" not in text  # the batch list's keys are not active here
 
 

@@ -361,3 +361,69 @@ async def test_outcome_tabs_by_key_and_by_click(store, batch):
         await pilot.press("1")
         await settle(pilot)
         assert view.count == TOTAL
+
+
+@pytest.mark.parametrize(
+    ("provider", "total", "expected"),
+    [
+        # the demo's Anthropic batch of 250 with 40 refused requests (issue #14)
+        (
+            "anthropic",
+            250,
+            {
+                ("not_found_error", "model: claude-3-5-sonnet-20241022"),
+                ("invalid_request_error", "max_tokens: Field required"),
+                (
+                    "invalid_request_error",
+                    "max_tokens: 100000 > 64000, which is the maximum allowed number of output "
+                    "tokens for claude-haiku-4-5-20251001",
+                ),
+            },
+        ),
+        # the demo's OpenAI batch of 170 with 6 lines over the model's output limit
+        (
+            "openai",
+            170,
+            {
+                (
+                    "invalid_request_error",
+                    "max_completion_tokens is too large: 100000. This model supports at most "
+                    "32768 completion tokens, whereas you provided 100000.",
+                ),
+            },
+        ),
+    ],
+)
+async def test_the_demo_refused_requests_are_their_own_error_groups(
+    tmp_path: Path, provider: str, total: int, expected: set[tuple[str, str]]
+) -> None:
+    """Requests the real APIs refuse (max_tokens too large, a retired model) come back from the
+    simulator as errors; the inspector lists each kind as a group, with its message."""
+    from main_support import demo_services
+
+    async with demo_services(tmp_path) as (_sim, services):
+        await services.engine.import_all()
+        alike = [
+            b
+            for b in await services.store.batches.list()
+            if b.provider.value == provider and b.counts.total == total
+        ]
+        batch = max(alike, key=lambda b: b.counts.errored)  # the one with refused requests
+        await services.engine.download_results(batch.id)
+        batch = await services.store.batches.get(batch.id)
+        app = HostApp(batch, services.store)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            panel = app.screen.query_one(ErrorGroupsPanel)
+            shown = {(g.error_type, g.message) for g in panel.groups}
+            assert expected <= shown, shown
+            text = screen_text(app)
+            for error_type, message in expected:
+                assert error_type in text
+                assert message[:20] in text  # the message, cut to the panel's width
+            refused = [g for g in panel.groups if (g.error_type, g.message) in expected]
+            panel.highlighted = panel.groups.index(refused[0])
+            panel.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert view_of(app).count == refused[0].count

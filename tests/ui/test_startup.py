@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from main_support import demo_services, demo_services_for, make_sim, prepare_cache, settle
+from main_support import (
+    copy_cache,
+    demo_services,
+    demo_services_for,
+    make_sim,
+    offline_demo_config,
+    prepare_cache,
+    settle,
+)
 
 import tui.app
 from tui.app import BatchApp
 from tui.cli.common import Context
-from tui.cli.open_tui import check_some_profile_usable, run
-from tui.core.config import Config, Profile
-from tui.core.errors import ConfigError
+from tui.core.config import Profile
 from tui.core.events import ProfileHealth
 from tui.core.models import ProviderKind
 from tui.core.paths import AppPaths
+from tui.services import Services
 
 
 async def test_deferred_engine_builds_the_providers_on_the_first_poll(tmp_path: Path) -> None:
@@ -42,14 +48,56 @@ async def test_deferred_engine_builds_the_providers_on_the_first_poll(tmp_path: 
         await sim.stop()
 
 
-def test_a_profile_without_a_key_is_reported_before_the_tui_starts(tmp_path: Path) -> None:
-    profile = Profile("work", ProviderKind.ANTHROPIC, api_key_env="NOT_SET_ANYWHERE")
-    config = Config(path=tmp_path / "c.toml", profiles={"work": profile})
-    with pytest.raises(ConfigError, match="NOT_SET_ANYWHERE"):
-        check_some_profile_usable(config, {})
+async def test_a_profile_without_a_key_opens_read_only_with_the_reason(
+    tmp_path: Path, cache: Path
+) -> None:
+    """No key in the environment is no reason to refuse: the cache opens, the profile's
+    batches cannot be cancelled or retried, and the status bar and the refusal say why."""
+    copy_cache(cache, tmp_path)
+    config = offline_demo_config(tmp_path)
+    keyless = Profile("anthropic", ProviderKind.ANTHROPIC, api_key_env="NOT_SET_ANYWHERE")
+    config.profiles["anthropic"] = keyless
+    services = Services(config, tmp_path / "batchtui.db", env={}, auto_poll=False)
+    async with services:
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            main = app.main
+            assert main.table.row_count > 20
+            assert "no key: NOT_SET_ANYWHERE unset" in str(main.status_bar.render())
+            running = next(
+                b
+                for b in main.table.batches.values()
+                if b.profile == "anthropic" and not b.is_terminal
+            )
+            main.table.move_cursor(main.table.shown_ids.index(running.id))
+            await pilot.pause()
+            reason = main.unavailable_reason("cancel_batch")
+            assert reason is not None
+            assert "NOT_SET_ANYWHERE" in reason
+            assert main.check_action("cancel_batch", ()) is None  # dimmed in the footer
+            assert services.engine.statuses["anthropic"].health is ProfileHealth.MISCONFIGURED
+            assert services.usable_profiles() == ["openai"]
+
+
+async def test_no_profile_at_all_opens_an_empty_list_that_says_what_to_do(
+    tmp_path: Path,
+) -> None:
+    """A fresh install: no config, no key. The TUI opens on an empty cache with a hint."""
     paths = AppPaths(tmp_path / "none.toml", tmp_path / "data")
-    with pytest.raises(ConfigError, match="no profiles"):
-        run(argparse.Namespace(read_only=False), Context(paths=paths, env={}))
+    config = Context(paths=paths, env={}).config
+    services = Services(config, paths.database, env={}, auto_poll=False)
+    paths.ensure_data_dir()
+    async with services:
+        app = BatchApp(services)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            lines = [app.main.table.render_line(y).text for y in range(1, 6)]
+            assert "No batches yet" in lines[0]
+            assert any("batchtui sim" in line for line in lines)
+            assert any("batchtui config init" in line for line in lines)
+            assert any(line.strip().startswith("n ") for line in lines)
+            assert "no profile" in str(app.main.status_bar.render())
 
 
 def test_opening_the_app_module_does_not_import_the_sdks() -> None:

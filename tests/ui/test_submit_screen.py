@@ -376,3 +376,22 @@ def test_only_the_file_name_is_bold_in_the_problem_summary() -> None:
     bold = {text.plain[s.start : s.end] for s in text.spans if "bold" in str(s.style)}
     assert bold == {"bad.jsonl: "}
     assert not text.style  # nothing else inherits the file name's bold
+
+
+async def test_the_summary_warns_about_what_the_provider_would_refuse(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_requests(tmp_path / "warn.jsonl", 3)
+    with path.open("ab") as handle:
+        too_long = {**params(3), "max_tokens": 100_000}
+        handle.write(orjson.dumps({"custom_id": "long", "params": too_long}) + b"\n")
+    async with sim_services(sim, tmp_path) as services:
+        app = BatchApp(services)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_submit(app, services, [])
+            await check(pilot, path)
+            summary = text_of(pilot, "#submit-summary")
+            assert "4 anthropic requests" in summary
+            assert "warning: line 4: max_tokens 100,000 is over the 64,000 output tokens" in summary
+            assert "the provider's catalogue may be newer" in summary
+            assert not screen.query_one("#submit-go", Button).disabled  # only a warning

@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager
 
 from tui.cli.common import EXIT_USAGE, Context, add_command, open_cache
 from tui.core.errors import BatchtuiError
-from tui.core.models import Batch
+from tui.core.models import Batch, ProviderKind
 from tui.core.session import Session
 
 
@@ -72,7 +72,10 @@ async def _delete(args: argparse.Namespace, context: Context) -> int:
         return EXIT_USAGE
     async with _session(batch, context) as session:
         await session.engine.delete(batch.id)
-    print(f"{batch.id}: deleted at {batch.provider.value} (kept in the local cache)")
+    if batch.provider is ProviderKind.OPENAI:  # OpenAI has no batch delete
+        print(f"{batch.id}: its files deleted at openai (kept in the local cache)")
+    else:
+        print(f"{batch.id}: deleted at {batch.provider.value} (kept in the local cache)")
     return 0
 
 

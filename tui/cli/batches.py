@@ -35,14 +35,18 @@ from datetime import datetime
 from typing import Any
 
 from tui.cli.common import Context, add_command, open_cache, print_json
-from tui.core.errors import PartialFailure, ProviderError
+from tui.cli.watch_ends import WatchEnds
+from tui.core.batch_end import outcome_exit_code
+from tui.core.errors import ConfigError, PartialFailure, ProviderError
 from tui.core.events import (
     BatchChanged,
     ProfileHealth,
     ProfileStatus,
+    ProfileStatusChanged,
     ResultsProgress,
     SyncEvent,
 )
+from tui.core.known_models import canonical_models
 from tui.core.models import Batch, BatchStatus, ResultType
 from tui.core.session import Session
 from tui.core.store import Store
@@ -86,7 +90,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         run_watch,
         help="poll until every active batch has ended, printing each transition",
     )
+    watch.add_argument(
+        "id", metavar="ID", nargs="?", help="watch only this batch (id or unique prefix)"
+    )
     watch.add_argument("--profile", metavar="P", help="only this profile")
+    watch.add_argument(
+        "--exec",
+        metavar="CMD",
+        dest="exec_command",
+        help="run CMD (split like a shell would, run without one) when a batch ends, with "
+        "BATCHTUI_BATCH_ID, BATCHTUI_STATUS and the counts in its environment "
+        "(default: the config's on_batch_end)",
+    )
+    watch.add_argument(
+        "--exit-on-end",
+        action="store_true",
+        help="with ID: exit with the batch's outcome (0 all succeeded, 10 some requests "
+        "failed, 11 canceled, 12 expired, 13 failed)",
+    )
     watch.add_argument(
         "--interval",
         type=float,
@@ -111,9 +132,11 @@ async def _sync(args: argparse.Namespace, context: Context) -> int:
         context.paths.database,
         profile=args.profile,
         env=context.env,
+        on_event=_say_when_waiting,
         index_search=False,
     ) as session:
         engine = session.engine
+        engine.wait_for_other_process = True  # then its downloads are not done twice
         events = await engine.import_all()
         failed = _unhealthy(engine.statuses)  # an import failure is not undone by a quiet poll
         events += await engine.poll_once()
@@ -133,7 +156,7 @@ async def _sync(args: argparse.Namespace, context: Context) -> int:
 def _unhealthy(statuses: dict[str, ProfileStatus]) -> set[str]:
     """Profiles whose last contact failed. A profile without its key is not one of them: it is
     skipped with a warning (the others were usable, or opening the session would have failed)."""
-    skipped = (ProfileHealth.OK, ProfileHealth.MISCONFIGURED)
+    skipped = (ProfileHealth.OK, ProfileHealth.MISCONFIGURED, ProfileHealth.BUSY)
     return {name for name, status in statuses.items() if status.health not in skipped}
 
 
@@ -150,6 +173,12 @@ def _raise_for_failures(statuses: dict[str, ProfileStatus], failed: set[str], wh
 
 def _misconfigured(statuses: dict[str, ProfileStatus]) -> set[str]:
     return {n for n, s in statuses.items() if s.health == ProfileHealth.MISCONFIGURED}
+
+
+def _say_when_waiting(event: SyncEvent) -> None:
+    """Another batchtui process is syncing a profile: say that this one waits for it."""
+    if isinstance(event, ProfileStatusChanged) and event.status.health == ProfileHealth.BUSY:
+        print(one_line(event.status.message), file=sys.stderr, flush=True)
 
 
 async def _summary(store: Store, profile: str, events: list[SyncEvent]) -> str:
@@ -219,7 +248,7 @@ def _table(batches: Iterable[Batch]) -> str:
                 f"{c.finished}/{c.total}",
                 str(c.failed),
                 b.created_at.strftime("%Y-%m-%d %H:%M"),
-                one_line(b.label or ", ".join(b.models)),
+                one_line(b.label or ", ".join(canonical_models(b.models))),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
@@ -273,7 +302,7 @@ def _describe(batch: Batch, by_type: dict[ResultType, int]) -> str:
     if batch.cancel_initiated_at:
         lines.append(f"  cancel      {_when(batch.cancel_initiated_at)}")
     if batch.models:
-        lines.append(f"  models      {one_line(', '.join(batch.models))}")
+        lines.append(f"  models      {one_line(', '.join(canonical_models(batch.models)))}")
     if batch.endpoint:
         lines.append(f"  endpoint    {one_line(batch.endpoint)}")
     for name in ("label", "notes", "source", "parent_id"):
@@ -297,22 +326,30 @@ def _when(moment: datetime | None) -> str:
 
 
 def run_watch(args: argparse.Namespace, context: Context) -> int:
+    if args.exit_on_end and not args.id:
+        raise ConfigError("watch --exit-on-end needs the ID of the batch to wait for")
     return asyncio.run(_watch(args, context))
 
 
 async def _watch(args: argparse.Namespace, context: Context) -> int:
     context.paths.ensure_data_dir()
     bell = context.config.settings.bell
+    ends = WatchEnds(context.config, args.exec_command, env=context.env)
     async with Session.open(
         context.config, context.paths.database, profile=args.profile, env=context.env
     ) as session:
         engine = session.engine
         shown: dict[str, ProfileHealth] = {}
-        _print_transitions(await engine.import_all(), bell)
+        await ends.after(_print_transitions(await engine.import_all(), bell))
         not_imported = _unhealthy(engine.statuses)
         _print_health(engine.statuses, shown)
+        if args.id:
+            return await _watch_one(args, session, ends, shown)
         while True:
-            _print_transitions(await engine.poll_once(), bell)
+            if not_imported:  # a profile's listing failed (a 429, an outage): try it again
+                await ends.after(_print_transitions(await engine.import_all(), bell))
+                not_imported = _unhealthy(engine.statuses)
+            await ends.after(_print_transitions(await engine.poll_once(), bell))
             _print_health(engine.statuses, shown)
             active = [
                 b
@@ -330,6 +367,27 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
             await _wait(delay, engine.statuses)
 
 
+async def _watch_one(
+    args: argparse.Namespace,
+    session: Session,
+    ends: WatchEnds,
+    shown: dict[str, ProfileHealth],
+) -> int:
+    """Poll until the batch ``args.id`` has ended; run the command for it once."""
+    engine, bell = session.engine, session.engine.settings.bell
+    batch = await session.store.batches.find(args.id)
+    while not batch.is_terminal:
+        delay = engine.next_delay() if args.interval is None else args.interval
+        await _wait(delay, engine.statuses)
+        ended = _print_transitions(await engine.poll_once(), bell)
+        _print_health(engine.statuses, shown)
+        batch = await session.store.batches.get(batch.id)
+        await ends.after([b for b in ended if b.id != batch.id])
+    await ends.after([batch])
+    print(f"{batch.id}: {batch.status.value}", flush=True)
+    return outcome_exit_code(batch) if args.exit_on_end else 0
+
+
 async def _wait(delay: float, statuses: dict[str, ProfileStatus]) -> None:
     """Sleep until the next poll; a wait a provider imposed (429 retry-after) is announced, so a
     long silence is never mistaken for a hang."""
@@ -340,7 +398,9 @@ async def _wait(delay: float, statuses: dict[str, ProfileStatus]) -> None:
     await asyncio.sleep(delay)
 
 
-def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
+def _print_transitions(events: list[SyncEvent], bell: bool) -> list[Batch]:
+    """Print each status change; returns the batches that ended (seen running before)."""
+    ended: list[Batch] = []
     for event in events:
         if not isinstance(event, BatchChanged):
             continue
@@ -358,6 +418,9 @@ def _print_transitions(events: list[SyncEvent], bell: bool) -> None:
             f"({c.finished:,}/{c.total:,} done, {c.failed:,} failed){ring}",
             flush=True,
         )
+        if event.ended:
+            ended.append(event.batch)
+    return ended
 
 
 def _print_status(name: str, status: ProfileStatus) -> None:

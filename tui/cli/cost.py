@@ -61,10 +61,12 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from tui.cli.common import Context, add_command, open_cache, print_json
-from tui.core.costs import GROUPINGS, format_rate, format_usd
+from tui.core.costs import GROUPINGS
 from tui.core.errors import ConfigError
 from tui.core.models import utcnow
 from tui.core.text import one_line
+from tui.presentation import money as format_usd
+from tui.presentation import rate as format_rate
 
 if TYPE_CHECKING:
     from tui.core.cost_report import CostReport

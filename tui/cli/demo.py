@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,7 +104,33 @@ async def label_demo_batches(store: Store) -> None:
         await store.batches.annotate(batches[-1].id, notes=note)
 
 
+def say(step: str) -> None:
+    """A progress line, printed before the TUI takes the screen (the first start takes seconds:
+    the SDKs are imported and the demo's batches imported from the simulator)."""
+    print(f"batchtui demo: {step}", file=sys.stderr, flush=True)
+
+
+async def store_demo_requests(sim: Simulator, store: Store) -> int:
+    """Keep each demo batch's request params in the cache, as a submitted file would have.
+
+    The demo's batches are made inside the simulator, not by ``batchtui submit``, so without
+    this the cache would know their results but not what was sent, and retry would dead-end.
+    Only batches the cache knows are stored (the params are the bytes the simulator keeps).
+    """
+    known = {batch.id for batch in await store.batches.list()}
+    stored = 0
+    for batches in (sim.state.anthropic, sim.state.openai):
+        for batch_id, batch in batches.items():
+            if batch_id in known:
+                table = batch.table
+                stored += await store.requests.put(
+                    batch_id, zip(table.custom_ids, table.params, strict=True)
+                )
+    return stored
+
+
 async def _demo(args: argparse.Namespace, context: Context) -> int:
+    say("starting the batch API simulator…")
     from tui.app import BatchApp
     from tui.services import Services
     from tui.sim import SimOptions, Simulator
@@ -125,10 +152,16 @@ async def _demo(args: argparse.Namespace, context: Context) -> int:
                 engine_clock=sim.clock.now,
             )
             async with services:
+                say(f"importing the demo batches from {sim.base_url}…")
                 await services.engine.import_all()  # the list is full on the first paint
                 await label_demo_batches(services.store)
+                # Written on the cache's writer connection while the App paints from its
+                # reader: the params cost half a second the first paint need not wait for.
+                requests = asyncio.create_task(store_demo_requests(sim, services.store))
+                say("opening the TUI (q quits)")
                 app = BatchApp(services)
                 await app.run_async()
+                await requests
     finally:
         await sim.stop()
     return app.return_code or 0

@@ -41,26 +41,38 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the TUI.",
     )
     parser.add_argument("--version", action="version", version=f"batchtui {__version__}")
+    add_global_options(parser)
+    parser.set_defaults(handler=open_tui.run)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    for command in subparsers.choices.values():
+        # After the command too (`batchtui ls --data-dir X`); SUPPRESS: an option not repeated
+        # there keeps the value given before the command instead of resetting it.
+        add_global_options(command, default=argparse.SUPPRESS)
+    return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """--config, --data-dir and --read-only, accepted before and after the subcommand."""
     parser.add_argument(
         "--config",
         metavar="PATH",
+        default=default,
         help="config file (default: platform config dir; env BATCHTUI_CONFIG)",
     )
     parser.add_argument(
         "--data-dir",
         metavar="PATH",
+        default=default,
         help="where the cache database lives (default: platform data dir; env BATCHTUI_DATA_DIR)",
     )
     parser.add_argument(
         "--read-only",
         action="store_true",
+        default=False if default is None else default,
         help="TUI: hide every action that changes anything at the provider",
     )
-    parser.set_defaults(handler=open_tui.run)
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(subparsers)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

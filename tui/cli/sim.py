@@ -47,6 +47,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(route:kind[:count[:key=value...]], comma-separated; count '-' = for ever)",
     )
     parser.add_argument("--demo", action="store_true", help="start with the demo workspace")
+    parser.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print a batchtui config (one profile per API) for a simulator on --host/--port, "
+        "and exit",
+    )
+
+
+SIM_KEY = "sk-sim"
+"""The key the printed config holds: the simulator accepts any non-empty key."""
+
+
+def sim_config_text(host: str, port: int) -> str:
+    """A config file whose two profiles use the simulator at ``host:port``."""
+    import tomli_w
+
+    from tui.sim.anthropic_api import PREFIX as ANTHROPIC_PREFIX
+    from tui.sim.openai_api import PREFIX as OPENAI_PREFIX
+
+    base = f"http://{host}:{port}"
+    document = {
+        "profiles": {
+            "sim-anthropic": {
+                "provider": "anthropic",
+                "api_key": SIM_KEY,
+                "base_url": base + ANTHROPIC_PREFIX,
+            },
+            "sim-openai": {
+                "provider": "openai",
+                "api_key": SIM_KEY,
+                "base_url": base + OPENAI_PREFIX,
+            },
+        }
+    }
+    header = (
+        f"# batchtui on the simulator at {base} (start it with `batchtui sim --port {port}`).\n"
+        "# Save with mode 0600 (the file holds a key, if only a fake one), then run\n"
+        "# `batchtui --config FILE`.\n"
+    )
+    return header + tomli_w.dumps(document)
 
 
 def parse_faults(spec: str) -> list[dict[str, object]]:
@@ -61,14 +101,23 @@ def parse_faults(spec: str) -> list[dict[str, object]]:
             fault["count"] = None if fields[2] == "-" else int(fields[2])
         for option in fields[3:]:
             key, _, value = option.partition("=")
-            if key not in ("seconds", "after_bytes", "retry_after_ms"):
+            if key not in ("seconds", "after_bytes", "retry_after_ms", "retry_after"):
                 raise ValueError(f"fault {item!r}: unknown option {key!r}")
+            if key == "retry_after_ms" and value == "-":
+                fault[key] = None  # no retry-after-ms: clients wait retry_after seconds
+                continue
             fault[key] = float(value) if key == "seconds" else int(value)
         faults.append(fault)
     return faults
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
+    if args.print_config:
+        if args.port == 0:
+            print("batchtui sim --print-config: name the port (--port N)", file=sys.stderr)
+            return EXIT_USAGE
+        print(sim_config_text(args.host, args.port), end="")
+        return 0
     from tui.sim import SimOptions, Simulator
 
     try:

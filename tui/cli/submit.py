@@ -21,12 +21,15 @@ from tui.cli.common import Context, add_command, open_cache
 from tui.core.config import Profile
 from tui.core.errors import BatchtuiError, ConfigError, NotFoundError
 from tui.core.models import ProviderKind, ResultsState, ResultType
+from tui.core.text import one_line
+from tui.presentation import estimate_lines, money
 
 if TYPE_CHECKING:
     from tui.core.models import Batch
     from tui.core.session import Session
     from tui.core.store import Store
     from tui.core.submit.estimate import Estimate
+    from tui.core.submit.retry import RetryPlan
     from tui.core.submit.submitter import SubmitProgress
 
 FAILED_CHOICES = ("errored", "expired", "canceled")
@@ -46,6 +49,7 @@ examples:
   batchtui retry msgbatch_01abc --dry-run          what would be resent
   batchtui retry msgbatch_01abc --type expired --yes
   batchtui retry msgbatch_01abc --error-type overloaded_error --yes
+  batchtui retry msgbatch_01abc --truncated --max-tokens 1024 --yes
 """
 
 RESULTS_EXAMPLES = """\
@@ -101,12 +105,25 @@ def _register_retry(subparsers: argparse._SubParsersAction) -> None:
         run_retry,
         help="resubmit a batch's failed requests as a new batch",
         description="Create a new batch from a batch's failed requests, each with the params "
-        "it was first sent with. invalid_request_error failures are left out unless "
-        "--include-invalid (or --error-type invalid_request_error) is given.",
+        "it was first sent with. Failures that would fail again unchanged (invalid_request_error, "
+        "and not_found_error: an unknown or retired model) are left out unless "
+        "--include-invalid (or --error-type with their type) is given.",
     )
     _with_examples(parser, RETRY_EXAMPLES)
     parser.add_argument("batch_id", metavar="ID", help="the batch (a unique prefix is enough)")
     _add_selection(parser)
+    parser.add_argument(
+        "--truncated",
+        action="store_true",
+        help="resend the succeeded requests that stopped at max_tokens instead "
+        "(with --max-tokens)",
+    )
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        metavar="N",
+        help="with --truncated: the new max_tokens of every resent request",
+    )
     parser.add_argument("--label", metavar="L", help="label of the new batch (LABEL-retry)")
     parser.add_argument("--dry-run", action="store_true", help="show what would be resent")
     parser.add_argument("--force", action="store_true", help="resend a set retried before")
@@ -145,7 +162,7 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--include-invalid",
         action="store_true",
-        help="also resend invalid_request_error failures",
+        help="also resend invalid_request_error and not_found_error failures",
     )
 
 
@@ -180,7 +197,7 @@ def _register_results(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--include-invalid",
         action="store_true",
-        help="with --retry-file: keep invalid_request_error failures",
+        help="with --retry-file: keep invalid_request_error and not_found_error failures",
     )
 
 
@@ -213,13 +230,15 @@ async def _submit(args: argparse.Namespace, context: Context) -> int:
     plan = plan_file(args.file, profile, label=args.label)
     chunks = len(plan.job.chunks)
     print(f"{args.file}: {plan.scan.summary()}")
+    for warning in plan.scan.warnings:
+        print(f"warning: {one_line(str(warning))}")
     print(f"→ {chunks} batch{'es' if chunks > 1 else ''} on profile {profile.name!r}")
     wanted = None if profile.name == OFFLINE_PROFILE else profile.name
     async with _session_or_store(context, wanted, offline_ok=args.dry_run) as (store, session):
         provider = session.providers.get(profile.name) if session else None
         price = price_table_fn(context.config.price_overrides)
         estimate = await estimate_file(plan, provider, price, await output_history(store))
-        for line in estimate.lines():
+        for line in estimate_lines(estimate):
             print(line)
         await load_previous(store, plan)
         if plan.already_submitted and not args.force:
@@ -288,7 +307,8 @@ def _check_max_cost(max_cost: float | None, estimate: Estimate) -> None:
         )
     if worst > max_cost:
         raise BatchtuiError(
-            f"the maximum cost ${worst:,.4f} exceeds --max-cost ${max_cost:,.2f}; nothing submitted"
+            f"the maximum cost {money(worst)} exceeds --max-cost {money(max_cost)}; "
+            "nothing submitted"
         )
 
 
@@ -306,25 +326,29 @@ def run_retry(args: argparse.Namespace, context: Context) -> int:
 async def _retry(args: argparse.Namespace, context: Context) -> int:
     from tui.core.session import Session
     from tui.core.store import Store
-    from tui.core.submit.retry import plan_retry, submit_retry
+    from tui.core.submit.input_file import can_fetch_input, complete_plan
+    from tui.core.submit.retry import submit_retry
 
+    if args.truncated != (args.max_tokens is not None):
+        raise ConfigError("--truncated and --max-tokens N go together")
     context.paths.ensure_data_dir()
     async with await Store.open(context.paths.database) as store:
-        plan = await plan_retry(
-            store,
-            args.batch_id,
-            types=[ResultType(t) for t in args.types or ()],
-            error_types=args.error_types,
-            error_keys=args.error_keys,
-            custom_ids=args.custom_ids,
-            include_invalid=args.include_invalid,
-        )
+        plan = await _retry_plan(store, args)
+    if can_fetch_input(plan):
+        # An OpenAI batch made elsewhere: the provider still holds its input file.
+        print(f"fetching the input file of {plan.batch.id} for the params…", file=sys.stderr)
+        config, profile = context.config, plan.batch.profile
+        async with Session.open(
+            config, context.paths.database, profile=profile, env=context.env
+        ) as session:
+            plan = await complete_plan(session.store, session.providers[profile], plan)
     for line in plan.lines():
         print(line)
     if plan.batch.results_state is not ResultsState.COMPLETE:
         print(f"note: the results of {plan.batch.id} are not all cached; run `batchtui sync`")
     if args.dry_run or not plan.count:
-        print("dry run: nothing submitted" if args.dry_run else "nothing to retry")
+        reason = plan.nothing_reason()
+        print("dry run: nothing submitted" if args.dry_run else f"nothing to retry: {reason}")
         return 0
     if not _confirm(args.yes, f"Retry {plan.count} request(s) as a new batch?"):
         return 1
@@ -335,6 +359,24 @@ async def _retry(args: argparse.Namespace, context: Context) -> int:
         )
     print(batch.id)
     return 0
+
+
+async def _retry_plan(store: Store, args: argparse.Namespace) -> RetryPlan:
+    from tui.core.submit.retry import plan_retry, plan_truncated
+
+    if args.truncated:
+        return await plan_truncated(
+            store, args.batch_id, args.max_tokens, custom_ids=args.custom_ids
+        )
+    return await plan_retry(
+        store,
+        args.batch_id,
+        types=[ResultType(t) for t in args.types or ()],
+        error_types=args.error_types,
+        error_keys=args.error_keys,
+        custom_ids=args.custom_ids,
+        include_invalid=args.include_invalid,
+    )
 
 
 # --- results -----------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ The file is TOML, read with :mod:`tomllib` and written with :mod:`tomli_w`::
     poll_interval = 15          # seconds between polls while batches change
     max_poll_interval = 300     # polls back off to this when nothing changes
     theme = "textual-dark"
+    notify_terminal = false     # also a desktop notification (OSC 9) when a batch ends
+    on_batch_end = "notify-send batchtui"   # a command run when a batch ends (no shell)
 
     [profiles.work]
     provider = "anthropic"              # or "openai"
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -47,7 +50,21 @@ PRICE_FIELDS = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "outp
 """Token classes a price override may set, in USD per million tokens."""
 
 _PROFILE_KEYS = {"provider", "api_key_env", "api_key", "base_url", "label"}
-_SETTING_KEYS = {"poll_interval", "max_poll_interval", "theme", "bell"}
+_SETTING_KEYS = {
+    "poll_interval",
+    "max_poll_interval",
+    "theme",
+    "bell",
+    "notify_terminal",
+    "notify_sequence",
+    "on_batch_end",
+    "on_batch_end_timeout",
+    "glyphs",
+}
+GLYPH_MODES = ("auto", "unicode", "ascii")
+NOTIFY_SEQUENCES = ("osc9", "osc777")
+"""Terminal notification escapes: OSC 9 (iTerm2, kitty, WezTerm, Windows Terminal, ...) or
+OSC 777 (foot, urxvt, VTE terminals, WezTerm)."""
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
@@ -89,6 +106,18 @@ class Settings:
     """Any Textual theme name."""
     bell: bool = True
     """Ring the terminal bell when a batch ends."""
+    notify_terminal: bool = False
+    """Also send a terminal notification (OSC 9 or 777) when a batch ends; shown by the
+    terminal as a desktop notification, even over SSH."""
+    notify_sequence: str = "osc9"
+    """Which escape carries it: ``osc9`` or ``osc777``."""
+    on_batch_end: tuple[str, ...] = ()
+    """A command run when a batch ends, as its words (no shell; the file may give a string,
+    split like a shell would, or a list)."""
+    on_batch_end_timeout: float = 30.0
+    """Seconds the command may run before it is stopped."""
+    glyphs: str = "auto"
+    """``unicode``, ``ascii``, or ``auto`` (ASCII on ``TERM=linux`` or a non-UTF-8 locale)."""
 
 
 @dataclass(frozen=True)
@@ -215,9 +244,39 @@ def _parse_settings(path: Path, body: dict[str, Any]) -> Settings:
             raise ConfigError(f"{path}: [settings] {key} must be a positive number of seconds")
     if "theme" in body and not isinstance(body["theme"], str):
         raise ConfigError(f"{path}: [settings] theme must be a string")
-    if "bell" in body and not isinstance(body["bell"], bool):
-        raise ConfigError(f"{path}: [settings] bell must be true or false")
-    return Settings(**{key: body[key] for key in body})
+    for key in ("bell", "notify_terminal"):
+        if key in body and not isinstance(body[key], bool):
+            raise ConfigError(f"{path}: [settings] {key} must be true or false")
+    values = dict(body)
+    if "notify_sequence" in body and body["notify_sequence"] not in NOTIFY_SEQUENCES:
+        raise ConfigError(
+            f"{path}: [settings] notify_sequence must be one of {', '.join(NOTIFY_SEQUENCES)}"
+        )
+    if "on_batch_end" in body:
+        values["on_batch_end"] = _command_words(path, body["on_batch_end"])
+    timeout = body.get("on_batch_end_timeout", 1)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        raise ConfigError(f"{path}: [settings] on_batch_end_timeout must be a positive number")
+    if "glyphs" in body and body["glyphs"] not in GLYPH_MODES:
+        raise ConfigError(f"{path}: [settings] glyphs must be one of {', '.join(GLYPH_MODES)}")
+    return Settings(**values)
+
+
+def _command_words(path: Path, command: Any) -> tuple[str, ...]:
+    """A command as its words: a string is split as a shell would (but no shell runs it)."""
+    where = f"{path}: [settings] on_batch_end"
+    if isinstance(command, str):
+        try:
+            words = shlex.split(command)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    elif isinstance(command, list) and all(isinstance(word, str) for word in command):
+        words = list(command)
+    else:
+        raise ConfigError(f"{where} must be a string or a list of strings")
+    if command and not words:
+        raise ConfigError(f"{where} is empty")
+    return tuple(words)
 
 
 def _parse_prices(path: Path, body: dict[str, Any]) -> dict[str, dict[str, float]]:
@@ -295,6 +354,11 @@ def effective_config_dict(config: Config, env: Mapping[str, str] | None = None) 
             "max_poll_interval": s.max_poll_interval,
             "theme": s.theme,
             "bell": s.bell,
+            "notify_terminal": s.notify_terminal,
+            "notify_sequence": s.notify_sequence,
+            "on_batch_end": list(s.on_batch_end),
+            "on_batch_end_timeout": s.on_batch_end_timeout,
+            "glyphs": s.glyphs,
         },
         "profiles": profiles,
     }

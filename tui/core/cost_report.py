@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from tui.core.costs import GROUPINGS, UNKNOWN_MODEL, Tally, usd
+from tui.core.known_models import canonical_model
 from tui.core.models import Batch, ResultsState, Usage
 from tui.core.prices import PriceTable
 from tui.core.store import Store, UsageGroup
@@ -171,7 +172,8 @@ def _key_function(group_by: str) -> KeyFunction:
     """How a (batch, model) pair maps to a group: ``(key, title)``."""
     keys: dict[str, KeyFunction] = {
         "batch": lambda b, m: (b.id, b.label or ""),
-        "model": lambda b, m: (m or UNKNOWN_MODEL, ""),
+        # A dated snapshot id (what the APIs answer with) counts under its model.
+        "model": lambda b, m: (canonical_model(m) if m else UNKNOWN_MODEL, ""),
         "label": lambda b, m: (b.label or NO_LABEL, ""),
         "profile": lambda b, m: (b.profile, ""),
         "day": lambda b, m: (b.created_at.date().isoformat(), ""),

@@ -110,17 +110,6 @@ def hit_rate(usage: Usage) -> float | None:
     return usage.cache_read_tokens / prompt if prompt else None
 
 
-def format_usd(value: Decimal) -> str:
-    """Dollars for people: cents from $100 up, hundredths of a cent below (batches are cheap)."""
-    places = 2 if abs(value) >= 100 else 4
-    return f"${value:,.{places}f}"
-
-
-def format_rate(rate: float | None) -> str:
-    """A hit rate as a percentage, or a dash when there were no prompt tokens."""
-    return "-" if rate is None else f"{rate:.1%}"
-
-
 def usd(value: Decimal) -> float:
     """Money as a JSON number, rounded to micro-dollars."""
     return float(value.quantize(USD_PLACES))

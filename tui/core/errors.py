@@ -11,6 +11,8 @@ below; 2 bad usage or configuration (:class:`ConfigError`); 3 the local database
 (:class:`StoreError`); 4 a provider call failed or a batch was not found (:class:`ProviderError`,
 :class:`NotFoundError`); 5 partial failure: some profiles failed, the others' work was done
 (:class:`PartialFailure`); 130 interrupted (Ctrl+C); 141 the reader of stdout went away.
+``watch ID --exit-on-end`` also exits with a batch's outcome, 10 to 13 (not errors; see
+:mod:`tui.core.batch_end`).
 """
 
 

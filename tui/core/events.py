@@ -22,6 +22,8 @@ class ProfileHealth(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     SERVER_ERROR = "server_error"
     MISCONFIGURED = "misconfigured"
+    BUSY = "busy"
+    """Another batchtui process is syncing this profile right now; this one stood back."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,10 @@ class ProfileStatus:
     health: ProfileHealth
     message: str = ""
     last_ok: datetime | None = None
+    """When every call of this profile's last successful round succeeded."""
     retry_after: float | None = None
+    resume_at: datetime | None = None
+    """Rate-limited: no call to this profile before this moment (the provider's retry-after)."""
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,13 @@ class Batch:
     parent_id: str | None = None
     """The batch this one retries, for lineage."""
     results_state: ResultsState = ResultsState.NONE
+    acknowledged_at: datetime | None = None
+    """When it stopped needing attention: acknowledged by the user, or its retries left no
+    failure (``acknowledged_by`` says which). Local."""
+    acknowledged_by: str | None = None
+    """``you`` or ``retries``."""
+    deleted_remotely: bool = False
+    """The provider no longer has it (deleted with ``d``, or gone from its list). Local."""
     raw: dict[str, Any] = field(default_factory=dict)
     """The provider's JSON for the batch, as last seen."""
 

@@ -44,6 +44,11 @@ _CACHE_MULTIPLIERS = {
 }
 
 
+def undated(model: str) -> str:
+    """``model`` without a trailing snapshot date (``-20251001`` or ``-2024-07-18``)."""
+    return _DATED_SUFFIX.sub("", model)
+
+
 def to_decimal(value: float | int | str | Decimal) -> Decimal:
     """A rate as an exact decimal: ``0.1`` from TOML stays 0.1, not 0.1000000000000000055."""
     return value if isinstance(value, Decimal) else Decimal(str(value))
@@ -153,9 +158,9 @@ class PriceTable:
             return self.models[model]
         if model in self.aliases:
             return self.models[self.aliases[model]]
-        undated = _DATED_SUFFIX.sub("", model)
-        if undated != model:
-            return self.find(undated)
+        base = undated(model)
+        if base != model:
+            return self.find(base)
         return None
 
     def quote(self, model: str | None, day: date | None, prompt_tokens: int = 0) -> Quote | None:

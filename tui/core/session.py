@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
+from tui.core.calllog import CallLog
 from tui.core.config import Config, Profile
 from tui.core.errors import ConfigError
 from tui.core.events import ProfileHealth, ProfileStatus, SyncEvent
@@ -43,12 +44,15 @@ class Session:
         profile: str | None = None,
         env: Mapping[str, str] | None = None,
         on_event: Callable[[SyncEvent], None] | None = None,
+        call_log: CallLog | None = None,
         index_search: bool = True,
     ) -> AsyncIterator[Session]:
         """Open the store and build the providers; close everything on the way out.
+
+        With a ``call_log``, every HTTP call of the providers is recorded there.
         ``index_search``: see :attr:`SyncEngine.index_search`."""
         profiles = config.profile(profile) if profile else config.require_profiles()
-        providers, problems = _build_providers(profiles, env)
+        providers, problems = _build_providers(profiles, env, call_log)
         if not providers:
             raise ConfigError("; ".join(s.message for s in problems) or "no usable profile")
         try:
@@ -69,13 +73,13 @@ class Session:
 
 
 def _build_providers(
-    profiles: list[Profile], env: Mapping[str, str] | None
+    profiles: list[Profile], env: Mapping[str, str] | None, call_log: CallLog | None = None
 ) -> tuple[dict[str, Provider], list[ProfileStatus]]:
     providers: dict[str, Provider] = {}
     problems: list[ProfileStatus] = []
     for item in profiles:
         try:
-            providers[item.name] = make_provider(item, env)
+            providers[item.name] = make_provider(item, env, call_log=call_log)
         except ConfigError as exc:
             problems.append(ProfileStatus(item.name, ProfileHealth.MISCONFIGURED, str(exc)))
     return providers, problems

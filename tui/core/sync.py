@@ -1,8 +1,15 @@
 """The sync engine: providers → store, with events for whoever is watching.
 
 One :class:`SyncEngine` serves every profile of a run. Each profile has its own lock (two polls
-of one profile never overlap) and its own health (:class:`ProfileStatus`): a profile that is
-offline, rate limited or refused its key is reported and skipped while the others keep working.
+of one profile never overlap), a lock file shared with other batchtui processes (two processes
+never sync one profile at once, see :mod:`tui.core.sync_lock`) and its own health
+(:class:`ProfileStatus`): a profile that is offline, rate limited or refused its key is reported
+and skipped while the others keep working. A 429 ends that profile's round at once, and the
+profile is left alone until the provider's retry-after has passed.
+
+Every round of a profile first reads the store again and tells about what other processes
+(``batchtui sync``/``watch``) wrote there since, then asks the provider for the newest page of
+its list (see :mod:`tui.core.sync_poll`), so batches created elsewhere show up.
 
 Results are ingested in chunks, one transaction per chunk, upserted on ``(batch, custom_id)``:
 a download cut off by a dropped connection or a crash leaves the batch ``PARTIAL`` and the next
@@ -16,15 +23,12 @@ import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TypeVar
 
 from tui.core.config import Settings
 from tui.core.errors import ConfigError, ProviderError
 from tui.core.events import (
     BatchChanged,
-    ProfileHealth,
     ProfileStatus,
-    ProfileStatusChanged,
     ResultsProgress,
     SyncEvent,
 )
@@ -39,6 +43,17 @@ from tui.core.models import (
 )
 from tui.core.providers.base import Provider
 from tui.core.store import Store
+from tui.core.sync_health import HEALTH_BY_KIND, HealthBook
+from tui.core.sync_lock import ProfileLock, lock_path
+from tui.core.sync_poll import (
+    Change,
+    closing,
+    differs,
+    differs_in_store,
+    list_newest,
+    merge,
+    refresh_each,
+)
 
 CHUNK_SIZE = 2000
 """Results per ingest transaction: big enough to amortise a commit, small enough to resume."""
@@ -46,23 +61,13 @@ CHUNK_SIZE = 2000
 UPSERT_BATCHES = 500
 """Batches per upsert while importing a long list."""
 
-REFRESH_CONCURRENCY = 8
-"""Batches of one profile refreshed at the same time during a poll."""
-
 DOWNLOAD_CONCURRENCY = 4
 """Result downloads of one profile at the same time (their writes take turns)."""
 
-_HEALTH_BY_KIND = {
-    "offline": ProfileHealth.OFFLINE,
-    "unauthorized": ProfileHealth.UNAUTHORIZED,
-    "rate_limited": ProfileHealth.RATE_LIMITED,
-    "server_error": ProfileHealth.SERVER_ERROR,
-}
-"""Errors that say something about the profile, not about one batch."""
-
 _DOWNLOADABLE = (ResultsState.NONE, ResultsState.PARTIAL)
 
-T = TypeVar("T")
+ProfileWork = Callable[[str, Provider, Callable[[SyncEvent], None]], Awaitable[bool]]
+"""One round for one profile; returns whether it talked to the provider."""
 
 Emit = Callable[[SyncEvent], None]
 """Where a step of a sync reports what it saw."""
@@ -90,13 +95,20 @@ class SyncEngine:
         self.settings = settings
         self.on_event = on_event
         self.clock = clock
-        self.statuses: dict[str, ProfileStatus] = {
-            name: ProfileStatus(name, ProfileHealth.UNKNOWN) for name in self.providers
-        }
+        self.wait_for_other_process = False
+        """When another process is syncing a profile: wait for it (``batchtui sync``) rather
+        than skip the profile this round (the TUI and ``watch``, which poll again soon)."""
+        self.lock_wait_step = 0.5
+        """Seconds between looks at a lock held by another process, while waiting for it."""
+        self.health = HealthBook(self.providers, settings, lambda: self.clock())
         self._locks = {name: asyncio.Lock() for name in self.providers}
         self._download_locks: dict[str, asyncio.Lock] = {}
         self._delay = settings.poll_interval
-        self._retry_after: float | None = None
+        self._seen: dict[str, dict[str, Batch]] = {}
+        """Each profile's batches as this engine last read or wrote them in the store; what
+        differs on the next read was written by another process."""
+        self._seen_version: dict[str, int] = {}
+        """The database's ``data_version`` at each profile's last read of the store."""
 
     # --- public API ----------------------------------------------------------------------------
 
@@ -105,11 +117,11 @@ class SyncEngine:
         return await self._each_profile(self._import_profile)
 
     async def poll_once(self) -> list[SyncEvent]:
-        """Refresh active batches, then download results of ended ones, for every profile."""
-        self._retry_after = None
+        """Read the newest batches of every profile, then download results of ended ones."""
         events = await self._each_profile(self._poll_profile)
         changed = any(isinstance(e, BatchChanged) for e in events)
-        if changed:
+        active = any(not b.is_terminal for seen in self._seen.values() for b in seen.values())
+        if changed or active:  # a running batch may end any minute: never back off from it
             self._delay = self.settings.poll_interval
         else:
             self._delay = min(self._delay * 2, self.settings.max_poll_interval)
@@ -124,14 +136,18 @@ class SyncEngine:
                 f"batch {batch_id} is {batch.status.value}: its results are ready once it ends",
                 kind="bad_request",
             )
+        if not _has_results(batch):
+            await self._refuse_unservable(batch)
         lock = self._download_locks.setdefault(batch_id, asyncio.Lock())
         async with lock:
             try:
                 stored = await self._download(provider, batch, self._emit)
             except ProviderError as exc:
-                self._note_failure(batch.profile, exc, self._emit)
+                self.health.failure(batch.profile, exc, self._emit)
                 raise
-            self._note_ok(batch.profile, self._emit)
+            finally:
+                self._remember(await self.store.batches.get(batch_id))
+            self.health.ok(batch.profile, self._emit)
             return stored
 
     async def cancel(self, batch_id: str) -> Batch:
@@ -141,16 +157,15 @@ class SyncEngine:
         try:
             fresh = await provider.cancel_batch(batch_id)
         except ProviderError as exc:
-            self._note_failure(previous.profile, exc, self._emit)
+            self.health.failure(previous.profile, exc, self._emit)
             raise
-        self._note_ok(previous.profile, self._emit)
-        batch = _merge(previous, fresh)
-        await self.store.batches.upsert([batch])
-        self._emit(BatchChanged(batch, previous))
+        self.health.ok(previous.profile, self._emit)
+        batch = merge(previous, fresh)
+        await self._store_changes([(batch, previous)], self._emit)
         return batch
 
-    async def delete(self, batch_id: str) -> None:
-        """Delete an ended batch at the provider; the local copy and its results stay."""
+    async def delete(self, batch_id: str) -> Batch:
+        """Delete an ended batch at the provider (OpenAI: its files); the local copy stays."""
         batch = await self.store.batches.get(batch_id)
         if not batch.is_terminal:
             raise ProviderError(
@@ -163,20 +178,30 @@ class SyncEngine:
             await provider.delete_batch(batch_id)
         except ProviderError as exc:
             if exc.kind != "not_found":  # already gone at the provider: fine
-                self._note_failure(batch.profile, exc, self._emit)
+                self.health.failure(batch.profile, exc, self._emit)
                 raise
         await self.store.batches.mark_deleted_remotely(batch_id)
-        self._emit(BatchChanged(await self.store.batches.get(batch_id), batch))
+        deleted = await self.store.batches.get(batch_id)
+        self._remember(deleted)
+        self._emit(BatchChanged(deleted, batch))
+        return deleted
 
     def next_delay(self) -> float:
-        """Seconds until the next poll: short while things change, backing off when idle."""
-        if self._retry_after is not None:
-            return max(self._delay, self._retry_after)
+        """Seconds until the next poll: the poll interval while anything runs or changes,
+        backing off when idle, and no sooner than every profile may be asked again."""
+        waits = [self.health.wait_left(name) for name in self.providers]
+        if waits and all(wait > 0 for wait in waits):
+            return max(self._delay, min(waits))
         return self._delay
+
+    @property
+    def statuses(self) -> dict[str, ProfileStatus]:
+        """Each profile's health, as the last contact left it."""
+        return self.health.statuses
 
     def report_status(self, status: ProfileStatus) -> None:
         """Record a profile's health from outside (the session reports misconfigured ones)."""
-        self._set_status(status, self._emit)
+        self.health.set(status, self._emit)
 
     async def close(self) -> None:
         """Close every provider's HTTP client."""
@@ -185,13 +210,8 @@ class SyncEngine:
 
     # --- per profile ---------------------------------------------------------------------------
 
-    async def _each_profile(
-        self, work: Callable[[str, Provider, Emit], Awaitable[bool]]
-    ) -> list[SyncEvent]:
-        """Run ``work(name, provider, emit)`` for all profiles at once; collect their events.
-
-        ``work`` returns whether it talked to the provider at all.
-        """
+    async def _each_profile(self, work: ProfileWork) -> list[SyncEvent]:
+        """Run ``work(name, provider, emit)`` for all profiles at once; collect their events."""
         events: list[SyncEvent] = []
 
         def emit(event: SyncEvent) -> None:
@@ -199,25 +219,65 @@ class SyncEngine:
             self._emit(event)
 
         async def run(name: str, provider: Provider) -> None:
-            async with self._locks[name]:
+            async with self._locks[name], self._sync_lock(name, emit) as held:
+                await self._reread_store(name, emit)
+                if not held or self.health.still_rate_limited(name, emit):
+                    return
                 try:
                     contacted = await work(name, provider, emit)
                 except ProviderError as exc:
-                    self._note_failure(name, exc, emit)
+                    self.health.failure(name, exc, emit)
                     return
-                if contacted:  # a poll with nothing to ask says nothing about the profile
-                    self._note_ok(name, emit)
+                if contacted:  # a round that asked nothing says nothing about the profile
+                    self.health.ok(name, emit)
 
         await asyncio.gather(*(run(name, p) for name, p in self.providers.items()))
         return events
 
+    @contextlib.asynccontextmanager
+    async def _sync_lock(self, name: str, emit: Emit) -> AsyncIterator[bool]:
+        """Hold the profile's cross-process lock; yields False if another process has it."""
+        lock = ProfileLock(lock_path(self.store.path.parent, name))
+        try:
+            free = lock.try_acquire()
+        except OSError:  # no lock file possible (a read-only data dir): sync unlocked
+            yield True
+            return
+        if not free:
+            if not self.wait_for_other_process:
+                self.health.busy(name, "skipped this round", emit)
+                yield False
+                return
+            self.health.busy(name, "waiting for it to finish", emit)
+            await lock.acquire(step=self.lock_wait_step)
+        try:
+            yield True
+        finally:
+            lock.release()
+
+    async def _reread_store(self, name: str, emit: Emit) -> None:
+        """Tell about batches another process stored or changed since this engine looked."""
+        version = await self.store.db.data_version()
+        before = self._seen.get(name)
+        if before is not None and self._seen_version.get(name) == version:
+            return  # nobody wrote since: skip reading thousands of rows
+        self._seen_version[name] = version
+        rows = {b.id: b for b in await self.store.batches.list(profile=name)}
+        self._seen[name] = rows
+        if before is None:
+            return  # the first look: what the caller already shows
+        for batch in rows.values():
+            previous = before.get(batch.id)
+            if previous is None or differs_in_store(previous, batch):
+                emit(BatchChanged(batch, previous))
+
     async def _import_profile(self, name: str, provider: Provider, emit: Emit) -> bool:
-        known = {b.id: b for b in await self.store.batches.list(profile=name)}
-        pending: list[tuple[Batch, Batch | None]] = []
+        known = dict(self._seen[name])
+        pending: list[Change] = []
         async for fresh in provider.list_batches():
             previous = known.get(fresh.id)
-            batch = _merge(previous, fresh) if previous else fresh
-            if previous is None or _differs(previous, batch):
+            batch = merge(previous, fresh)
+            if previous is None or differs(previous, batch):
                 pending.append((batch, previous))
             if len(pending) >= UPSERT_BATCHES:
                 await self._store_changes(pending, emit)
@@ -226,30 +286,25 @@ class SyncEngine:
         return True
 
     async def _poll_profile(self, name: str, provider: Provider, emit: Emit) -> bool:
-        active = [b for b in await self.store.batches.list(profile=name) if not b.is_terminal]
-        gate = asyncio.Semaphore(REFRESH_CONCURRENCY)
-
-        async def refresh(previous: Batch) -> tuple[Batch, Batch] | None:
-            async with gate:
-                try:
-                    fresh = await provider.get_batch(previous.id)
-                except ProviderError as exc:
-                    if exc.kind != "not_found":
-                        raise
-                    await self.store.batches.mark_deleted_remotely(previous.id)
-                    return None
-            batch = _merge(previous, fresh)
-            return (batch, previous) if _differs(previous, batch) else None
-
-        changes = await asyncio.gather(*(refresh(b) for b in active))
-        await self._store_changes([c for c in changes if c is not None], emit)
+        known = dict(self._seen[name])
+        active = {id_: b for id_, b in known.items() if not b.is_terminal}
+        listing = await list_newest(provider, known, active)
+        await self._store_changes(listing.changes, emit)
+        unlisted = [b for id_, b in active.items() if id_ not in listing.seen]
+        if unlisted:  # older than the list reached, or gone: ask for each
+            changes = await refresh_each(provider, unlisted, self._gone)
+            await self._store_changes(changes, emit)
         ended = [
             b
-            for b in await self.store.batches.list(profile=name)
+            for b in self._seen[name].values()
             if b.is_terminal and b.results_state in _DOWNLOADABLE
         ]
-        downloads = await self._download_all(provider, ended, emit)
-        return bool(active) or any(downloads)
+        await self._download_all(provider, ended, emit)
+        return True
+
+    async def _gone(self, batch: Batch) -> None:
+        await self.store.batches.mark_deleted_remotely(batch.id)
+        self._remember(dataclasses.replace(batch, deleted_remotely=True))
 
     async def _download_all(
         self, provider: Provider, batches: list[Batch], emit: Emit
@@ -284,20 +339,28 @@ class SyncEngine:
             try:
                 await self._download(provider, current, emit)
             except ProviderError as exc:
-                if exc.kind in _HEALTH_BY_KIND:
+                if exc.kind in HEALTH_BY_KIND:
                     raise  # the profile is in trouble: stop this poll, report it
                 # Otherwise only this batch is refused; it stays PARTIAL for the next poll.
+            finally:
+                self._remember(await self.store.batches.get(batch.id))  # its new results state
             return _has_results(current)
 
-    async def _store_changes(
-        self, changes: Iterable[tuple[Batch, Batch | None]], emit: Emit
-    ) -> None:
+    async def _store_changes(self, changes: Iterable[Change], emit: Emit) -> None:
         changes = list(changes)
         if not changes:
             return
         await self.store.batches.upsert(batch for batch, _ in changes)
+        await self.store.batches.record_counts((b for b, _ in changes), self.clock())  # for ETA
         for batch, previous in changes:
+            self._remember(batch)
             emit(BatchChanged(batch, previous))
+
+    def _remember(self, batch: Batch) -> None:
+        """This engine wrote ``batch``: the next re-read of the store must not report it."""
+        seen = self._seen.get(batch.profile)
+        if seen is not None:
+            seen[batch.id] = batch
 
     # --- results -------------------------------------------------------------------------------
 
@@ -336,11 +399,11 @@ class SyncEngine:
         """
         total, stored, models = batch.counts.total, 0, set(batch.models)
         stream = provider.stream_results(batch, chunk_size=CHUNK_SIZE)
-        # _closing: whatever goes wrong, the HTTP response is closed now, not when GC runs.
+        # closing: whatever goes wrong, the HTTP response is closed now, not when GC runs.
         # A first download appends and indexes chunk by chunk (see ResultRepository.appending).
         async with (
             self.store.results.appending(batch.id, index=self.index_search),
-            _closing(stream) as chunks,
+            closing(stream) as chunks,
         ):
             async for chunk in chunks:
                 models.update(r.model for r in chunk if r.model)
@@ -358,10 +421,25 @@ class SyncEngine:
         if counts.total < batch.counts.total or counts == batch.counts:
             return  # some results missing from the files: keep what the provider said
         refined = dataclasses.replace(batch, counts=counts)
-        await self.store.batches.upsert([refined])
-        emit(BatchChanged(refined, batch))
+        await self._store_changes([(refined, batch)], emit)
 
-    # --- health --------------------------------------------------------------------------------
+    async def _refuse_unservable(self, batch: Batch) -> None:
+        """The provider no longer serves this batch's results: say so, keep what is here."""
+        stored = await self.store.results.count(batch.id)
+        why = "it was archived" if batch.archived_at is not None else "it has none to serve"
+        if batch.deleted_remotely:
+            why = "it was deleted there"
+        if stored:
+            kept = f"the {stored:,} results stored here are intact"
+        else:
+            kept = "none are stored here"
+            await self.store.batches.set_results_state(batch.id, ResultsState.UNAVAILABLE)
+        raise ProviderError(
+            f"batch {batch.id}: the provider no longer serves its results ({why}); {kept}",
+            kind="unavailable",
+        )
+
+    # --- helpers -------------------------------------------------------------------------------
 
     def _provider(self, profile: str) -> Provider:
         provider = self.providers.get(profile)
@@ -371,84 +449,9 @@ class SyncEngine:
             )
         return provider
 
-    def _note_ok(self, profile: str, emit: Emit) -> None:
-        status = ProfileStatus(profile, ProfileHealth.OK, last_ok=self.clock())
-        self._set_status(status, emit)
-
-    def _note_failure(self, profile: str, exc: ProviderError, emit: Emit) -> None:
-        health = _HEALTH_BY_KIND.get(exc.kind)
-        if health is None:
-            return  # about one batch (not found, refused): the profile itself is fine
-        if exc.retry_after is not None:
-            self._retry_after = max(self._retry_after or 0.0, exc.retry_after)
-        previous = self.statuses.get(profile)
-        status = ProfileStatus(
-            profile,
-            health,
-            message=str(exc),
-            last_ok=previous.last_ok if previous else None,
-            retry_after=exc.retry_after,
-        )
-        self._set_status(status, emit)
-
-    def _set_status(self, status: ProfileStatus, emit: Emit) -> None:
-        previous = self.statuses.get(status.profile)
-        self.statuses[status.profile] = status
-        if previous is None or (previous.health, previous.message) != (
-            status.health,
-            status.message,
-        ):
-            emit(ProfileStatusChanged(status))
-
     def _emit(self, event: SyncEvent) -> None:
         if self.on_event is not None:
             self.on_event(event)
-
-
-def _merge(previous: Batch | None, fresh: Batch) -> Batch:
-    """The provider's new view of a batch, keeping what only we know about it."""
-    if previous is None:
-        return fresh
-    keep_counts = previous.results_state == ResultsState.COMPLETE and fresh.is_terminal
-    return dataclasses.replace(
-        fresh,
-        counts=previous.counts if keep_counts else fresh.counts,
-        models=fresh.models or previous.models,
-        label=previous.label,
-        notes=previous.notes,
-        source=previous.source,
-        parent_id=previous.parent_id,
-        results_state=previous.results_state,
-    )
-
-
-_COMPARED = (
-    "status",
-    "provider_status",
-    "counts",
-    "expires_at",
-    "ended_at",
-    "cancel_initiated_at",
-    "archived_at",
-    "models",
-    "output_file_id",
-    "error_file_id",
-)
-
-
-def _differs(old: Batch, new: Batch) -> bool:
-    return any(getattr(old, name) != getattr(new, name) for name in _COMPARED)
-
-
-@contextlib.asynccontextmanager
-async def _closing(stream: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
-    """Like :func:`contextlib.aclosing`, for iterators that may not have ``aclose``."""
-    try:
-        yield stream
-    finally:
-        close = getattr(stream, "aclose", None)
-        if close is not None:
-            await close()
 
 
 def _custom_id(result: RequestResult) -> str:
@@ -458,6 +461,8 @@ def _custom_id(result: RequestResult) -> str:
 def _has_results(batch: Batch) -> bool:
     """Whether the provider can serve results for this ended batch at all."""
     if batch.archived_at is not None or batch.status == BatchStatus.FAILED:
+        return False
+    if batch.deleted_remotely:  # Anthropic forgot it; OpenAI's files are gone
         return False
     if batch.provider == ProviderKind.OPENAI:
         return bool(batch.output_file_id or batch.error_file_id)

@@ -10,6 +10,7 @@ from textual.widgets import Button, Input, Label, TextArea
 
 from tui.core.models import Batch
 from tui.formatting import batch_name, safe
+from tui.widgets.key_footer import KeyFooter
 
 
 class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
@@ -17,7 +18,7 @@ class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
 
     AUTO_FOCUS = "#annotate-label"
     BINDINGS = [
-        Binding("escape", "back", "Back", id="annotate.back"),
+        Binding("escape,q", "back", "Back", id="annotate.back"),
         Binding("ctrl+s", "save", "Save", id="annotate.save"),
     ]
 
@@ -42,6 +43,7 @@ class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
             with Horizontal(id="annotate-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")
+        yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

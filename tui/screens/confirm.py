@@ -14,15 +14,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tui.core.models import Batch, ResultsState
+from tui.core.models import Batch, ProviderKind, ResultsState
 from tui.formatting import batch_name, count, money
+from tui.widgets.key_footer import KeyFooter
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask before doing something that cannot be undone; dismisses with True to go ahead."""
 
     AUTO_FOCUS = "#cancel"
-    BINDINGS = [Binding("escape", "back", "Back", id="confirm.back")]
+    BINDINGS = [Binding("escape,q", "back", "Back", id="confirm.back")]
 
     def __init__(self, title: str, stakes: Text, confirm_label: str) -> None:
         super().__init__()
@@ -37,6 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button(self.confirm_label, id="confirm", variant="error")
+        yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -60,11 +62,16 @@ def cancel_stakes(batch: Batch, cost: float | None) -> Text:
 
 
 def delete_stakes(batch: Batch, cost: float | None) -> Text:
-    """What deleting means: the provider forgets it; our local copy and results stay."""
+    """What deleting means: the provider forgets it (OpenAI: its files); our copy stays."""
     text = Text(end="")
     text.append(f"{batch_name(batch)}\n", style="bold")
-    text.append(f"The provider deletes this batch ({batch.counts.total:,} requests")
-    text.append(f", {money(cost)} spent).\n" if cost is not None else ").\n")
+    spent = f", {money(cost)} spent" if cost is not None else ""
+    if batch.provider is ProviderKind.OPENAI:
+        # OpenAI has no batch delete: only the input, output and error files go.
+        text.append(f"OpenAI deletes only this batch's files ({batch.counts.total:,} requests")
+        text.append(f"{spent}): input, output and error. The batch itself stays listed there.\n")
+    else:
+        text.append(f"The provider deletes this batch ({batch.counts.total:,} requests{spent}).\n")
     if batch.results_state is ResultsState.COMPLETE:
         text.append("Its results are downloaded and stay in the local cache.\n", style="green")
     else:

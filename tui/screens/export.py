@@ -18,13 +18,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.core.export import format_for
+from tui.widgets.key_footer import KeyFooter
 
 
 class ExportScreen(ModalScreen[Path | None]):
     """Ask where to export; dismisses with an absolute path, or None if the user backed out."""
 
     AUTO_FOCUS = "#export-path"
-    BINDINGS = [Binding("escape", "back", "Back", id="export.back")]
+    BINDINGS = [Binding("escape,q", "back", "Back", id="export.back")]
 
     def __init__(self, scope: str, default: Path, *, cwd: Path) -> None:
         super().__init__()
@@ -41,6 +42,7 @@ class ExportScreen(ModalScreen[Path | None]):
             with Horizontal(id="export-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Export", id="export", variant="primary")
+        yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
 
     def on_mount(self) -> None:
         self._check(self.query_one("#export-path", Input).value)

@@ -12,6 +12,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.widgets.key_footer import KeyFooter
+
 HelpSection = tuple[str, Sequence[Binding]]
 
 
@@ -33,6 +35,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-scroll"):
                 yield Static(self.help_table(), id="help-table")
             yield Static(Text("Esc closes · ctrl+p finds any action by name", style="dim"))
+        yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
 
     def help_table(self) -> Table:
         """Every binding, by section (what the screen shows; tests read it too)."""

@@ -21,10 +21,18 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from tui.batch_view import SORT_COLUMNS, View, in_view, needs_attention, parse_query
+from tui.batch_view import SortColumn, View, in_view, needs_attention, parse_query
+from tui.core.attention import BY_USER, settle_lineages
 from tui.core.errors import NotFoundError
-from tui.core.events import BatchChanged, ProfileStatusChanged, ResultsProgress, SyncEvent
-from tui.core.models import Batch, BatchStatus
+from tui.core.events import (
+    BatchChanged,
+    ProfileHealth,
+    ProfileStatusChanged,
+    ResultsProgress,
+    SyncEvent,
+)
+from tui.core.models import Batch, BatchStatus, ResultsState
+from tui.core.pace import read_pace
 from tui.formatting import batch_name, safe
 from tui.messages import (
     ActionFinished,
@@ -35,7 +43,7 @@ from tui.messages import (
     LineageTally,
     WorkFailed,
 )
-from tui.widgets.batch_detail import BatchDetail
+from tui.widgets.batch_detail import BatchDetail, deleted_words
 from tui.widgets.batch_table import BatchTable
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.status_bar import StatusBar
@@ -43,10 +51,9 @@ from tui.widgets.tab_strip import TabStrip
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime
 
     from tui.core.prices import PriceTable
-    from tui.core.store import Store
+    from tui.core.store import ResultFilter, Store
     from tui.services import Services
     from tui.widgets.cost_pane import CostPane
 
@@ -54,7 +61,7 @@ PROVIDER_ACTIONS = frozenset({"cancel_batch", "delete_batch", "download", "submi
 """Actions that change something at a provider: hidden in read-only mode."""
 
 _NEEDS_BATCH = frozenset(
-    {"cancel_batch", "delete_batch", "copy_id", "annotate", "open_requests", "retry"}
+    {"cancel_batch", "delete_batch", "copy_id", "annotate", "open_requests", "retry", "acknowledge"}
 )
 _RELATIVE_TICK = 30.0
 """Seconds between rewrites of relative times ("3h ago"); cells that did not change stay."""
@@ -75,14 +82,16 @@ class MainScreen(Screen):
         Binding("d", "delete_batch", "Delete", id="main.delete"),
         Binding("n", "submit", "Submit file", show=False, id="main.submit"),
         Binding("R", "retry", "Retry failed", show=False, id="main.retry"),
-        Binding("y", "copy_id", "Copy", id="main.copy"),
+        Binding("y", "copy_id", "Copy", show=False, id="main.copy"),
         Binding("e", "annotate", "Label", show=False, id="main.annotate"),
+        Binding("a", "acknowledge", "Acknowledge", show=False, id="main.acknowledge"),
         Binding("slash", "filter", "Filter", id="main.filter"),
-        Binding("s", "cycle_sort", "Sort", id="main.sort"),
+        Binding("s", "sort", "Sort", id="main.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse"),
         Binding("i", "toggle_ids", "Full ids", show=False, id="main.ids"),
         Binding("D", "download", "Download results", show=False, id="main.download"),
         Binding("dollar_sign", "toggle_costs", "Costs", id="main.costs"),
+        Binding("at", "call_log", "API calls", show=False, id="main.calls"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear"),
         Binding("1", "view('active')", "Active", show=False, id="main.view.active"),
         Binding("2", "view('attention')", "Needs attention", show=False, id="main.view.attention"),
@@ -94,6 +103,8 @@ class MainScreen(Screen):
         super().__init__()
         self.services = services
         self.costs: dict[str, float] = {}
+        self.estimates: dict[str, float] = {}
+        """Forecasts of running batches submitted here (their requests are stored)."""
         self._estimate_cache: dict = {}
         self._cached: list[Batch] | None = []
         """Batches read before the screen was mounted; None once it is."""
@@ -118,7 +129,7 @@ class MainScreen(Screen):
             yield self._filled_table()
             yield BatchDetail(id="detail")  # the cost pane joins them on the first $
         yield Input(
-            placeholder="filter: status:ended model:haiku profile:work label:x !status:ended text",
+            placeholder="filter: status:ended model:haiku created:7d ended:today !label:x text",
             id="filter",
         )
         yield KeyFooter(compact=True)
@@ -129,6 +140,7 @@ class MainScreen(Screen):
         bar.auto_poll = self.services.auto_poll
         bar.read_only = self.services.read_only
         bar.profiles = dict(self.services.engine.statuses)
+        bar.clock = self.services.clock
         self.set_interval(_RELATIVE_TICK, self.tick)
         cached, self._cached = self._cached, None
         if cached:
@@ -194,19 +206,19 @@ class MainScreen(Screen):
             # and the cost: read those batches again.
             self.reload(downloaded)
             self.load_costs()
+        elif any(_results_arrived(e) for e in events if isinstance(e, BatchChanged)):
+            self.load_costs()  # another process (sync, watch) downloaded them
 
-    def show_costs(self, costs: dict[str, float]) -> None:
-        self.costs = costs
+    def show_costs(self, costs: dict[str, float], estimates: dict[str, float]) -> None:
+        self.costs, self.estimates = costs, estimates
         self.table.tick(self.services.clock())
         self._show_detail()
 
-    def set_poll_state(
-        self, *, polling: bool, next_at: float | None, last_ok: datetime | None = None
-    ) -> None:
+    def set_poll_state(self, *, polling: bool, next_at: float | None) -> None:
+        """The poll started or ended; the profiles' health (and last sync) as it left them."""
         bar = self.status_bar
         bar.polling, bar.next_poll_at = polling, next_at
-        if last_ok is not None:
-            bar.last_ok = last_ok
+        bar.profiles = dict(self.services.engine.statuses)
         bar.now = self.services.clock()
         bar.show()
 
@@ -245,9 +257,11 @@ class MainScreen(Screen):
         batch = self.selected
         if detail.shown_batch is None or batch is None or detail.shown_batch.id != batch.id:
             detail.parent_batch, detail.children_batches, detail.tally = None, [], None
+            detail.pace = None
         detail.shown_batch = batch
         detail.now = self.services.clock()
         detail.cost = self.costs.get(batch.id) if batch else None
+        detail.estimate = self.estimates.get(batch.id) if batch else None
         detail.show()
 
     # --- events from the widgets ----------------------------------------------------------------
@@ -274,13 +288,13 @@ class MainScreen(Screen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        query = parse_query(event.value)
+        query = parse_query(event.value, self.services.clock())
         self.table.configure(query=query)
         self._after_change()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        query = parse_query(event.value)
+        query = parse_query(event.value, self.services.clock())
         if query.unknown:
             unknown = ", ".join(map(safe, query.unknown))
             self.notify(f"Unknown filter field(s): {unknown}", markup=False)
@@ -327,10 +341,11 @@ class MainScreen(Screen):
             self.detail.parent_batch = message.parent
             self.detail.children_batches = message.children
             self.detail.tally = message.tally
+            self.detail.pace = message.pace
             self.detail.show()
 
     def on_costs_loaded(self, message: CostsLoaded) -> None:
-        self.show_costs(message.costs)
+        self.show_costs(message.costs, message.estimates)
 
     def on_cost_report_loaded(self, message: CostReportLoaded) -> None:
         self.cost_pane.show(message.report)
@@ -344,6 +359,10 @@ class MainScreen(Screen):
             return "No batch selected."
         if batch is None:
             return None
+        if action in PROVIDER_ACTIONS and action != "submit":
+            status = self.services.engine.statuses.get(batch.profile)
+            if status is not None and status.health is ProfileHealth.MISCONFIGURED:
+                return f"Profile {safe(batch.profile)} is read-only here ({status.message})."
         if action == "cancel_batch":
             if batch.status is BatchStatus.CANCELING:
                 return "This batch is already canceling."
@@ -355,7 +374,10 @@ class MainScreen(Screen):
             if not batch.is_terminal:
                 return "Retry once the batch has ended: its results say which requests failed."
             if batch.counts.failed == 0:
-                return "This batch has no errored, expired or canceled requests."
+                return (
+                    "This batch has no errored, expired or canceled requests. Answers cut off "
+                    "at max_tokens: Enter, then R on the Succeeded tab."
+                )
         if action == "download" and not batch.is_terminal:
             return "Results can be downloaded once the batch has ended."
         return None
@@ -408,14 +430,25 @@ class MainScreen(Screen):
         batch: Batch,
         custom_ids: frozenset[str] = frozenset(),
         error_keys: frozenset[str] = frozenset(),
+        *,
+        view: ResultFilter | None = None,
+        truncated: bool = False,
     ) -> None:
-        """The retry modal for ``batch``: the marked requests and groups, or every failure."""
+        """The retry modal for ``batch``: the marked requests and groups, or the failures in
+        ``view`` (every failure when None)."""
         if self.services.read_only:
             self.notify("Read-only mode: nothing is changed at the provider.", markup=False)
             return
         from tui.screens.retry import RetryScreen  # loaded on first use, not at start-up
 
-        screen = RetryScreen(self.services, batch, custom_ids=custom_ids, error_keys=error_keys)
+        screen = RetryScreen(
+            self.services,
+            batch,
+            custom_ids=custom_ids,
+            error_keys=error_keys,
+            view=view,
+            truncated=truncated,
+        )
         self.app.push_screen(screen, self._retried)
 
     def _retried(self, batch_id: str | None) -> None:
@@ -477,6 +510,12 @@ class MainScreen(Screen):
         if self.has_class("-costs"):
             self.load_cost_report(self.table.shown_ids)
 
+    def action_call_log(self) -> None:
+        """Every HTTP call of this session (why a profile is red)."""
+        from tui.screens.call_log import CallLogScreen  # loaded on first use
+
+        self.app.push_screen(CallLogScreen(self.services))
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("-shown")
@@ -488,12 +527,19 @@ class MainScreen(Screen):
         box.remove_class("-shown")
         self.table.focus()
 
-    def action_cycle_sort(self) -> None:
-        keys = [column.key for column in SORT_COLUMNS]
-        current = keys.index(self.table.sort_column.key)
-        column = SORT_COLUMNS[(current + 1) % len(SORT_COLUMNS)]
-        self.table.configure(sort=(column, False))
-        self.notify(f"Sorted by {column.title}", timeout=2, markup=False)
+    def action_sort(self) -> None:
+        """The column picker; the column in use again reverses the order."""
+        from tui.screens.sort import SortScreen
+
+        table = self.table
+        self.app.push_screen(SortScreen(table.sort_column, table.sort_reverse), self._sorted)
+
+    def _sorted(self, column: SortColumn | None) -> None:
+        table = self.table
+        if column is not None:
+            reverse = not table.sort_reverse if column is table.sort_column else False
+            table.configure(sort=(column, reverse))
+            self.notify(f"Sorted by {column.title}", timeout=2, markup=False)
 
     def action_reverse_sort(self) -> None:
         self.table.configure(sort=(self.table.sort_column, not self.table.sort_reverse))
@@ -515,13 +561,28 @@ class MainScreen(Screen):
     @work(group="action", exit_on_error=False, name="delete", description="Deleting the batch")
     async def run_delete(self, batch_id: str) -> None:
         await self.services.engine.delete(batch_id)
-        text = "Deleted at the provider; the local copy and its results stay here."
-        self.post_message(ActionFinished("delete", batch_id, text))
+        batch = await self.services.store.batches.get(batch_id)
+        what = deleted_words(batch).capitalize()
+        text = f"{what}; the local copy and its results stay here."
+        self.post_message(ActionFinished("delete", batch_id, text, batch=batch))
 
     @work(group="action", exit_on_error=False, name="download", description="Downloading results")
     async def run_download(self, batch_id: str) -> None:
         stored = await self.services.engine.download_results(batch_id)
         self.post_message(ActionFinished("download", batch_id, f"{stored:,} results stored."))
+
+    def action_acknowledge(self) -> None:
+        """``a``: the selected batch needs no more attention (again: it needs it again)."""
+        if self.selected is not None:
+            self.run_acknowledge(self.selected)
+
+    @work(group="action", exit_on_error=False, name="acknowledge", description="Acknowledging")
+    async def run_acknowledge(self, batch: Batch) -> None:
+        at = None if batch.acknowledged_at else self.services.engine_clock()
+        await self.services.store.batches.acknowledge([batch.id], at, BY_USER)
+        fresh = await self.services.store.batches.get(batch.id)
+        words = "Acknowledged: no longer needs attention." if at else "Needs attention again."
+        self.post_message(ActionFinished("acknowledge", batch.id, words, batch=fresh))
 
     @work(group="action", exit_on_error=False, name="annotate", description="Saving label")
     async def run_annotate(self, batch_id: str, label: str, notes: str) -> None:
@@ -535,12 +596,16 @@ class MainScreen(Screen):
     @work(group="store", exit_on_error=False, description="Reading batches")
     async def reload(self, batch_ids: list[str]) -> None:
         store = self.services.store
-        batches = [await store.batches.get(batch_id) for batch_id in dict.fromkeys(batch_ids)]
+        # Retries that left no failure clear their lineage from "Needs attention".
+        settled = await settle_lineages(store, batch_ids, self.services.engine_clock())
+        wanted = dict.fromkeys([*batch_ids, *settled])
+        batches = [await store.batches.get(batch_id) for batch_id in wanted]
         self.post_message(BatchesReloaded(batches))
 
     @work(group="costs", exclusive=True, exit_on_error=False, description="Pricing results")
     async def load_costs(self) -> None:
-        """Cost so far of every batch with downloaded results (the cost module prices them).
+        """Cost so far of every batch with downloaded results (the cost module prices them),
+        and a forecast of each running batch whose requests are stored here.
 
         A batch with any unpriced request has no known total: its cell shows "—", never $0.
         """
@@ -548,14 +613,17 @@ class MainScreen(Screen):
         from tui.core.costs import usd
 
         report = await build_report(
-            self.services.store, self.prices, group_by="batch", estimates=False
+            self.services.store,
+            self.prices,
+            group_by="batch",
+            estimate_cache=self._estimate_cache,
         )
-        costs = {
-            row.key: usd(row.known_paid)
-            for row in report.rows
-            if row.requests and row.known_paid is not None
-        }
-        self.post_message(CostsLoaded(costs))
+        costs: dict[str, float] = {}
+        estimates: dict[str, float] = {}
+        for row in report.rows:
+            if row.requests and row.known_paid is not None:
+                (estimates if row.estimate else costs)[row.key] = usd(row.known_paid)
+        self.post_message(CostsLoaded(costs, estimates))
 
     @work(group="cost-pane", exclusive=True, exit_on_error=False, description="Tallying costs")
     async def load_cost_report(self, batch_ids: list[str]) -> None:
@@ -579,8 +647,17 @@ class MainScreen(Screen):
             loaded = await _read_lineage(self.services.store, batch)
             if generation == self._lineage_generation:
                 self._lineages[batch.id] = loaded
-        if loaded.parent is not None or loaded.children:
-            self.post_message(DetailLoaded(batch.id, loaded.parent, loaded.children, loaded.tally))
+        now = self.services.engine_clock()
+        pace = None if batch.is_terminal else await read_pace(self.services.store, batch.id, now)
+        if loaded.parent is not None or loaded.children or pace is not None:
+            lineage = (loaded.parent, loaded.children, loaded.tally)
+            self.post_message(DetailLoaded(batch.id, *lineage, pace=pace))
+
+
+def _results_arrived(event: BatchChanged) -> bool:
+    complete = ResultsState.COMPLETE
+    before = event.previous.results_state if event.previous is not None else None
+    return event.batch.results_state is complete and before is not complete
 
 
 class Lineage(NamedTuple):

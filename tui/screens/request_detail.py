@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,10 +32,11 @@ from textual.widgets import Markdown, Static, TabbedContent, TabPane
 from tui.core.costs import Cost, request_cost, tokens_by_class
 from tui.core.models import Batch, RequestResult, ResultType
 from tui.core.prices import PriceTable, load_price_table
-from tui.core.store import Store
+from tui.core.store import ResultFilter, Store
 from tui.core.text import json_safe
+from tui.presentation import money
 from tui.widgets.key_footer import KeyFooter
-from tui.widgets.results_view import OUTCOME_GLYPHS
+from tui.widgets.results_view import outcome_look
 from tui.widgets.untrusted import one_line, sanitize, untrusted_text
 
 MAX_HIGHLIGHT = 200_000
@@ -69,7 +71,7 @@ def json_renderable(data: bytes) -> RenderableType:
 
 
 def _usd(value: Decimal) -> str:
-    return f"${value:.6f}"
+    return money(value)
 
 
 def usage_table(result: RequestResult, cost: Cost | None) -> Table:
@@ -112,7 +114,10 @@ def usage_notes(result: RequestResult, cost: Cost | None) -> Text:
     return text
 
 
-class RequestDetailScreen(Screen):
+_FAILURES = frozenset({ResultType.ERRORED, ResultType.EXPIRED, ResultType.CANCELED})
+
+
+class RequestDetailScreen(Screen[str]):
     """The detail of one request, in tabs: Response, Raw JSON, Params, Usage & cost."""
 
     HELP_TITLE = "This request"
@@ -124,6 +129,9 @@ class RequestDetailScreen(Screen):
         Binding("Y", "copy_text", "Copy text", id="detail.copy_text"),
         Binding("e", "open_external", "Open in $PAGER", id="detail.open"),
         Binding("m", "toggle_markdown", "Markdown", id="detail.markdown"),
+        Binding("n", "step(1)", "Next", id="detail.next"),
+        Binding("p", "step(-1)", "Previous", id="detail.previous"),
+        Binding("f", "next_failure", "Next failure", id="detail.next_failure"),
         Binding("1", "show_tab('response')", "Response", show=False, id="detail.tab.response"),
         Binding("2", "show_tab('raw')", "Raw JSON", show=False, id="detail.tab.raw"),
         Binding("3", "show_tab('params')", "Params", show=False, id="detail.tab.params"),
@@ -137,11 +145,14 @@ class RequestDetailScreen(Screen):
         custom_id: str,
         *,
         prices: PriceTable | None = None,
+        list_filter: ResultFilter | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.shown_batch = batch
         self.custom_id = custom_id
+        self.list_filter = list_filter or ResultFilter()
+        """The inspector's filter: n/p step through the requests it lists, in its order."""
         self.prices = prices if prices is not None else load_price_table()
         self.result: RequestResult | None = None
         self.params: bytes | None = None
@@ -193,7 +204,7 @@ class RequestDetailScreen(Screen):
         self.query_one("#usage-notes", Static).update(usage_notes(result, cost))
 
     def _title(self, result: RequestResult) -> Text:
-        glyph, colour = OUTCOME_GLYPHS[result.type]
+        glyph, colour = outcome_look(result.type)
         text = Text.assemble((f"{glyph} ", colour))
         text.append_text(untrusted_text(one_line(result.custom_id, 200), "bold"))
         text.append(f"  {result.type.value}", style=colour)
@@ -227,7 +238,37 @@ class RequestDetailScreen(Screen):
     # --- actions ---
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.dismiss(self.custom_id)  # the inspector's cursor follows to the request shown
+
+    def action_step(self, direction: int) -> None:
+        """n / p: the next or previous request of the inspector's list."""
+        self._step(self.list_filter, direction, "No more requests in this direction.")
+
+    def action_next_failure(self) -> None:
+        """f: the next errored, expired or canceled request of the list."""
+        wanted = self.list_filter.types
+        failures = _FAILURES & wanted if wanted is not None else _FAILURES
+        flt = replace(self.list_filter, types=frozenset(failures))
+        self._step(flt, 1, "No failed request after this one in the list.")
+
+    @work(group="request-detail-step", exclusive=True, exit_on_error=False)
+    async def _step(self, flt: ResultFilter, direction: int, nothing: str) -> None:
+        results = self.store.results
+        batch_id = self.shown_batch.id
+        if direction > 0:
+            found = await results.page(batch_id, flt, after=self.custom_id, limit=1)
+        else:
+            found = await results.page(batch_id, flt, before=self.custom_id, limit=1)
+        if not found:
+            self.notify(nothing, timeout=3, markup=False)
+            return
+        self.custom_id = found[0].custom_id
+        self.query_one("#detail-title", Static).update(
+            untrusted_text(one_line(self.custom_id, 200))
+        )
+        if self.markdown:
+            self.action_toggle_markdown()
+        self._load()
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

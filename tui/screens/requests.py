@@ -10,7 +10,6 @@ download progress through :meth:`RequestsScreen.results_progress`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -26,11 +25,13 @@ from textual.worker import Worker, WorkerState
 
 from tui.core.costs import request_cost, usd
 from tui.core.errors import BatchtuiError
-from tui.core.events import ResultsProgress
+from tui.core.events import ResultsProgress, SyncEvent
 from tui.core.export import export_results, format_for, private_file
 from tui.core.models import Batch, RequestResult, ResultsState, ResultType
 from tui.core.prices import PriceTable, load_price_table
 from tui.core.store import ErrorGroup, ResultFilter, Store
+from tui.core.submit.retry import FAILED_TYPES
+from tui.messages import FollowsSyncEvents
 from tui.screens.export import ExportScreen
 from tui.screens.request_detail import RequestDetailScreen
 from tui.widgets.error_groups import ErrorGroupsPanel
@@ -47,14 +48,14 @@ SUMMARY_INTERVAL = 2.0
 """Seconds between refreshes of counts and groups while results are being downloaded."""
 
 
-class RequestsScreen(Screen):
+class RequestsScreen(FollowsSyncEvents, Screen):
     """Every request of one batch, for triage: what failed, why, and which to retry."""
 
     HELP_TITLE = "Requests of this batch"
     """The heading of this screen's keys in the ? screen."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="requests.back"),
+        Binding("escape,q", "back", "Back", id="requests.back"),
         Binding("slash", "search", "Search", id="requests.search"),
         Binding("colon,ctrl+g", "jump", "Go to id", id="requests.jump"),
         Binding("x", "clear_filters", "Clear filters", id="requests.clear"),
@@ -69,15 +70,25 @@ class RequestsScreen(Screen):
     ]
 
     class RetryRequested(Message):
-        """The user asked to retry the marked requests and groups (the App plans and confirms)."""
+        """The user asked to retry the marked requests and groups, or with no marks the
+        failures in ``view`` (the App plans and confirms)."""
 
         def __init__(
-            self, batch_id: str, custom_ids: frozenset[str], error_keys: frozenset[str]
+            self,
+            batch_id: str,
+            custom_ids: frozenset[str],
+            error_keys: frozenset[str],
+            view: ResultFilter | None = None,
+            *,
+            truncated: bool = False,
         ) -> None:
             super().__init__()
             self.batch_id = batch_id
             self.custom_ids = custom_ids
             self.error_keys = error_keys
+            self.view = view
+            self.truncated = truncated
+            """Resend the answers cut off at max_tokens instead of failures."""
 
     def __init__(
         self,
@@ -102,6 +113,8 @@ class RequestsScreen(Screen):
         self.stored = 0
         """How many results of the batch are in the store."""
         self.matching = 0
+        self.outcome_counts: dict[ResultType, int] = {}
+        self.truncated_count = 0
         """How many of them the list's filter matches."""
         self._summary_at = -SUMMARY_INTERVAL
         self.search_ready = True
@@ -164,7 +177,7 @@ class RequestsScreen(Screen):
         if finished or time.monotonic() - self._summary_at >= SUMMARY_INTERVAL:
             self._load_summary()
 
-    def apply_sync_events(self, events: Iterable[object]) -> None:
+    def apply_sync_events(self, events: list[SyncEvent]) -> None:
         """Pick this batch's latest :class:`ResultsProgress` out of a burst of sync events."""
         mine = [
             e
@@ -192,6 +205,7 @@ class RequestsScreen(Screen):
         self._summary_at = time.monotonic()
         results = self.store.results
         counts = await results.counts_by_type(self.shown_batch.id)
+        self.outcome_counts = counts
         self.stored = sum(counts.values())
         filters = self.query_one(ResultFilters)
         filters.set_counts(counts)
@@ -202,6 +216,7 @@ class RequestsScreen(Screen):
         self._refresh_groups()
         # The slowest query last: it scans the batch, and rows the user pages to wait behind it.
         stop_reasons = await results.distinct_values(self.shown_batch.id, "stop_reason")
+        self.truncated_count = stop_reasons.get("max_tokens", 0)
         if len(self.groups) < GROUP_LIMIT:
             error_types = self._error_types()
         else:  # the groups were cut short: count error types properly
@@ -343,21 +358,36 @@ class RequestsScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
-            if self.read_only:
-                return False
-            return True if self.marked_count else None
+            return not self.read_only
         return True
 
     def action_retry(self) -> None:
         if self.read_only:
             self.notify("Read-only mode: retry is disabled.", severity="warning")
             return
-        if not self.marked_count:
-            self.notify("Mark requests (Space in the list) or error groups first.")
+        if self.marked_count:
+            ids, keys = frozenset(self.marked_ids), frozenset(self.marked_groups)
+            self.post_message(self.RetryRequested(self.shown_batch.id, ids, keys))
             return
-        ids, keys = frozenset(self.marked_ids), frozenset(self.marked_groups)
-        self.post_message(self.RetryRequested(self.shown_batch.id, ids, keys))
-        self.notify(f"Retry of {self.marked_count:,} requests requested.", title="Retry")
+        # No marks: the failures in view, as R on the batch list retries every failure.
+        view = self._current_filter()
+        failed_types = (view.types or FAILED_TYPES) & FAILED_TYPES
+        in_view = sum(self.outcome_counts.get(kind, 0) for kind in failed_types)
+        answers = view.types == {ResultType.SUCCEEDED} or view.stop_reason == "max_tokens"
+        if self.truncated_count and answers:
+            # Nothing failed here, but answers were cut off: offer to resend those.
+            ids, batch_id = frozenset[str](), self.shown_batch.id
+            self.post_message(self.RetryRequested(batch_id, ids, ids, view, truncated=True))
+            return
+        if not in_view or not self.matching:
+            self.notify(
+                "No failed request in view: pick the Errored tab, or mark requests "
+                "(Space in the list) or error groups.",
+                title="Nothing to retry",
+                markup=False,
+            )
+            return
+        self.post_message(self.RetryRequested(self.shown_batch.id, frozenset(), frozenset(), view))
 
     def action_unmark_all(self) -> None:
         self.marked_ids.clear()
@@ -426,9 +456,22 @@ class RequestsScreen(Screen):
 
     @on(ResultsView.Selected)
     def _open_request(self, event: ResultsView.Selected) -> None:
-        self.app.push_screen(
-            RequestDetailScreen(self.store, self.shown_batch, event.custom_id, prices=self.prices)
+        view = self.query_one(ResultsView)
+        screen = RequestDetailScreen(
+            self.store,
+            self.shown_batch,
+            event.custom_id,
+            prices=self.prices,
+            list_filter=view.filter,
         )
+        self.app.push_screen(screen, self._back_from_request)
+
+    def _back_from_request(self, custom_id: str | None) -> None:
+        """n/p/f moved on in the request detail: the list's cursor follows."""
+        view = self.query_one(ResultsView)
+        current = view.cursor_result
+        if custom_id and (current is None or current.custom_id != custom_id):
+            self._jump_to(custom_id)
 
     def action_search(self) -> None:
         self.query_one(ResultFilters).focus_search()

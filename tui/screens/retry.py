@@ -1,10 +1,13 @@
 """The retry modal: what a retry of a batch's failed requests would resend, then resend it.
 
-Opened by ``R`` on the batch list (every errored, expired and canceled request) or from the
-request inspector (the marked requests and error groups). It plans in a worker, shows the plan
-(how many requests of which outcome, the ``invalid_request_error`` failures left out, requests
-whose params are unknown) and asks like every confirm modal, with focus on **Cancel**. A
-switch puts the invalid requests back in; the plan is made again when it flips.
+``R`` means the same on both screens: the marked requests and groups when there are marks,
+else the failures in view (every errored, expired and canceled request on the batch list; the
+inspector's current tab, group and search). It plans in a worker, shows the plan (how many
+requests of which outcome, the failures left out because they would fail again, requests whose
+params are unknown) and asks like every confirm modal, with focus on **Cancel**. A plan that
+sends nothing says why and leaves Retry disabled. A switch puts the invalid requests back in;
+another resends the answers cut off at max_tokens instead, with a max_tokens the user types.
+An OpenAI batch made elsewhere has its input file fetched from the provider (once) for params.
 
 On confirm, ``submit_retry`` runs in a worker and creates one new batch that records its
 parent. The modal dismisses with the new batch id, or None if nothing was sent.
@@ -22,21 +25,27 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static, Switch
+from textual.widgets import Button, Input, Label, Static, Switch
 from textual.worker import Worker, WorkerState
 
 from tui.core.errors import BatchtuiError
 from tui.core.models import Batch, ResultsState, ResultType
+from tui.core.store import ResultFilter
 from tui.core.submit import (
     AlreadySubmitted,
     RetryPlan,
     SubmitProgress,
+    count_truncated,
     plan_retry,
+    plan_truncated,
     submit_retry,
+    suggested_max_tokens,
 )
+from tui.core.submit.input_file import can_fetch_input, complete_plan
 from tui.formatting import batch_name, safe
 from tui.messages import CreateFailed, CreateProgressed, CreateRefused, WorkFailed
 from tui.screens.submit import session_of
+from tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from tui.core.store import Store
@@ -51,6 +60,7 @@ async def plan_for_marks(
     error_keys: Iterable[str] | None,
     types: Iterable[ResultType] | None,
     include_invalid: bool,
+    view: ResultFilter | None = None,
 ) -> RetryPlan:
     """The plan for marked requests *or* marked groups (the inspector's marks are a union).
 
@@ -64,7 +74,12 @@ async def plan_for_marks(
         ids.update(grouped.custom_ids, grouped.missing_params)
     named = ids if (custom_ids or keys) else None
     return await plan_retry(
-        store, batch_id, types=types, custom_ids=named, include_invalid=include_invalid
+        store,
+        batch_id,
+        types=types,
+        custom_ids=named,
+        include_invalid=include_invalid,
+        view=None if named is not None else view,  # marks win over the view
     )
 
 
@@ -74,15 +89,19 @@ class RetryScreen(ModalScreen[str | None]):
     AUTO_FOCUS = "#retry-cancel"
     BINDINGS: ClassVar = [
         Binding("escape", "back", "Back", id="retry.back"),
-        Binding("q", "stay", "Stay", show=False, id="retry.stay"),
+        Binding("q", "back", "Back", show=False, id="retry.q"),
     ]
 
     class Planned(Message):
         """What the retry would resend (and what it leaves out)."""
 
-        def __init__(self, plan: RetryPlan) -> None:
+        def __init__(self, plan: RetryPlan, truncated: int, note: str = "") -> None:
             super().__init__()
             self.plan = plan
+            self.truncated = truncated
+            """Answers of the batch cut off at max_tokens (the truncated retry's candidates)."""
+            self.note = note
+            """Why params could not be fetched from the provider, if it was tried and failed."""
 
     class Retried(Message):
         """The retry batch exists at the provider and in the store, its parent recorded."""
@@ -99,45 +118,91 @@ class RetryScreen(ModalScreen[str | None]):
         custom_ids: Iterable[str] | None = None,
         error_keys: Iterable[str] | None = None,
         types: Iterable[ResultType] | None = None,
+        view: ResultFilter | None = None,
+        truncated: bool = False,
     ) -> None:
         super().__init__()
+        self.start_truncated = truncated
         self.services = services
         self.shown_batch = batch
         self.custom_ids = frozenset(custom_ids or ())
         self.error_keys = frozenset(error_keys or ())
         self.types = frozenset(types) if types else None
+        self.view = view
         self.plan: RetryPlan | None = None
         self.force = False
         self.busy = False
 
     def compose(self) -> ComposeResult:
         marked = bool(self.custom_ids or self.error_keys)
+        in_view = self.view is not None and self.view != ResultFilter()
         what = "the marked requests" if marked else "the failed requests"
+        what += " in view" if in_view and not marked else ""
         with Vertical(id="retry-dialog"):
-            yield Static(
-                f"Retry {what} of {batch_name(self.shown_batch)}?", id="retry-title", markup=False
-            )
+            yield Static(self._title(what), id="retry-title", markup=False)
             yield Static(Text("Planning…", style="dim"), id="retry-plan")
             with Horizontal(id="retry-invalid-row"):
                 yield Switch(False, id="retry-include-invalid")
-                yield Label("Also resend invalid_request_error failures", markup=False)
+                yield Label("Also resend invalid and model-not-found failures", markup=False)
+            with Horizontal(id="retry-truncated-row"):
+                yield Switch(self.start_truncated, id="retry-truncated")
+                yield Label("Instead: answers cut off at max_tokens, with max_tokens", markup=False)
+                yield Input(id="retry-max-tokens", type="integer", max_length=7)
             yield Static("", id="retry-progress")
             with Horizontal(id="retry-buttons"):
                 yield Button("Cancel", id="retry-cancel", variant="primary")
                 yield Button("Retry", id="retry-confirm", variant="error", disabled=True)
+        yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
+
+    def _title(self, what: str) -> str:
+        if self.start_truncated:
+            what = "the answers cut off at max_tokens"
+        return f"Retry {what} of {batch_name(self.shown_batch)}?"
 
     def on_mount(self) -> None:
-        self.make_plan(include_invalid=False)
+        self.query_one("#retry-truncated-row").display = False
+        self.query_one("#retry-max-tokens").display = self.start_truncated
+        self._replan()
 
     # --- user input (handlers only start workers) ---
+
+    @property
+    def truncated_mode(self) -> bool:
+        return self.query_one("#retry-truncated", Switch).value
+
+    def _max_tokens(self) -> int | None:
+        value = self.query_one("#retry-max-tokens", Input).value.strip()
+        return int(value) if value.isdigit() and int(value) > 0 else None
+
+    def _replan(self) -> None:
+        if self.busy:
+            return
+        self.plan = None
+        self._update_buttons()
+        include_invalid = self.query_one("#retry-include-invalid", Switch).value
+        self.make_plan(include_invalid, self.truncated_mode, self._max_tokens())
 
     @on(Switch.Changed, "#retry-include-invalid")
     def _include_invalid_changed(self, event: Switch.Changed) -> None:
         event.stop()
-        if not self.busy:
-            self.plan = None
-            self._update_buttons()
-            self.make_plan(include_invalid=event.value)
+        self._replan()
+
+    @on(Switch.Changed, "#retry-truncated")
+    def _truncated_changed(self, event: Switch.Changed) -> None:
+        event.stop()
+        self.query_one("#retry-max-tokens").display = event.value
+        self.query_one("#retry-invalid-row").display = not event.value and self._has_invalid()
+        self._replan()
+
+    @on(Input.Changed, "#retry-max-tokens")
+    def _max_tokens_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self.truncated_mode:
+            self._replan()
+
+    def _has_invalid(self) -> bool:
+        switch = self.query_one("#retry-include-invalid", Switch)
+        return switch.value or bool(self.plan and self.plan.excluded_invalid)
 
     @on(Button.Pressed, "#retry-cancel")
     def _cancel_pressed(self, event: Button.Pressed) -> None:
@@ -162,10 +227,6 @@ class RetryScreen(ModalScreen[str | None]):
             return
         self.dismiss(None)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # "q" is the App's quit; only while the batch is being created does it stop here.
-        return self.busy if action == "stay" else True
-
     def action_stay(self) -> None:
         self.notify("Creating the retry batch: wait for it.", severity="warning", markup=False)
 
@@ -178,20 +239,45 @@ class RetryScreen(ModalScreen[str | None]):
         name="retry-plan",
         description="Planning the retry",
     )
-    async def make_plan(self, include_invalid: bool) -> None:
+    async def make_plan(
+        self, include_invalid: bool, truncated: bool, max_tokens: int | None
+    ) -> None:
+        store, batch_id = self.services.store, self.shown_batch.id
+        note = ""
         try:
-            plan = await plan_for_marks(
-                self.services.store,
-                self.shown_batch.id,
-                custom_ids=self.custom_ids,
-                error_keys=self.error_keys,
-                types=self.types,
-                include_invalid=include_invalid,
-            )
+            if truncated:
+                plan = await plan_truncated(store, batch_id, max_tokens or 1)
+                if max_tokens is None:  # first flip: propose a value, the user edits it
+                    plan.max_tokens = await suggested_max_tokens(store, plan)
+            else:
+                plan = await plan_for_marks(
+                    store,
+                    batch_id,
+                    custom_ids=self.custom_ids,
+                    error_keys=self.error_keys,
+                    types=self.types,
+                    include_invalid=include_invalid,
+                    view=self.view,
+                )
+            if can_fetch_input(plan):
+                # An async worker runs on the App's loop: the widget can be updated directly.
+                self._show_progress("Fetching the input file from the provider…")
+                plan, note = await self._with_input_file(plan)
+            truncated_count = await count_truncated(store, batch_id)
         except BatchtuiError as exc:
             self.post_message(CreateFailed("plan", str(exc)))
             return
-        self.post_message(self.Planned(plan))
+        self.post_message(self.Planned(plan, truncated_count, note))
+
+    async def _with_input_file(self, plan: RetryPlan) -> tuple[RetryPlan, str]:
+        """The plan with params read from the provider's copy of the input file (OpenAI)."""
+        provider = (await self.services.providers()).get(plan.batch.profile)
+        if provider is None:
+            return plan, f"profile {plan.batch.profile!r} is not usable here: no input fetched"
+        try:
+            return await complete_plan(self.services.store, provider, plan), ""
+        except BatchtuiError as exc:
+            return plan, f"the input file could not be fetched: {exc}"
 
     @work(
         exclusive=True,
@@ -220,13 +306,24 @@ class RetryScreen(ModalScreen[str | None]):
     # --- outcomes ---
 
     def on_retry_screen_planned(self, message: RetryScreen.Planned) -> None:
-        self.plan = message.plan
+        plan = message.plan
+        if plan.truncated != self.truncated_mode:
+            return  # planned before the switch flipped; the newer plan follows
+        self.plan = plan
         self.force = False
-        self.query_one("#retry-plan", Static).update(plan_text(message.plan))
-        # The switch only matters when the selection holds invalid_request_error failures.
-        switch = self.query_one("#retry-include-invalid", Switch)
-        row = self.query_one("#retry-invalid-row")
-        row.display = switch.value or bool(message.plan.excluded_invalid)
+        if plan.truncated:
+            title = f"Resend the answers of {batch_name(self.shown_batch)} cut off at max_tokens?"
+            self.query_one("#retry-title", Static).update(title)
+        self.query_one("#retry-plan", Static).update(plan_text(plan, message.note))
+        self._show_progress("")
+        # Each switch only shows when it can change something.
+        self.query_one("#retry-invalid-row").display = not plan.truncated and self._has_invalid()
+        truncated_row = self.query_one("#retry-truncated-row")
+        truncated_row.display = plan.truncated or bool(message.truncated)
+        max_tokens = self.query_one("#retry-max-tokens", Input)
+        if plan.max_tokens is not None and not max_tokens.value:
+            with max_tokens.prevent(Input.Changed):
+                max_tokens.value = str(plan.max_tokens)
         self._update_buttons()
 
     def on_create_failed(self, message: CreateFailed) -> None:
@@ -284,17 +381,25 @@ class RetryScreen(ModalScreen[str | None]):
         button.disabled = self.busy or not count or self.services.read_only
         verb = "Retry anyway" if self.force else "Retry"
         button.label = f"{verb} {count:,} request{'s' if count != 1 else ''}" if count else verb
+        if not count and self.plan is not None:
+            button.label = "Nothing to retry"
         self.query_one("#retry-include-invalid", Switch).disabled = self.busy
+        self.query_one("#retry-truncated", Switch).disabled = self.busy
+        self.query_one("#retry-max-tokens", Input).disabled = self.busy
 
 
-def plan_text(plan: RetryPlan) -> Text:
-    """The plan's own summary lines, plus a hint when not every result is cached yet."""
+def plan_text(plan: RetryPlan, note: str = "") -> Text:
+    """The plan's own summary lines, why nothing would be sent, and a hint when not every
+    result is cached yet."""
     text = Text(end="")
     for number, line in enumerate(plan.lines(resend_invalid="the switch below resends them")):
         style = "bold" if number == 0 else "yellow"
         text.append(safe(line) + "\n", style=style)
-    if not plan.count:
-        text.append("Nothing to retry.\n", style="bold")
+    if note:
+        text.append(safe(note) + "\n", style="yellow")
+    reason = plan.nothing_reason()
+    if reason is not None:
+        text.append(f"Nothing to retry: {safe(reason)}.\n", style="bold reverse")
     if plan.batch.results_state is not ResultsState.COMPLETE:
         text.append(
             "Not every result of this batch is downloaded yet: poll (r) to fetch the rest.\n",

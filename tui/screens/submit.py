@@ -55,6 +55,7 @@ from tui.core.submit import (
 from tui.core.submit.validate import detect_kind
 from tui.formatting import money, safe
 from tui.messages import CreateFailed, CreateProgressed, CreateRefused, WorkFailed
+from tui.presentation import estimate_lines
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.key_footer import KeyFooter
 
@@ -66,6 +67,8 @@ if TYPE_CHECKING:
     from tui.services import Services
 
 DONE_STAGES = frozenset({"created", "adopted", "skipped"})
+MAX_WARNINGS_SHOWN = 5
+"""Warnings listed in the summary (one per model and kind, so rarely more)."""
 """Progress stages after which a chunk's batch exists (``stored`` follows them)."""
 
 
@@ -136,7 +139,7 @@ class SubmitScreen(Screen[list[str] | None]):
     BINDINGS: ClassVar = [
         Binding("escape", "close", "Back", id="submit.back"),
         Binding("ctrl+r", "check", "Check", id="submit.check"),
-        Binding("q", "stay", "Stay", show=False, id="submit.stay"),
+        Binding("q", "close", "Back", show=False, id="submit.q"),
     ]
 
     # --- messages from the workers ---
@@ -290,10 +293,6 @@ class SubmitScreen(Screen[list[str] | None]):
             self.action_stay()
             return
         self.dismiss(None)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # "q" is the App's quit; only while batches are being created does it stop here.
-        return self.busy if action == "stay" else True
 
     def action_stay(self) -> None:
         self.notify(
@@ -529,6 +528,12 @@ def plan_summary(plan: FilePlan) -> Text:
     text.append(safe(plan.scan.summary()))
     text.append(f"\n→ {chunks} batch{'es' if chunks != 1 else ''} on profile ")
     text.append(safe(plan.job.profile), style="bold")
+    warnings = plan.scan.warnings
+    for warning in warnings[:MAX_WARNINGS_SHOWN]:
+        text.append("\nwarning: ", style="bold yellow")
+        text.append(safe(warning), style="yellow")
+    if len(warnings) > MAX_WARNINGS_SHOWN:
+        text.append(f"\n… {len(warnings) - MAX_WARNINGS_SHOWN} more warning(s)", style="dim")
     return text
 
 
@@ -556,7 +561,7 @@ def problems_text(scan: FileScan) -> Text:
 
 def estimate_text(estimate: Estimate) -> Text:
     text = Text(end="")
-    for line in estimate.lines():
+    for line in estimate_lines(estimate):
         style = "yellow" if line.startswith("warning:") else ""
         text.append(safe(line) + "\n", style=style)
     return text

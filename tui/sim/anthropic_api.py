@@ -13,6 +13,8 @@ from aiohttp import web
 
 from tui.sim import outcomes as oc
 from tui.sim.batches import ARCHIVE_AFTER, AnthropicBatch
+from tui.sim.catalogue import catalogue
+from tui.sim.check_anthropic import check_messages
 from tui.sim.state import no_gc
 from tui.sim.wire import ApiError, int_param, json_response, read_json, rfc3339
 
@@ -114,8 +116,11 @@ async def create(sim: Simulator, request: web.Request) -> web.StreamResponse:
         raise ApiError(413, f"Request exceeds the maximum size of {limit} bytes.")
     with no_gc():  # a 100,000-request body is a big tree of containers; see no_gc
         pairs = validate_envelope(await read_json(request))
-        batch = sim.state.create_anthropic(pairs, sim.clock.time())
-    return json_response(batch_json(batch, sim.clock.time(), _base_url(request)))
+        created = sim.clock.time()
+        batch = sim.state.create_anthropic(pairs, created)
+    # Rendered at the creation time, not after planning: at a high --speed the clock has moved
+    # on, but the real API always answers a create with the batch as it was made.
+    return json_response(batch_json(batch, created, _base_url(request)))
 
 
 async def retrieve(sim: Simulator, request: web.Request) -> web.StreamResponse:
@@ -184,7 +189,8 @@ async def results(sim: Simulator, request: web.Request) -> web.StreamResponse:
     if now >= batch.created + ARCHIVE_AFTER:
         raise ApiError(404, f"The results of message batch '{batch.id}' have been archived.")
     lines = batch.result_lines(sim.options.shuffle)
-    return await sim.stream(request, lines, "application/x-jsonl")
+    filename = f"{batch.id}_results.jsonl"
+    return await sim.stream(request, lines, "application/x-jsonl", filename=filename)
 
 
 async def count_tokens(sim: Simulator, request: web.Request) -> web.StreamResponse:
@@ -194,8 +200,14 @@ async def count_tokens(sim: Simulator, request: web.Request) -> web.StreamRespon
     for name in ("model", "messages"):
         if name not in body:
             raise ApiError(400, f"{name}: Field required")
+    model = catalogue().find("anthropic", body["model"])
+    if model is None or model.retired is not None:
+        raise ApiError(404, f"model: {body['model']}")
     if not isinstance(body["messages"], list):
         raise ApiError(400, "messages: Input should be a valid list")
+    error = check_messages(body)
+    if error is not None:
+        raise ApiError(error.status, error.message, kind=error.kind)
     return json_response({"input_tokens": oc.count_tokens(body)})
 
 

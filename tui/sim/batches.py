@@ -1,4 +1,5 @@
-"""Batches, their requests and files, each computed lazily from the clock.
+"""Batches and their requests, each computed lazily from the clock (OpenAI's batches and files
+are in :mod:`tui.sim.openai_batches`).
 
 Nothing runs in the background. Each batch is planned once when it is created (how long each
 request takes and how it ends) and its status, counts and results are derived from the current
@@ -9,20 +10,21 @@ to a few tens of megabytes.
 
 from __future__ import annotations
 
-import bisect
 import functools
-import itertools
 import random
 import sys
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from tui.sim import outcomes as oc
+from tui.sim.catalogue import catalogue
+from tui.sim.check_anthropic import check_params
+from tui.sim.check_openai import check_body
+from tui.sim.checks import RequestError
 
 DAY = 86400.0
 WINDOW = DAY
@@ -30,6 +32,8 @@ WINDOW = DAY
 ARCHIVE_AFTER = 29 * DAY
 """Anthropic results are downloadable for 29 days after ``created_at``."""
 FILE_EXPIRY = 30 * DAY
+"""Batch input files expire 30 days after upload, output files 30 days after they are written;
+files of other purposes live until deleted (OpenAI Files API, ``expires_after``)."""
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -43,7 +47,7 @@ def base62(data: bytes, length: int) -> str:
     return "".join(chars)
 
 
-Plan = tuple[int, int, int, int, int, int, str | None]
+Plan = tuple[int, int, int, int, int, int, RequestError | None]
 """One request's planned outcome: outcome, stop reason, cache role, input tokens, output
 tokens, cached tokens, and the invalid_request_error message (codes from :mod:`outcomes`)."""
 
@@ -62,7 +66,7 @@ class RequestTable:
         self.inp = array("l")
         self.out = array("l")
         self.cache_tokens = array("l")
-        self.errors: dict[int, str] = {}  # index -> invalid_request_error message
+        self.errors: dict[int, RequestError] = {}  # index -> why the API refused it
 
     def __len__(self) -> int:
         return len(self.custom_ids)
@@ -100,7 +104,7 @@ class RequestTable:
             "inp": list(self.inp),
             "out": list(self.out),
             "cache_tokens": list(self.cache_tokens),
-            "errors": {str(k): v for k, v in self.errors.items()},
+            "errors": {str(k): v.to_json() for k, v in self.errors.items()},
         }
 
     @classmethod
@@ -114,7 +118,7 @@ class RequestTable:
             setattr(table, name, bytearray(data[name]))
         for name in ("inp", "out", "cache_tokens"):
             setattr(table, name, array("l", data[name]))
-        table.errors = {int(k): v for k, v in data["errors"].items()}
+        table.errors = {int(k): RequestError.from_json(v) for k, v in data["errors"].items()}
         return table
 
 
@@ -129,22 +133,32 @@ class Planner:
 
     def anthropic(self, custom_id: str, params: Any) -> Plan:
         d = oc.digest(self.seed, self.batch_id, custom_id)
-        error = oc.anthropic_params_error(params)
+        error = check_params(params)
         if error is not None:
             size = len(orjson.dumps(params)) if params is not None else 0
             return oc.INVALID, 0, oc.CACHE_NONE, oc.tokens_for(size), 0, 0, error
         total, key, prefix_tokens, ttl_1h = oc.anthropic_input(params)
+        model = catalogue().find("anthropic", params["model"])
+        if model is not None and prefix_tokens < model.min_cache:
+            key = None  # below the model's minimum the API silently caches nothing
         return self._finish_plan(d, total, key, prefix_tokens, ttl_1h, params["max_tokens"])
 
-    def openai(self, custom_id: str, body: dict[str, Any]) -> Plan:
+    def openai(self, custom_id: str, body: dict[str, Any], endpoint: str) -> Plan:
         d = oc.digest(self.seed, self.batch_id, custom_id)
-        max_tokens = body.get("max_completion_tokens", body.get("max_tokens", 4096))
-        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        error = check_body(endpoint, body)
+        if error is not None:
             total = oc.tokens_for(len(orjson.dumps(body)))
-            message = f"Invalid 'max_tokens': integer below minimum value ({max_tokens!r})."
-            return oc.INVALID, 0, oc.CACHE_NONE, total, 0, 0, message
+            return oc.INVALID, 0, oc.CACHE_NONE, total, 0, 0, error
+        cap = next(
+            (
+                body[n]
+                for n in ("max_completion_tokens", "max_tokens", "max_output_tokens")
+                if n in body
+            ),
+            4096,
+        )
         total, key, prefix_tokens = oc.openai_prompt(body)
-        return self._finish_plan(d, total, key, prefix_tokens, False, max_tokens)
+        return self._finish_plan(d, total, key, prefix_tokens, False, cap)
 
     def _finish_plan(
         self, d: bytes, total: int, key: str | None, prefix: int, ttl_1h: bool, max_tokens: int
@@ -251,9 +265,8 @@ class AnthropicBatch:
                     table.cache_role[index],
                     table.cache_tokens[index],
                 )
-                message = oc.anthropic_message(
-                    custom_id, table.models[index], d, usage, table.stop[index]
-                )
+                model = catalogue().snapshot("anthropic", table.models[index])
+                message = oc.anthropic_message(custom_id, model, d, usage, table.stop[index])
                 result = {"type": "succeeded", "message": message}
             elif kind == "errored":
                 result = {"type": "errored", "error": self._error(index)}
@@ -262,263 +275,10 @@ class AnthropicBatch:
             yield orjson.dumps({"custom_id": custom_id, "result": result}) + b"\n"
 
     def _error(self, index: int) -> dict[str, Any]:
-        message = self.table.errors.get(index)
-        if message is not None:
-            return oc.anthropic_error("invalid_request_error", message)
+        refused = self.table.errors.get(index)
+        if refused is not None:
+            return oc.anthropic_error(refused.kind, refused.message)
         d = oc.digest(self.seed, self.id, self.table.custom_ids[index])
         if oc.unit(d, 6) < 0.5:
             return oc.anthropic_error("overloaded_error", "Overloaded")
         return oc.anthropic_error("api_error", "Internal server error")
-
-
-# --- OpenAI ----------------------------------------------------------------------------------
-
-
-@dataclass(kw_only=True)
-class FileRecord:
-    """An OpenAI file: its bytes are on disk at ``path`` (see :mod:`tui.sim.files`)."""
-
-    id: str
-    created: float
-    filename: str
-    purpose: str
-    path: Path
-    size: int
-    lifetime: float = FILE_EXPIRY
-
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "object": "file",
-            "bytes": self.size,
-            "created_at": int(self.created),
-            "expires_at": int(self.created + self.lifetime),
-            "filename": self.filename,
-            "purpose": self.purpose,
-            "status": "processed",
-        }
-
-
-@dataclass(kw_only=True)
-class OpenAIBatch:
-    id: str
-    created: float
-    endpoint: str
-    input_file_id: str
-    completion_window: str
-    metadata: dict[str, str] | None
-    model: str | None
-    table: RequestTable
-    seed: int
-    validation_errors: list[dict[str, Any]]
-    validate_delay: float
-    finalize_delay: float
-    cancel_delay: float
-    cancel_at: float | None = None
-    output_file_id: str | None = None
-    error_file_id: str | None = None
-    ok_finish: list[float] = field(default_factory=list)  # sorted, relative to in_progress_at
-    fail_finish: list[float] = field(default_factory=list)
-    # Running totals of (input, cached, output) tokens over ok_finish, for the live usage.
-    ok_usage: list[tuple[int, int, int]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.index_outcomes()
-
-    def index_outcomes(self) -> None:
-        """Sort finish times by outcome, with running usage sums, for live counts in O(log n)."""
-        table = self.table
-        ok = sorted(i for i in range(len(table)) if table.outcome[i] == oc.OK)
-        ok.sort(key=table.finish.__getitem__)
-        self.ok_finish = [table.finish[i] for i in ok]
-        self.fail_finish = sorted(
-            table.finish[i] for i in range(len(table)) if table.outcome[i] != oc.OK
-        )
-        sums = itertools.accumulate(
-            ((table.inp[i], self.cached(i), table.out[i]) for i in ok),
-            lambda a, b: (a[0] + b[0], a[1] + b[1], a[2] + b[2]),
-            initial=(0, 0, 0),
-        )
-        self.ok_usage = list(sums)
-
-    def cached(self, index: int) -> int:
-        return (
-            self.table.cache_tokens[index] if self.table.cache_role[index] == oc.CACHE_READ else 0
-        )
-
-    # Timeline.  Requests run from in_progress_at; each finish time is relative to it.
-    @property
-    def in_progress_at(self) -> float:
-        return self.created + self.validate_delay
-
-    @property
-    def expires_at(self) -> float:
-        return self.created + WINDOW
-
-    @property
-    def run_end(self) -> float:
-        return self.in_progress_at + self.longest
-
-    @property
-    def cancelled_at(self) -> float | None:
-        if self.cancel_at is None:
-            return None
-        return min(self.cancel_at + self.cancel_delay, self.expires_at)
-
-    def final(self) -> tuple[str, float]:
-        """The terminal status and when it is reached."""
-        if self.validation_errors:
-            return "failed", self.in_progress_at
-        completed_at = self.run_end + self.finalize_delay
-        cancelled_at = self.cancelled_at  # None exactly when cancel_at is
-        if cancelled_at is not None:
-            return "cancelled", cancelled_at
-        if self.run_end > self.expires_at:
-            return "expired", self.expires_at
-        return "completed", completed_at
-
-    @property
-    def cutoff(self) -> float:
-        """Requests whose finish time (relative to ``in_progress_at``) is later never ran.
-
-        Kept relative, so that comparing with the stored finish times is exact.
-        """
-        status, _ = self.final()
-        if status == "completed":
-            return self.longest
-        if status == "expired":
-            return self.expires_at - self.in_progress_at
-        cancel_at, cancelled_at = self.cancel_at, self.cancelled_at
-        if status == "cancelled" and cancel_at is not None and cancelled_at is not None:
-            if cancel_at < self.in_progress_at:
-                return 0.0  # cancelled while validating: nothing ran
-            return cancelled_at - self.in_progress_at
-        return 0.0
-
-    @functools.cached_property
-    def longest(self) -> float:
-        # Cached: the finish times never change once planned, and this is read per request.
-        return max(self.table.finish) if len(self.table) else 0.0
-
-    def status(self, now: float) -> str:
-        status, at = self.final()
-        if now >= at:
-            return status
-        if self.cancel_at is not None:
-            return "cancelling"
-        if now < self.in_progress_at:
-            return "validating"
-        if now >= self.run_end:
-            return "finalizing"
-        return "in_progress"
-
-    def ran(self, index: int) -> bool:
-        return self.table.finish[index] <= self.cutoff
-
-    def _done(self, now: float) -> float:
-        """How far (relative to ``in_progress_at``) the requests have got by ``now``."""
-        if now >= self.in_progress_at + self.cutoff:
-            return self.cutoff
-        return min(now - self.in_progress_at, self.cutoff)
-
-    def counts(self, now: float) -> dict[str, int]:
-        status = self.status(now)
-        if status in ("validating", "failed"):
-            return {"total": 0, "completed": 0, "failed": 0}
-        done = self._done(now)
-        completed = bisect.bisect_right(self.ok_finish, done)
-        failed = bisect.bisect_right(self.fail_finish, done)
-        if status in ("expired", "cancelled"):
-            failed = len(self.table) - completed  # unrun requests become error lines
-        return {"total": len(self.table), "completed": completed, "failed": failed}
-
-    def usage(self, now: float) -> dict[str, Any] | None:
-        if self.status(now) in ("validating", "failed"):
-            return None
-        done = self._done(now)
-        inp, cached, out = self.ok_usage[bisect.bisect_right(self.ok_finish, done)]
-        return {
-            "input_tokens": inp,
-            "input_tokens_details": {"cached_tokens": cached},
-            "output_tokens": out,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": inp + out,
-        }
-
-    def output_lines(self, shuffle: bool) -> Iterator[bytes]:
-        """Lines of the output file: one per request that ran and succeeded."""
-        for index in self._order(shuffle):
-            if self.ran(index) and self.table.outcome[index] == oc.OK:
-                yield self._line(index, 200, self._body(index))
-
-    def error_lines(self, shuffle: bool) -> Iterator[bytes]:
-        """Lines of the error file: requests that failed, then those that never ran."""
-        status, _ = self.final()
-        never_ran = (
-            (
-                "batch_expired",
-                "This request could not be executed before the completion window expired.",
-            )
-            if status == "expired"
-            else (
-                "batch_cancelled",
-                "This request was not executed because the batch was cancelled.",
-            )
-        )
-        for index in self._order(shuffle):
-            if not self.ran(index):
-                code, message = never_ran
-                yield self._line(index, None, None, {"code": code, "message": message})
-            elif self.table.outcome[index] == oc.INVALID:
-                error = {
-                    "message": self.table.errors[index],
-                    "type": "invalid_request_error",
-                    "param": "max_tokens",
-                    "code": None,
-                }
-                yield self._line(index, 400, {"error": error})
-            elif self.table.outcome[index] == oc.SERVER_ERROR:
-                error = {
-                    "message": "The server had an error while processing your request.",
-                    "type": "server_error",
-                    "param": None,
-                    "code": None,
-                }
-                yield self._line(index, 500, {"error": error})
-
-    def _order(self, shuffle: bool) -> list[int]:
-        indices = list(range(len(self.table)))
-        if shuffle:
-            random.Random(f"{self.seed}:{self.id}:order").shuffle(indices)
-        return indices
-
-    def _line(
-        self, index: int, status: int | None, body: Any, error: dict[str, Any] | None = None
-    ) -> bytes:
-        d = oc.digest(self.seed, self.id, self.table.custom_ids[index])
-        response = None
-        if status is not None:
-            response = {"status_code": status, "request_id": "req_" + d[16:32].hex(), "body": body}
-        line = {
-            "id": "batch_req_" + d[:12].hex(),
-            "custom_id": self.table.custom_ids[index],
-            "response": response,
-            "error": error,
-        }
-        return orjson.dumps(line) + b"\n"
-
-    def _body(self, index: int) -> dict[str, Any]:
-        table = self.table
-        d = oc.digest(self.seed, self.id, table.custom_ids[index])
-        created = int(self.in_progress_at + table.finish[index])
-        return oc.openai_body(
-            self.endpoint,
-            table.custom_ids[index],
-            table.models[index],
-            d,
-            created,
-            table.inp[index],
-            self.cached(index),
-            table.out[index],
-            table.stop[index],
-        )

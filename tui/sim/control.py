@@ -75,7 +75,8 @@ def add_routes(app: web.Application, sim: Simulator) -> None:
                 count=body.get("count", 1),
                 seconds=float(body.get("seconds", 0)),
                 after_bytes=int(body.get("after_bytes", 0)),
-                retry_after_ms=int(body.get("retry_after_ms", 10)),
+                retry_after_ms=_optional_int(body.get("retry_after_ms", 10)),
+                retry_after=int(body.get("retry_after", 1)),
             )
         except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
             return _error(400, str(exc))
@@ -124,3 +125,7 @@ def add_routes(app: web.Application, sim: Simulator) -> None:
     app.router.add_post(PREFIX + "/scenario", scenario)
     app.router.add_get(PREFIX + "/counters", counters)
     app.router.add_post(PREFIX + "/keys/revoke", revoke)
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]

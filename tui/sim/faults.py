@@ -1,8 +1,9 @@
 """Fault injection: make chosen routes fail, slow down or drop their connection.
 
 A fault matches a route name (``anthropic.results``) or ``"*"`` and fires ``count`` times
-(``None``: for ever). Error faults carry tiny ``retry-after`` values because the Anthropic SDK
-obeys any value and the OpenAI SDK skips retrying above 120 s.
+(``None``: for ever). Error faults carry a ``retry-after`` in whole seconds, as the real APIs
+send, plus a tiny ``retry-after-ms`` (read first by both SDKs) because the Anthropic SDK obeys
+any value and the OpenAI SDK skips retrying above 120 s; ``retry_after_ms=None`` leaves it out.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import fnmatch
 from dataclasses import asdict, dataclass
 from typing import Any
 
-KINDS = ("429", "500", "529", "latency", "drop")
+KINDS = ("429", "500", "503", "529", "latency", "drop")
 
 ROUTES = (
     "anthropic.create",
@@ -42,7 +43,11 @@ class Fault:
     """``latency``: how long to stall before answering."""
     after_bytes: int = 0
     """``drop``: how much of a streamed body to send before closing the connection."""
-    retry_after_ms: int = 10
+    retry_after_ms: int | None = 10
+    """Sent as ``retry-after-ms`` (which both SDKs read first) so that tests stay quick; None
+    leaves it out, and clients then wait ``retry_after`` seconds."""
+    retry_after: int = 1
+    """Sent as ``retry-after`` in whole seconds, as the real APIs do."""
 
     def matches(self, route: str) -> bool:
         return fnmatch.fnmatchcase(route, self.route)
@@ -62,7 +67,8 @@ class Faults:
         *,
         seconds: float = 0.0,
         after_bytes: int = 0,
-        retry_after_ms: int = 10,
+        retry_after_ms: int | None = 10,
+        retry_after: int = 1,
     ) -> Fault:
         kind = str(kind)
         if kind not in KINDS:
@@ -76,6 +82,7 @@ class Faults:
             seconds=seconds,
             after_bytes=after_bytes,
             retry_after_ms=retry_after_ms,
+            retry_after=retry_after,
         )
         self._faults.append(fault)
         return fault

@@ -3,7 +3,7 @@
 A 100,000-request batch's output file is 100-200 MB. Held in memory, every upload and every
 finished batch would grow the simulator process by its files' size, so each file is written
 once, in pieces, to a directory only this user can enter (``tempfile.mkdtemp`` makes it 0700),
-and read back in pieces when it is downloaded. :class:`~tui.sim.batches.FileRecord` keeps the
+and read back in pieces when it is downloaded. :class:`~tui.sim.openai_batches.FileRecord` keeps the
 path and the byte count; the bytes themselves never sit in memory whole.
 """
 

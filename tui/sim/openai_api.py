@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
-from tui.sim.batches import FileRecord, OpenAIBatch
+from tui.sim.batches import FILE_EXPIRY
 from tui.sim.files import Draft, read_chunks
+from tui.sim.openai_batches import FileRecord, OpenAIBatch
 from tui.sim.state import Ordered
 from tui.sim.wire import ApiError, int_param, json_response, read_json, unix
 
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 PREFIX = "/openai/v1"
 MAX_ANY_FILE = 512 * 1024 * 1024
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+CREATE_ARGUMENTS = frozenset(
+    {"input_file_id", "endpoint", "completion_window", "metadata", "output_expires_after"}
+)
+"""``BatchCreateParams``; anything else is refused, as the real API does."""
 ENDPOINTS = (
     "/v1/responses",
     "/v1/chat/completions",
@@ -128,8 +133,9 @@ async def files_create(sim: Simulator, request: web.Request) -> web.StreamRespon
         filename, purpose = _check_upload(sim, fields, name, draft.size)
         expires_after = _expires_after(fields)
         record = sim.state.keep_file(filename, purpose, draft, sim.clock.time())
-    if expires_after is not None:
-        record.lifetime = expires_after
+    # Batch input files expire after 30 days unless told otherwise; other purposes are kept
+    # until deleted (Files API reference, ``expires_after``).
+    record.lifetime = expires_after if expires_after is not None else _default_lifetime(purpose)
     return json_response(record.to_api())
 
 
@@ -178,6 +184,10 @@ def _check_upload(
     if purpose == "batch" and size > sim.options.max_file_bytes:
         raise ApiError(400, "File is too large.", param="file")
     return filename, purpose
+
+
+def _default_lifetime(purpose: str) -> float | None:
+    return FILE_EXPIRY if purpose == "batch" else None
 
 
 def _expires_after(fields: dict[str, str]) -> float | None:
@@ -232,7 +242,10 @@ async def files_content(sim: Simulator, request: web.Request) -> web.StreamRespo
     # Opened before the first await: a delete while the body streams unlinks the name, not the
     # open file, so the download still gets every byte.
     with record.path.open("rb") as handle:
-        return await sim.stream(request, read_chunks(handle), "application/octet-stream")
+        chunks = read_chunks(handle)
+        return await sim.stream(
+            request, chunks, "application/octet-stream", filename=record.filename
+        )
 
 
 # --- batches ---------------------------------------------------------------------------------
@@ -242,6 +255,10 @@ async def batches_create(sim: Simulator, request: web.Request) -> web.StreamResp
     body = await read_json(request)
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.")
+    unknown = sorted(set(body) - CREATE_ARGUMENTS)
+    if unknown:
+        raise ApiError(400, f"Unrecognized request argument supplied: {unknown[0]}")
+    output_lifetime = _output_expires_after(body.get("output_expires_after"))
     for name in ("input_file_id", "endpoint", "completion_window"):
         if name not in body:
             raise ApiError(400, f"Missing required parameter: '{name}'.", param=name)
@@ -256,6 +273,7 @@ async def batches_create(sim: Simulator, request: web.Request) -> web.StreamResp
             "only '24h' is supported.",
             param="completion_window",
         )
+    _settle(sim)  # an expired input file is gone
     metadata = body.get("metadata")
     if metadata is not None and (
         not isinstance(metadata, dict)
@@ -270,14 +288,42 @@ async def batches_create(sim: Simulator, request: web.Request) -> web.StreamResp
         raise ApiError(
             400, "The input file must be uploaded with purpose 'batch'.", param="input_file_id"
         )
+    created = sim.clock.time()
     batch = sim.state.create_openai(
         input_file=record,
         endpoint=body["endpoint"],
         completion_window="24h",
         metadata=metadata,
-        created=sim.clock.time(),
+        created=created,
     )
-    return json_response(batch_json(batch, sim.clock.time()))
+    if output_lifetime is not None:
+        batch.output_lifetime = output_lifetime
+    # The batch as it was made (``validating``), whatever the clock did while it was planned.
+    return json_response(batch_json(batch, created))
+
+
+def _output_expires_after(value: Any) -> float | None:
+    """``output_expires_after``: seconds the output and error files live (1 hour to 30 days)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or value.get("anchor") != "created_at":
+        raise ApiError(
+            400,
+            "Invalid 'output_expires_after.anchor': expected 'created_at'.",
+            param="output_expires_after.anchor",
+        )
+    seconds = value.get("seconds")
+    if (
+        not isinstance(seconds, int)
+        or isinstance(seconds, bool)
+        or not (3600 <= seconds <= 2_592_000)
+    ):
+        raise ApiError(
+            400,
+            "Invalid 'output_expires_after.seconds': must be between 3600 and 2592000.",
+            param="output_expires_after.seconds",
+        )
+    return float(seconds)
 
 
 async def batches_retrieve(sim: Simulator, request: web.Request) -> web.StreamResponse:

@@ -63,27 +63,6 @@ def wanted_output_tokens(d: bytes) -> int:
 # --- Anthropic -------------------------------------------------------------------------------
 
 
-def anthropic_params_error(params: Any) -> str | None:
-    """The ``invalid_request_error`` message a batch item's params would get, or None."""
-    if not isinstance(params, dict):
-        return "params: Input should be an object"
-    for name in ("model", "max_tokens", "messages"):
-        if name not in params:
-            return f"{name}: Field required"
-    if not isinstance(params["model"], str) or not params["model"]:
-        return "model: Input should be a non-empty string"
-    max_tokens = params["max_tokens"]
-    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
-        return "max_tokens: Input should be greater than or equal to 1"
-    if not isinstance(params["messages"], list) or not params["messages"]:
-        return "messages: at least one message is required"
-    if params.get("stream"):
-        return "stream: streaming is not supported in the Message Batches API"
-    if "speed" in params:
-        return "speed: fast mode is not supported in the Message Batches API"
-    return None
-
-
 def _text_of(value: Any) -> str:
     """The text a block, message or list carries, for token counting."""
     if isinstance(value, str):

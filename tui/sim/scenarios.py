@@ -3,7 +3,9 @@
 The demo batches are created directly in the state (not over HTTP), back-dated over the past
 days, with chosen durations so that each tells a story: some still running (they progress as the
 clock moves), most ended with a mix of outcomes, one canceled, one expired, one OpenAI batch
-failed validation, and one large Anthropic batch of 20,000 requests.
+failed validation, and one large Anthropic batch of 20,000 requests. Some ended batches hold
+requests the APIs refuse (no ``max_tokens``, ``max_tokens`` over the model's maximum, a retired
+model), which come back errored or in the error file, as they would for real.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ _SYSTEM = (
     "You are a support triage assistant for an online shop. Read the customer's message, "
     "classify it as one of: refund, delivery, billing, praise, bug, account, other; then write "
     "a one-sentence summary and a suggested next action. "
-) * 12  # long enough to be worth caching
+) * 20  # over 1,024 tokens: long enough for Sonnet 4.5 to cache it at all
 
 
 def _ticket(index: int) -> str:
@@ -53,6 +55,21 @@ def _anthropic_params(model: str, index: int, *, cached: str | None = None) -> d
     return params
 
 
+RETIRED_MODEL = "claude-3-5-sonnet-20241022"
+"""Retired 2025-10-28: requests naming it come back ``not_found_error``."""
+
+
+def _break(params: dict[str, Any], index: int) -> None:
+    """Make a request the API refuses, in one of the ways users meet in production."""
+    kind = index % 3
+    if kind == 0:
+        del params["max_tokens"]  # invalid_request_error "max_tokens: Field required"
+    elif kind == 1:
+        params["max_tokens"] = 100_000  # over every demo model's maximum output
+    else:
+        params["model"] = RETIRED_MODEL
+
+
 def _anthropic(
     sim: Simulator,
     *,
@@ -69,7 +86,7 @@ def _anthropic(
     for index in range(count):
         params = _anthropic_params(model, index, cached=cached)
         if index < invalid:
-            del params["max_tokens"]  # comes back errored / invalid_request_error
+            _break(params, index)
         requests.append((f"ticket-{index:05d}", params))
     created = sim.clock.time() - age
     batch = sim.state.create_anthropic(requests, created, error_rate, duration)
@@ -88,6 +105,7 @@ def _openai(
     cached: bool = False,
     cancel_after: float | None = None,
     broken: bool = False,
+    invalid: int = 0,
 ) -> None:
     lines = []
     for index in range(count):
@@ -95,6 +113,8 @@ def _openai(
         if cached:
             messages.insert(0, {"role": "system", "content": _SYSTEM * 3})
         body = {"model": model, "messages": messages, "max_tokens": 256}
+        if index < invalid:  # over the model's maximum output: a 400 in the error file
+            body = {"model": model, "messages": messages, "max_completion_tokens": 100_000}
         line = {
             "custom_id": f"row-{index:04d}",
             "method": "POST",
@@ -196,4 +216,5 @@ def seed_demo_workspace(sim: Simulator) -> None:
             duration=(15 + 12 * index) * MINUTE,
             error_rate=0.04 * (index % 3),
             cached=index == 2,
+            invalid=6 if index == 3 else 0,
         )

@@ -12,7 +12,7 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 Handler = Callable[["Simulator", web.Request], Awaitable[web.StreamResponse]]
+Handler2 = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(kw_only=True)
@@ -153,7 +154,10 @@ class Simulator:
 
     def build_app(self) -> web.Application:
         # The SDK sends a 100,000-request batch as 20-40 MB of JSON; the API allows 256 MB.
-        app = web.Application(client_max_size=self.options.max_batch_bytes + 64 * MB)
+        app = web.Application(
+            client_max_size=self.options.max_batch_bytes + 64 * MB,
+            middlewares=[self._unknown_routes],
+        )
         for provider, prefix, routes in (
             (ANTHROPIC, anthropic_api.PREFIX, anthropic_api.ROUTES),
             (OPENAI, openai_api.PREFIX, openai_api.ROUTES),
@@ -162,6 +166,30 @@ class Simulator:
                 app.router.add_route(method, prefix + path, self._route(provider, name, handler))
         control.add_routes(app, self)
         return app
+
+    @web.middleware
+    async def _unknown_routes(self, request: web.Request, handler: Handler2) -> web.StreamResponse:
+        """A path or method no route serves gets the provider's JSON error envelope and a request
+        id, as the real APIs answer, never aiohttp's plain-text 404/405."""
+        try:
+            return await handler(request)
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
+            provider = _provider_of(request.path)
+            if provider is None:
+                raise
+            request_id = self._new_request_id()
+            if provider == OPENAI:  # OpenAI answers both with 404 "Invalid URL (METHOD /path)"
+                path = request.path.removeprefix("/openai")
+                error = ApiError(404, f"Invalid URL ({request.method} {path})")
+            else:
+                error = ApiError(exc.status, exc.reason)
+            response = web.Response(
+                body=orjson.dumps(error_body(provider, error, request_id)),
+                status=error.status,
+                content_type="application/json",
+            )
+            response.headers[request_id_header(provider)] = request_id
+            return response
 
     def _route(
         self, provider: str, name: str, handler: Handler
@@ -184,6 +212,8 @@ class Simulator:
                 if early is not None:
                     raise early
             self._authenticate(provider, request)
+            if provider == ANTHROPIC and not request.headers.get("anthropic-version"):
+                raise ApiError(400, "anthropic-version: header is required")
             response = await handler(self, request)
         except ConnectionError:
             raise  # the client went away mid-answer: nobody to answer
@@ -194,11 +224,11 @@ class Simulator:
                 status=error.status,
                 content_type="application/json",
             )
-            if error.status in (429, 500, 529) and fault is not None:
-                response.headers["retry-after"] = "0"
-                response.headers["retry-after-ms"] = str(fault.retry_after_ms)
+            if fault is not None and error.status in (429, 500, 503, 529):
+                _fault_headers(response, fault)
         if not response.prepared:
             response.headers[request_id_header(provider)] = request_id
+            response.headers.update(_rate_limit_headers(provider, self.clock.time(), response))
             if DROP_AFTER in request:  # a drop on a plain JSON route: no answer at all
                 _abort(request)
         return response
@@ -218,8 +248,10 @@ class Simulator:
             return None
         anthropic_kind, openai_kind, openai_code, message = _FAULT_ERRORS[fault.kind]
         if provider == ANTHROPIC:
-            return ApiError(int(fault.kind), message, kind=anthropic_kind)
-        return ApiError(int(fault.kind), message, kind=openai_kind, code=openai_code)
+            status = 529 if fault.kind == "503" else int(fault.kind)  # Anthropic overload: 529
+            return ApiError(status, message, kind=anthropic_kind)
+        status = 503 if fault.kind == "529" else int(fault.kind)  # OpenAI has no 529: 503
+        return ApiError(status, message, kind=openai_kind, code=openai_code)
 
     def _authenticate(self, provider: str, request: web.Request) -> None:
         key = None
@@ -248,17 +280,25 @@ class Simulator:
             )
 
     async def stream(
-        self, request: web.Request, chunks: Iterable[bytes], content_type: str
+        self,
+        request: web.Request,
+        chunks: Iterable[bytes],
+        content_type: str,
+        *,
+        filename: str | None = None,
     ) -> web.StreamResponse:
         """Send ``chunks`` as a chunked body, batching small ones; a ``drop`` fault cuts it."""
         provider = ANTHROPIC if request.path.startswith(anthropic_api.PREFIX) else OPENAI
-        response = web.StreamResponse(
-            status=200,
-            headers={
-                "content-type": content_type,
-                request_id_header(provider): request[REQUEST_ID],
-            },
-        )
+        headers = {
+            "content-type": content_type,
+            request_id_header(provider): request[REQUEST_ID],
+            **_rate_limit_headers(provider, self.clock.time(), None),
+        }
+        if filename is not None:  # as the real downloads say; quoted, never raw user text
+            headers["content-disposition"] = (
+                f"attachment; filename={orjson.dumps(filename).decode()}"
+            )
+        response = web.StreamResponse(status=200, headers=headers)
         response.enable_chunked_encoding()
         await response.prepare(request)
         drop_after = request.get(DROP_AFTER)
@@ -289,6 +329,48 @@ def _as_api_error(exc: Exception, route: str) -> ApiError:
     return ApiError(500, f"Simulator error: {exc!r}")
 
 
+def _provider_of(path: str) -> str | None:
+    if path.startswith(anthropic_api.PREFIX + "/"):
+        return ANTHROPIC
+    if path.startswith(openai_api.PREFIX.removesuffix("/v1") + "/"):
+        return OPENAI
+    return None
+
+
+def _fault_headers(response: web.StreamResponse, fault: Fault) -> None:
+    """``retry-after`` in whole seconds, as the APIs send it; ``x-should-retry: true`` as the
+    SDKs honour; and, unless turned off, a small ``retry-after-ms`` that keeps tests quick."""
+    response.headers["retry-after"] = str(max(0, fault.retry_after))
+    if fault.retry_after_ms is not None:
+        response.headers["retry-after-ms"] = str(fault.retry_after_ms)
+    response.headers["x-should-retry"] = "true"
+
+
+RATE_LIMIT_REQUESTS = 4000
+"""Requests per minute the simulated account may make (Anthropic's tier-4 batch RPM, A.7)."""
+
+
+def _rate_limit_headers(
+    provider: str, now: float, response: web.StreamResponse | None
+) -> dict[str, str]:
+    """The rate-limit headers both APIs send on every answer (A.9; OpenAI ``x-ratelimit-*``).
+    The simulator does not count usage: ``remaining`` is full, or 0 on a 429."""
+    limited = response is not None and response.status == 429
+    remaining = "0" if limited else str(RATE_LIMIT_REQUESTS - 1)
+    if provider == ANTHROPIC:
+        reset = datetime.fromtimestamp(now + 60, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            "anthropic-ratelimit-requests-limit": str(RATE_LIMIT_REQUESTS),
+            "anthropic-ratelimit-requests-remaining": remaining,
+            "anthropic-ratelimit-requests-reset": reset,
+        }
+    return {
+        "x-ratelimit-limit-requests": str(RATE_LIMIT_REQUESTS),
+        "x-ratelimit-remaining-requests": remaining,
+        "x-ratelimit-reset-requests": "60s" if limited else "15ms",
+    }
+
+
 _FAULT_ERRORS = {
     # kind: (Anthropic error type, OpenAI error type, OpenAI code, message)
     "429": (
@@ -298,6 +380,7 @@ _FAULT_ERRORS = {
         "Rate limit reached for requests (injected fault).",
     ),
     "500": ("api_error", "server_error", None, "Internal server error (injected fault)."),
+    "503": ("overloaded_error", "server_error", None, "Overloaded (injected fault)."),
     "529": ("overloaded_error", "server_error", None, "Overloaded (injected fault)."),
 }
 

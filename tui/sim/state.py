@@ -23,14 +23,13 @@ from tui.sim import outcomes as oc
 from tui.sim.batches import (
     FILE_EXPIRY,
     AnthropicBatch,
-    FileRecord,
-    OpenAIBatch,
     Planner,
     RequestTable,
     base62,
     plan_duration,
 )
 from tui.sim.files import Draft, FileStore, read_lines
+from tui.sim.openai_batches import FileRecord, OpenAIBatch
 
 MAX_OPENAI_REQUESTS = 50_000
 MAX_LINE_ERRORS = 10
@@ -210,6 +209,8 @@ class SimState:
         Checks every unfinished batch each time (a few comparisons each) rather than keeping a
         schedule, so that a cancel, however it is made, is always noticed.
         """
+        for record in [r for r in self.files.values() if r.expired(now)]:
+            self.delete_file(record.id)  # the provider deletes expired files by itself
         due = [i for i in self.unsettled if now >= self.openai[i].final()[1]]
         for batch_id in sorted(due):  # sorted: file ids come out in a reproducible order
             self.unsettled.discard(batch_id)
@@ -230,7 +231,9 @@ class SimState:
             if not draft.size:
                 return None
             name = f"{batch.id}_{kind}.jsonl"
-            return self.keep_file(name, "batch_output", draft, at).id
+            record = self.keep_file(name, "batch_output", draft, at)
+            record.lifetime = batch.output_lifetime
+            return record.id
 
     # --- persistence ---------------------------------------------------------------------------
 
@@ -317,6 +320,7 @@ def _openai_json(batch: OpenAIBatch, order: Ordered) -> dict[str, Any]:
         "cancel_at",
         "output_file_id",
         "error_file_id",
+        "output_lifetime",
     )
     data = {name: getattr(batch, name) for name in names}
     data["seq"] = _seq(order, batch.id)
@@ -440,6 +444,17 @@ def parse_openai_input(
                 )
             )
             continue
+        if item.get("method") != "POST":  # the input format allows POST only
+            errors.append(
+                _line_error(
+                    "invalid_method",
+                    f"Invalid value for 'method': {item.get('method')!r}; only 'POST' is "
+                    "supported.",
+                    "method",
+                    number,
+                )
+            )
+            continue
         body = item.get("body")
         if not isinstance(body, dict) or not isinstance(body.get("model"), str):
             errors.append(
@@ -464,7 +479,8 @@ def parse_openai_input(
                 )
             )
             continue
-        table.append(custom_id, compact_json(body), _intern(model), planner.openai(custom_id, body))
+        plan = planner.openai(custom_id, body, endpoint)
+        table.append(custom_id, compact_json(body), _intern(model), plan)
     if errors:
         return RequestTable(), model, errors
     return table, model, errors

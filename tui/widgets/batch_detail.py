@@ -8,7 +8,7 @@ are untrusted text and go through :func:`~tui.formatting.plain`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.segment import Segment
@@ -16,10 +16,13 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.core.models import Batch, RequestCounts, ResultsState
+from tui.core.attention import BY_RETRIES, has_problem
+from tui.core.known_models import canonical_models
+from tui.core.models import Batch, ProviderKind, RequestCounts, ResultsState
 from tui.formatting import (
     DASH,
     STATUS_LOOKS,
@@ -33,8 +36,10 @@ from tui.formatting import (
     short_id,
     timestamp,
 )
+from tui.glyphs import failure_style, glyph
 
 if TYPE_CHECKING:
+    from tui.core.pace import Pace
     from tui.messages import LineageTally
 
 _RESULTS_WORDS = {
@@ -45,8 +50,17 @@ _RESULTS_WORDS = {
 }
 
 
-class BatchDetail(VerticalScroll, can_focus=False):
-    """Counts with a progress bar, clocks, lineage, label and notes, and cost of one batch."""
+class BatchDetail(VerticalScroll, can_focus=True):
+    """Counts with a progress bar, clocks, lineage, label and notes, and cost of one batch.
+
+    Focusable (Tab), so its lower part (lineage, notes) scrolls into reach at 80x24."""
+
+    BINDINGS: ClassVar = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -56,7 +70,11 @@ class BatchDetail(VerticalScroll, can_focus=False):
         self.tally: LineageTally | None = None
         """The lineage's latest outcomes, when the batch has a parent or retries."""
         self.cost: float | None = None
+        self.estimate: float | None = None
+        """A running batch's forecast cost, shown while there is no real one."""
         self.now: datetime | None = None
+        self.pace: Pace | None = None
+        """Throughput and ETA of a running batch, from its count history."""
 
     def compose(self) -> ComposeResult:
         # One Static for title, bar and facts: each widget more costs start-up time.
@@ -76,6 +94,8 @@ class BatchDetail(VerticalScroll, can_focus=False):
         text = Text(f"{look.glyph} {look.word}", style=look.style)
         if batch.provider_status != batch.status.value:
             text.append(f" ({safe(batch.provider_status)})", style="dim")
+        if batch.deleted_remotely:
+            text.append(f" · {deleted_words(batch)}", style="bold")
         text.append("\n")
         text.append(safe(batch.id), style="bold")
         return text
@@ -93,20 +113,21 @@ class BatchDetail(VerticalScroll, can_focus=False):
         rows: list[tuple[str, Text | str]] = [
             ("Requests", self._counts(batch)),
             ("Profile", plain(_profile(batch))),
-            ("Model", plain(", ".join(batch.models) if batch.models else models_text(()))),
+            ("Model", plain(", ".join(canonical_models(batch.models)) or models_text(()))),
             ("Created", f"{timestamp(batch.created_at, now)} ({ago(batch.created_at, now)})"),
         ]
         if batch.is_terminal:
             ended = batch.ended_at
             rows.append(("Ended", f"{timestamp(ended, now)} ({ago(ended, now)})"))
-            left = batch.results_available_until - now
-            words = f"in {duration(left)}" if left.total_seconds() > 0 else "no longer"
-            rows.append(("Results", self._results(batch, f"provider keeps them {words}")))
+            rows.append(("Results", self._results(batch, _retention(batch, now))))
         else:
             deadline = batch.processing_deadline()
             left = deadline - now
             clock = f"in {duration(left)}" if left.total_seconds() > 0 else "now"
             rows.append(("Expires", f"{timestamp(deadline, now)} ({clock}; {c.processing:,} left)"))
+            rows.append(("Pace", _pace_text(batch, self.pace, now)))
+        if batch.acknowledged_at is not None and has_problem(batch):
+            rows.append(("Attention", _acknowledged_text(batch, now)))
         if batch.cancel_initiated_at:
             rows.append(("Cancel asked", timestamp(batch.cancel_initiated_at, now)))
         reasons = batch.failure_reasons
@@ -114,9 +135,16 @@ class BatchDetail(VerticalScroll, can_focus=False):
             more = f" (+{len(reasons) - 1:,} more)" if len(reasons) > 1 else ""
             # Wrapped, not cut: the reason is what the user came to read.
             rows.append(("Failed", plain(" ".join((reasons[0] + more).split()), one_line=False)))
-        rows.append(("Cost", money(self.cost) if self.cost is not None else f"{DASH} not priced"))
+        rows.append(("Cost", self._cost_text()))
         rows.extend(self._lineage(batch))
         return rows
+
+    def _cost_text(self) -> str:
+        if self.cost is not None:
+            return money(self.cost)
+        if self.estimate is not None:  # running: from its stored requests, output at most
+            return f"≈ {money(self.estimate)} estimated (at most, from its stored requests)"
+        return f"{DASH} not priced"
 
     def _counts(self, batch: Batch) -> Text:
         c = batch.counts
@@ -124,9 +152,9 @@ class BatchDetail(VerticalScroll, can_focus=False):
         for word, value, style in (
             ("processing", c.processing, "bright_blue"),
             ("succeeded", c.succeeded, "green"),
-            ("errored", c.errored, "red"),
+            ("errored", c.errored, failure_style()),
             ("canceled", c.canceled, "yellow"),
-            ("expired", c.expired, "red"),
+            ("expired", c.expired, failure_style()),
         ):
             if value:
                 text.append(f" · {value:,} {word}", style=style)
@@ -180,9 +208,9 @@ class OutcomeBar:
         cells = _cells([value for value, _ in parts] + [self.counts.processing], width)
         for (_, style), n in zip(parts, cells, strict=False):
             if n:
-                yield Segment("━" * n, Style.parse(style))
+                yield Segment(glyph("━") * n, Style.parse(style))
         if cells[-1]:
-            yield Segment("─" * cells[-1], Style.parse("bright_black"))
+            yield Segment(glyph("─") * cells[-1], Style.parse("bright_black"))
         yield Segment.line()
 
 
@@ -212,7 +240,45 @@ def _tally_text(tally: LineageTally) -> Text:
     return text
 
 
+def _retention(batch: Batch, now: datetime) -> str:
+    """When the provider deletes the results (or that it already has: never "keeps them")."""
+    if batch.deleted_remotely:
+        return "deleted at the provider; the cache keeps what was downloaded"
+    left = batch.results_available_until - now
+    if left.total_seconds() <= 0:
+        return "the provider no longer serves them"
+    return f"the provider deletes them in {duration(left)}"
+
+
+def _pace_text(batch: Batch, pace: Pace | None, now: datetime) -> Text:
+    """Throughput and ETA from the count history, said to be such; or why there is none."""
+    if pace is None:
+        if batch.provider is ProviderKind.ANTHROPIC:
+            return Text("no ETA: Anthropic reports counts when the batch ends", style="dim")
+        return Text("no ETA yet: counts of two polls are needed", style="dim")
+    if pace.eta is None:
+        return Text("no request finished lately: no ETA", style="yellow")
+    eta = pace.eta
+    when = f"in {duration(eta - now)}" if eta > now else "any moment"
+    text = Text(f"ETA {timestamp(eta, now)} ({when})")
+    text.append(f" · {pace.per_minute:,.1f} requests/min, from the count history", style="dim")
+    return text
+
+
+def _acknowledged_text(batch: Batch, now: datetime) -> Text:
+    if batch.acknowledged_by == BY_RETRIES:
+        return Text("cleared: its retries left no request without a success", style="green")
+    return Text(f"acknowledged {timestamp(batch.acknowledged_at, now)} (a: undo)", style="dim")
+
+
 def _profile(batch: Batch) -> str:
     if batch.profile == batch.provider.value:
         return batch.profile
     return f"{batch.profile} · {batch.provider.value}"
+
+
+def deleted_words(batch: Batch) -> str:
+    """What a delete through batchtui did at the provider (OpenAI has no batch delete)."""
+    if batch.provider is ProviderKind.OPENAI:
+        return "files deleted at OpenAI"
+    return "deleted at the provider"

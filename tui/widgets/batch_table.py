@@ -41,10 +41,12 @@ from tui.formatting import (
     money,
     plain,
     progress_text,
+    safe,
     short_id,
     status_text,
     time_left,
 )
+from tui.glyphs import glyph
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,18 @@ PADDING = 1
 """Blank cells on each side of every column."""
 _SCROLLBAR = 2
 _LABEL_MAX = 48
-_FULL_ID = 34
+_FULL_ID = 38
+"""The longest whole id: OpenAI's ``batch_`` and 32 hex digits (Anthropic's are 33)."""
+
+EMPTY_HINT = (
+    "No batches yet. To start:",
+    "  n                      submit a JSONL requests file",
+    "  batchtui sim           run the local batch API simulator (any key works)",
+    "  batchtui config init   write a config file for your profiles and keys",
+)
+"""What the list says when the cache holds no batch at all (a fresh install)."""
+
+NO_MATCH_HINT = ("No batch in this view (4 shows them all; Esc clears a filter).",)
 
 CostLookup = Callable[[Batch], float | None]
 Layout = tuple[tuple[Column, int], ...]
@@ -383,9 +396,13 @@ class BatchTable(ScrollView, can_focus=True):
         now = self.now
         assert now is not None
         if key == "status":
+            if batch.deleted_remotely:  # what is left of it is the local copy
+                return Text("✗ deleted", style="dim", no_wrap=True, end="")
             return status_text(batch.status)
         if key == "id":
-            return Text(short_id(batch.id, _FULL_ID if self.full_ids else COLUMNS[1].width))
+            if self.full_ids:  # the whole provider id, as the API and every command take it
+                return Text(safe(batch.id), no_wrap=True)
+            return Text(short_id(batch.id, COLUMNS[1].width))
         if key == "label":
             return plain(batch.label) if batch.label else Text(DASH, style="dim")
         if key == "profile":
@@ -393,7 +410,7 @@ class BatchTable(ScrollView, can_focus=True):
         if key == "models":
             return plain(models_text(batch.models))
         if key == "progress":
-            return progress_text(batch.counts)
+            return progress_text(batch.counts, dict(self._layout).get(COLUMNS[5]))
         if key == "created":
             return Text(ago(batch.created_at, now).removesuffix(" ago"))
         if key == "left":
@@ -407,6 +424,8 @@ class BatchTable(ScrollView, can_focus=True):
         if y == 0:
             return self._header_strip(width)
         index = int(self.scroll_offset.y) + y - 1
+        if not self._order:
+            return self._hint_strip(index, width)
         if index >= len(self._order):
             return Strip.blank(width, self.rich_style)
         base = self._base_style(index)
@@ -415,6 +434,15 @@ class BatchTable(ScrollView, can_focus=True):
         if strip is None or strip.cell_length != width:
             strip = row.strips[base] = self._render_cells(row.cells, width, base)
         return strip
+
+    def _hint_strip(self, index: int, width: int) -> Strip:
+        """A line of the hint shown in place of rows when there are none to show."""
+        lines = EMPTY_HINT if not self._batches else NO_MATCH_HINT
+        if not 0 <= index < len(lines):
+            return Strip.blank(width, self.rich_style)
+        text = Text(" " + lines[index], style="dim" if index else "bold", no_wrap=True)
+        segments = list(text.render(self.app.console))
+        return Strip(segments).apply_style(self.rich_style).adjust_cell_length(width)
 
     def _base_style(self, index: int) -> Style:
         """Zebra stripes and the cursor, read once per CSS change rather than once per row."""
@@ -444,7 +472,8 @@ class BatchTable(ScrollView, can_focus=True):
                 cells.append(Text(column.title))
                 continue
             descending = self.sort_column.descending != self.sort_reverse
-            cells.append(Text(f"{column.title} {'▼' if descending else '▲'}", style="bold"))
+            arrow = glyph("▼" if descending else "▲")
+            cells.append(Text(f"{column.title} {arrow}", style="bold"))
         self._base_style(0)
         return self._render_cells(tuple(cells), width, self._styles["header"])
 

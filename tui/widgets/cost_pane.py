@@ -19,17 +19,21 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
 from tui.core.cost_report import CostReport
-from tui.core.costs import Tally, format_rate, format_usd
+from tui.core.costs import Tally
 from tui.core.prices import TOKEN_CLASSES
+from tui.presentation import money as format_usd
+from tui.presentation import rate as format_rate
 
 CLASS_NAMES = {
     "input": "input",
@@ -55,8 +59,20 @@ def plain(value: str) -> Text:
     return Text(_CONTROL_CHARACTERS.sub("", value), no_wrap=True, overflow="ellipsis")
 
 
-class CostPane(Widget):
-    """Cost totals, breakdowns and a spend-per-day chart for one :class:`CostReport`."""
+class CostPane(Widget, can_focus=True):
+    """Cost totals, breakdowns and a spend-per-day chart for one :class:`CostReport`.
+
+    Focusable (Tab) and scrollable, so the per-model rows and spend per day are reachable at
+    80x24."""
+
+    BINDINGS: ClassVar = [
+        Binding("down,j", "scroll_down", "Down", show=False),
+        Binding("up,k", "scroll_up", "Up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("end,G", "scroll_end", "Bottom", show=False),
+    ]
 
     report: reactive[CostReport | None] = reactive(None, always_update=True)
     """The report on show; ``None`` until the screen has built one."""

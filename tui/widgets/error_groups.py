@@ -17,16 +17,16 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tui.core.store import ErrorGroup
-from tui.widgets.results_view import MARK_GLYPH, OUTCOME_GLYPHS
+from tui.widgets.results_view import mark_glyph, outcome_look
 from tui.widgets.untrusted import one_line
 
 
 def group_prompt(group: ErrorGroup, *, marked: bool, active: bool, width: int = 32) -> Text:
     """Two lines: count, outcome and error type; then the example message (untrusted),
     cut to ``width`` cells so each group takes exactly two lines."""
-    glyph, colour = OUTCOME_GLYPHS[group.type]
+    glyph, colour = outcome_look(group.type)
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(MARK_GLYPH if marked else " ", style="bold cyan")
+    text.append(mark_glyph() if marked else " ", style="bold cyan")
     text.append(f" {glyph} ", style=colour)
     text.append(f"{group.count:,}", style="bold")
     text.append(f"  {one_line(group.error_type, 60) or group.type.value}", style=colour)
@@ -45,6 +45,8 @@ class ErrorGroupsPanel(OptionList):
 
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark group", id="requests.mark_group"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
     ]
 
     class GroupSelected(Message):

@@ -97,22 +97,27 @@ class KeyFooter(Widget, can_focus=False):
         keys, palette = self._read_keys()
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, FooterKey]] = []
-        for key in keys:
-            start = line.cell_len
-            line.append_text(self._key_text(key))
-            spans.append((start, line.cell_len, key))
-            if self.compact:
-                line.append(" ")
+        right = Text()
         if palette is not None:
             right = Text("▏", style=self.get_component_rich_style("key-footer--separator"))
             right.append_text(self._key_text(palette))
             right.append(" ")
-            # Docked right, as in Textual's Footer: in a narrow terminal the other keys give way.
-            start = max(0, self.size.width - right.cell_len)
-            line.truncate(start, pad=True)
+        # Docked right, as in Textual's Footer. In a narrow terminal the keys that do not fit
+        # whole give way (never "q Qui"): the last ones, which matter least.
+        room = max(0, self.size.width - right.cell_len)
+        for key in keys:
+            text = self._key_text(key)
+            if line.cell_len + text.cell_len > room:
+                break
+            start = line.cell_len
+            line.append_text(text)
+            spans.append((start, line.cell_len, key))
+            if self.compact:
+                line.append(" ")
+        if palette is not None:
+            line.truncate(room, pad=True)
             line.append_text(right)
-            spans = [(a, min(b, start), key) for a, b, key in spans if a < start]
-            spans.append((start + 1, start + right.cell_len - 1, palette))
+            spans.append((room + 1, room + right.cell_len - 1, palette))
         self._spans = spans
         return line
 

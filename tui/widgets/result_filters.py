@@ -151,10 +151,15 @@ class ResultFilters(Vertical):
         )
 
     @on(TabStrip.Changed)
-    @on(Select.Changed)
-    def _selection_changed(self, event: Message) -> None:
+    def _tab_changed(self, event: TabStrip.Changed) -> None:
         event.stop()
         self._post_changed()
+
+    @on(Select.Changed)
+    def _selection_changed(self, event: Select.Changed) -> None:
+        # Submitted: a choice made, the focus goes back to the list (not left on the dropdown).
+        event.stop()
+        self._post_changed(submitted=True)
 
     @on(Input.Changed, "#search")
     def _search_typed(self, event: Input.Changed) -> None:

@@ -31,6 +31,8 @@ from textual.worker import Worker, WorkerState
 
 from tui.core.models import RequestResult, ResultType
 from tui.core.store import ResultFilter, Store
+from tui.glyphs import failure_style, glyph
+from tui.presentation import money
 from tui.widgets.untrusted import one_line
 
 PAGE_SIZE = 200
@@ -50,6 +52,16 @@ OUTCOME_GLYPHS: dict[ResultType, tuple[str, str]] = {
 
 MARK_GLYPH = "◉"
 
+
+def outcome_look(kind: ResultType) -> tuple[str, str]:
+    """An outcome's glyph as this terminal draws it, and its style (errors never dim)."""
+    symbol, colour = OUTCOME_GLYPHS[kind]
+    return glyph(symbol), failure_style() if kind is ResultType.ERRORED else colour
+
+
+def mark_glyph() -> str:
+    return glyph(MARK_GLYPH)
+
 CostFunction = Callable[[RequestResult], float | None]
 """Returns what a request cost in dollars at the batch price, or None when unknown."""
 
@@ -64,14 +76,8 @@ def compact_number(value: int) -> str:
 
 
 def format_cost(cost: float | None) -> str:
-    """Dollars, with more decimals for small amounts; an em dash when unknown."""
-    if cost is None:
-        return "—"
-    if cost == 0:
-        return "$0"
-    if cost < 0.01:
-        return f"${cost:.4f}"
-    return f"${cost:.3f}"
+    """The one money format (an em dash when unknown)."""
+    return money(cost)
 
 
 def reason_of(result: RequestResult) -> str:
@@ -478,14 +484,14 @@ class ResultsView(ScrollView, can_focus=True):
         every page-down."""
         c, styles = self._columns, self._row_styles()
         base = styles["cursor"] if cursor else styles["base"]
-        glyph, colour = OUTCOME_GLYPHS[result.type]
+        symbol, colour = outcome_look(result.type)
         failed = result.type is not ResultType.SUCCEEDED
         truncated = result.stop_reason == "max_tokens"  # the answer was cut short: flag it
         reason_style = colour if failed else ("yellow" if truncated else None)
         usage = result.usage
         cells: list[tuple[str, str | Style | None]] = [
-            (MARK_GLYPH if result.custom_id in self.marked else " ", styles["marked"]),
-            (f" {glyph} ", colour),
+            (mark_glyph() if result.custom_id in self.marked else " ", styles["marked"]),
+            (f" {symbol} ", colour),
             (_fit(one_line(result.custom_id, 200), c.custom_id) + " ", None),
             (_fit(reason_of(result), c.reason) + " ", reason_style),
             (_fit(compact_number(usage.prompt_tokens), c.tokens, right=True) + " ", None),

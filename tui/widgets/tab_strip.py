@@ -16,6 +16,8 @@ from textual import events
 from textual.message import Message
 from textual.widget import Widget
 
+from tui.glyphs import glyph
+
 
 class TabStrip(Widget, can_focus=False):
     """Tabs (id and label) in a row, one of them active; posts :class:`Changed` on a change."""
@@ -93,10 +95,11 @@ class TabStrip(Widget, can_focus=False):
         start, end = next(((s, e) for s, e, tab in spans if tab == self._active), (0, 0))
         underline = self.get_component_rich_style("tab-strip--underline")
         highlight = underline + self.get_component_rich_style("tab-strip--highlight")
+        bar = glyph("━")
         return Text.assemble(
-            ("━" * start, underline),
-            ("━" * (end - start), highlight),
-            ("━" * (width - end), underline),
+            (bar * start, underline),
+            (bar * (end - start), highlight),
+            (bar * (width - end), underline),
         )
 
     def tab_at(self, x: int) -> str | None:

@@ -9,11 +9,12 @@ this module is.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from tui.core.calllog import CallLog, failures_noted
 from tui.core.config import Profile
 from tui.core.models import Batch, ProviderKind, RequestResult
 from tui.core.providers.base import ProgressCallback
@@ -36,25 +37,47 @@ class AnthropicProvider:
 
     kind = ProviderKind.ANTHROPIC
 
-    def __init__(self, profile: Profile, api_key: str, *, client: AsyncAnthropic | None = None):
+    def __init__(
+        self,
+        profile: Profile,
+        api_key: str,
+        *,
+        client: AsyncAnthropic | None = None,
+        call_log: CallLog | None = None,
+    ):
         self.profile = profile
         self._key = api_key
+        self.call_log = call_log
+        """Where every HTTP call of the client is recorded (the SDK's own event hooks)."""
         if client is None:
-            from anthropic import AsyncAnthropic  # slow: seconds on a cold start
+            # slow: seconds on a cold start
+            from anthropic import AsyncAnthropic, DefaultAsyncHttpxClient
 
-            client = AsyncAnthropic(api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT)
+            http_client = (
+                call_log.http_client(profile.name, DefaultAsyncHttpxClient)
+                if call_log is not None
+                else None
+            )
+            client = AsyncAnthropic(
+                api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT, http_client=http_client
+            )
         self.client = client
 
-    def _translated(self) -> contextlib.AbstractContextManager[None]:
-        return translated_errors(profile=self.profile.name, key=self._key)
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        with (
+            failures_noted(self.call_log),
+            translated_errors(profile=self.profile.name, key=self._key),
+        ):
+            yield
 
     def _batch(self, data: dict[str, Any]) -> Batch:
         return anthropic_batch(data, self.profile.name)
 
-    async def list_batches(self) -> AsyncIterator[Batch]:
+    async def list_batches(self, *, page_size: int | None = None) -> AsyncIterator[Batch]:
         after: str | None = None
         while True:
-            query: dict[str, Any] = {"limit": PAGE_SIZE}
+            query: dict[str, Any] = {"limit": min(page_size or PAGE_SIZE, PAGE_SIZE)}
             if after is not None:
                 query["after_id"] = after
             with self._translated():

@@ -22,8 +22,12 @@ class Provider(Protocol):
     profile: Profile
     kind: ProviderKind
 
-    def list_batches(self) -> AsyncIterator[Batch]:
-        """Every batch of the account, newest first, paging through the API as needed."""
+    def list_batches(self, *, page_size: int | None = None) -> AsyncIterator[Batch]:
+        """Every batch of the account, newest first, paging through the API as needed.
+
+        ``page_size`` asks for smaller pages (the API's maximum by default): a poll that
+        stops at the first batch it knows reads one small page, not a thousand batches.
+        """
         ...
 
     async def get_batch(self, batch_id: str) -> Batch: ...

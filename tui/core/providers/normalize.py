@@ -162,9 +162,15 @@ def openai_batch(data: dict[str, Any], profile: str) -> Batch:
 def _openai_counts(raw: dict[str, Any], status: BatchStatus) -> RequestCounts:
     total, completed, failed = (_int(raw.get(k)) for k in ("total", "completed", "failed"))
     rest = max(0, total - completed - failed)
+    # OpenAI counts the requests a cancel or the expiry left unrun as "failed" (each gets an
+    # error-file line). Until the results say which failures were real errors, they count as
+    # canceled (expired): a canceled batch must not read as thousands of errors. The sync
+    # replaces these counts by the downloaded results' own.
     if status == BatchStatus.EXPIRED:
-        return RequestCounts(succeeded=completed, errored=failed, expired=rest)
-    if status in (BatchStatus.CANCELED, BatchStatus.ENDED, BatchStatus.FAILED):
+        return RequestCounts(succeeded=completed, expired=failed + rest)
+    if status == BatchStatus.CANCELED:
+        return RequestCounts(succeeded=completed, canceled=failed + rest)
+    if status in (BatchStatus.ENDED, BatchStatus.FAILED):
         return RequestCounts(succeeded=completed, errored=failed, canceled=rest)
     return RequestCounts(processing=rest, succeeded=completed, errored=failed)
 

@@ -9,17 +9,18 @@ deletes its files. The SDK is imported when a provider is built, never when this
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from tui.core.calllog import CallLog, failures_noted
 from tui.core.config import Profile
 from tui.core.errors import ProviderError
 from tui.core.models import Batch, ProviderKind, RequestResult
 from tui.core.providers.base import ProgressCallback
 from tui.core.providers.normalize import openai_batch, openai_result
-from tui.core.providers.streaming import parse_chunks
+from tui.core.providers.streaming import parse_chunks, split_lines
 from tui.core.providers.translate import translated_errors
 
 if TYPE_CHECKING:
@@ -37,25 +38,47 @@ class OpenAIProvider:
 
     kind = ProviderKind.OPENAI
 
-    def __init__(self, profile: Profile, api_key: str, *, client: AsyncOpenAI | None = None):
+    def __init__(
+        self,
+        profile: Profile,
+        api_key: str,
+        *,
+        client: AsyncOpenAI | None = None,
+        call_log: CallLog | None = None,
+    ):
         self.profile = profile
         self._key = api_key
+        self.call_log = call_log
+        """Where every HTTP call of the client is recorded (the SDK's own event hooks)."""
         if client is None:
-            from openai import AsyncOpenAI  # slow: seconds on a cold start
+            # slow: seconds on a cold start
+            from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-            client = AsyncOpenAI(api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT)
+            http_client = (
+                call_log.http_client(profile.name, DefaultAsyncHttpxClient)
+                if call_log is not None
+                else None
+            )
+            client = AsyncOpenAI(
+                api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT, http_client=http_client
+            )
         self.client = client
 
-    def _translated(self) -> contextlib.AbstractContextManager[None]:
-        return translated_errors(profile=self.profile.name, key=self._key)
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        with (
+            failures_noted(self.call_log),
+            translated_errors(profile=self.profile.name, key=self._key),
+        ):
+            yield
 
     def _batch(self, data: dict[str, Any]) -> Batch:
         return openai_batch(data, self.profile.name)
 
-    async def list_batches(self) -> AsyncIterator[Batch]:
+    async def list_batches(self, *, page_size: int | None = None) -> AsyncIterator[Batch]:
         after: str | None = None
         while True:
-            query: dict[str, Any] = {"limit": PAGE_SIZE}
+            query: dict[str, Any] = {"limit": min(page_size or PAGE_SIZE, PAGE_SIZE)}
             if after is not None:
                 query["after"] = after
             with self._translated():
@@ -158,6 +181,26 @@ class OpenAIProvider:
                         yield results
             received_before += received
 
+    async def stream_input_requests(
+        self, batch: Batch, *, chunk_size: int = 2000
+    ) -> AsyncIterator[list[tuple[str, bytes]]]:
+        """``(custom_id, body_json)`` of every request in the batch's input file, streamed in
+        chunks (the provider keeps the file; a batch made elsewhere can be retried from it).
+        Lines that are not a request are skipped: the provider refused those already."""
+        if not batch.input_file_id:
+            raise ProviderError(f"{batch.id} names no input file", kind="not_found")
+        chunk: list[tuple[str, bytes]] = []
+        with self._translated():
+            streaming = self.client.files.with_streaming_response
+            async with streaming.content(batch.input_file_id) as response:
+                async for lines in split_lines(response.iter_bytes()):
+                    chunk.extend(filter(None, map(_input_request, lines)))
+                    if len(chunk) >= chunk_size:
+                        yield chunk
+                        chunk = []
+        if chunk:
+            yield chunk
+
     async def count_tokens(self, params: dict[str, Any]) -> int:
         raise ProviderError(
             f"profile {self.profile.name!r}: OpenAI has no token-counting endpoint",
@@ -166,6 +209,20 @@ class OpenAIProvider:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def _input_request(line: bytes) -> tuple[str, bytes] | None:
+    """One input line's custom_id and compact body, or None for a line that is not one."""
+    try:
+        item = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(item, dict):
+        return None
+    custom_id, body = item.get("custom_id"), item.get("body")
+    if not isinstance(custom_id, str) or not isinstance(body, dict):
+        return None
+    return custom_id, orjson.dumps(body)
 
 
 def _input_line(custom_id: str, body: bytes, url: str) -> bytes:

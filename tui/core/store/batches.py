@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import orjson
 
 from tui.core.errors import NotFoundError
+from tui.core.ids import id_candidates
 from tui.core.models import Batch, BatchStatus, ResultsState
-from tui.core.store.codec import BATCH_PROVIDER_COLUMNS, batch_from_row, batch_provider_values
+from tui.core.store.codec import (
+    BATCH_PROVIDER_COLUMNS,
+    batch_from_row,
+    batch_provider_values,
+    to_epoch,
+)
 from tui.core.store.database import Database
 
 _COLUMNS = ", ".join(BATCH_PROVIDER_COLUMNS)
@@ -53,19 +60,23 @@ class BatchRepository:
         return batch_from_row(row)
 
     async def find(self, id_or_prefix: str) -> Batch:
-        """The batch with this id, or the only one whose id starts with it (for short ids)."""
-        rows = await self._db.fetchall(
-            "SELECT * FROM batches WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 3",
-            (id_or_prefix, _like_prefix(id_or_prefix)),
-        )
-        exact = [r for r in rows if r["id"] == id_or_prefix]
-        if exact:
-            return batch_from_row(exact[0])
-        if len(rows) == 1:
-            return batch_from_row(rows[0])
-        if not rows:
-            raise NotFoundError(f"no batch {id_or_prefix!r} in the local cache (try `sync`)")
-        raise NotFoundError(f"{id_or_prefix!r} matches several batches; give more of the id")
+        """The batch with this id, or the only one whose id starts with it: a unique prefix,
+        or the short id the list shows (provider prefix left out, ``…`` at the end)."""
+        for candidate in id_candidates(id_or_prefix):
+            rows = await self._db.fetchall(
+                "SELECT * FROM batches WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 3",
+                (candidate, _like_prefix(candidate)),
+            )
+            exact = [r for r in rows if r["id"] == candidate]
+            if exact:
+                return batch_from_row(exact[0])
+            if len(rows) == 1:
+                return batch_from_row(rows[0])
+            if rows:
+                raise NotFoundError(
+                    f"{id_or_prefix!r} matches several batches; give more of the id"
+                )
+        raise NotFoundError(f"no batch {id_or_prefix!r} in the local cache (try `sync`)")
 
     async def list(
         self,
@@ -120,6 +131,37 @@ class BatchRepository:
         """The provider deleted it; we keep the batch and its results."""
         async with self._db.transaction() as conn:
             await conn.execute("UPDATE batches SET deleted_remotely = 1 WHERE id = ?", (batch_id,))
+
+    async def acknowledge(self, batch_ids: Iterable[str], at: datetime | None, by: str) -> None:
+        """Mark batches as not needing attention (``at`` None: needing it again)."""
+        values = [(to_epoch(at), by if at else None, batch_id) for batch_id in batch_ids]
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE batches SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?", values
+            )
+
+    async def record_counts(self, batches: Iterable[Batch], at: datetime) -> None:
+        """Keep the finished count of each running batch at ``at`` (for throughput and ETA)."""
+        values = [
+            (b.id, at.timestamp(), b.counts.finished, b.counts.total)
+            for b in batches
+            if not b.is_terminal
+        ]
+        if values:
+            async with self._db.transaction() as conn:
+                await conn.executemany(
+                    "INSERT OR REPLACE INTO count_samples (batch_id, at, finished, total) "
+                    "VALUES (?, ?, ?, ?)",
+                    values,
+                )
+
+    async def count_samples(self, batch_id: str) -> builtins.list[tuple[datetime, int, int]]:
+        """``(at, finished, total)`` of a batch as the polls saw it, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT at, finished, total FROM count_samples WHERE batch_id = ? ORDER BY at",
+            (batch_id,),
+        )
+        return [(datetime.fromtimestamp(r[0], UTC), r[1], r[2]) for r in rows]
 
     async def children(self, batch_id: str) -> builtins.list[Batch]:  # `list` is a method here
         """Batches that retry this one."""

@@ -37,7 +37,9 @@ BATCH_PROVIDER_COLUMNS = (
 )  # fmt: skip
 """Columns a sync may overwrite; label, notes, source, lineage and results state are local."""
 
-BATCH_LOCAL_COLUMNS = ("label", "notes", "source", "parent_id", "results_state")
+BATCH_LOCAL_COLUMNS = (
+    "label", "notes", "source", "parent_id", "results_state", "deleted_remotely",
+)  # fmt: skip
 
 
 def batch_provider_values(batch: Batch) -> tuple[Any, ...]:
@@ -83,6 +85,9 @@ def batch_from_row(row: sqlite3.Row) -> Batch:
         source=row["source"],
         parent_id=row["parent_id"],
         results_state=ResultsState(row["results_state"]),
+        acknowledged_at=from_epoch(row["acknowledged_at"]),
+        acknowledged_by=row["acknowledged_by"],
+        deleted_remotely=bool(row["deleted_remotely"]),
         raw=orjson.loads(row["raw"]) if row["raw"] else {},
     )
 

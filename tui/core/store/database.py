@@ -194,6 +194,13 @@ class Database:
                 return
             last = rows[-1]["custom_id"]
 
+    async def data_version(self) -> int:
+        """A number that changes whenever a commit (this process's writer or another
+        process's) may have changed the database since the reader last asked; see SQLite's
+        ``PRAGMA data_version``."""
+        row = await self.fetchone("PRAGMA data_version")
+        return int(row[0]) if row is not None else 0
+
     async def fetchone(self, sql: str, params: SqlParams = ()) -> sqlite3.Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None

@@ -162,7 +162,23 @@ SELECT seq, text, error_message FROM results
 WHERE batch_id NOT IN (SELECT batch_id FROM fts_deferred) ORDER BY seq;
 """
 
-SCHEMA_V5_RAW_DICTIONARIES = """
+SCHEMA_V5_ATTENTION_AND_PACE = """
+-- A batch the user acknowledged ("a"), or whose retries left no failure: it no longer needs
+-- attention. acknowledged_by says which ('you' or 'retries'); both are local, never synced.
+ALTER TABLE batches ADD COLUMN acknowledged_at REAL;
+ALTER TABLE batches ADD COLUMN acknowledged_by TEXT;
+-- Finished requests of a running batch as each poll saw them: throughput and ETA are read
+-- from here (tui/core/pace.py). Small: one row per poll that changed a running batch.
+CREATE TABLE count_samples (
+    batch_id TEXT NOT NULL,
+    at       REAL NOT NULL,
+    finished INTEGER NOT NULL,
+    total    INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, at)
+) WITHOUT ROWID;
+"""
+
+SCHEMA_V6_RAW_DICTIONARIES = """
 -- results.raw is stored zstd-compressed with a dictionary trained per batch (a frame names its
 -- dictionary's id); rows written before, and small batches, keep the plain line. See
 -- tui/core/store/raw_json.py.
@@ -178,7 +194,8 @@ MIGRATIONS: list[tuple[int, str]] = [
     (2, SCHEMA_V2_SUBMISSIONS),
     (3, SCHEMA_V3_DEFERRED_SEARCH_INDEX),
     (4, SCHEMA_V4_BULK_SEARCH_INDEX),
-    (5, SCHEMA_V5_RAW_DICTIONARIES),
+    (5, SCHEMA_V5_ATTENTION_AND_PACE),
+    (6, SCHEMA_V6_RAW_DICTIONARIES),
 ]
 """``(version, script)`` pairs in ascending order; the database ends at the last version."""
 

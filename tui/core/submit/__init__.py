@@ -26,9 +26,12 @@ from tui.core.submit.ledger import AmbiguousSubmission
 from tui.core.submit.retry import (
     LineageOutcomes,
     RetryPlan,
+    count_truncated,
     latest_outcomes,
     plan_retry,
+    plan_truncated,
     submit_retry,
+    suggested_max_tokens,
 )
 from tui.core.submit.submitter import (
     AlreadySubmitted,
@@ -54,14 +57,17 @@ __all__ = [
     "SubmitProgress",
     "ValidationFailed",
     "attach_file",
+    "count_truncated",
     "estimate_file",
     "latest_outcomes",
     "load_previous",
     "output_history",
     "plan_file",
     "plan_retry",
+    "plan_truncated",
     "price_table_fn",
     "scan_requests_file",
     "submit_file",
     "submit_retry",
+    "suggested_max_tokens",
 ]

@@ -156,32 +156,6 @@ class Estimate:
         values = [getattr(m, f"cost_{which}") for m in self.models.values()]
         return None if any(v is None for v in values) else sum(values)
 
-    def lines(self) -> list[str]:
-        """A short human report (CLI and the TUI's submit screen)."""
-        method = {
-            "exact": "counted exactly",
-            "sampled": f"extrapolated from {self.sampled} counted",
-            "local": "estimated locally at ~4 chars/token",
-        }[self.input_method]
-        lines = [
-            f"requests:      {self.requests:,}",
-            f"input tokens:  {self.input_tokens:,} ({method})",
-            f"output tokens: min {self.output_min:,} · expected {self.output_expected:,}"
-            f" · max {self.output_max:,}",
-        ]
-        costs = [self.cost(w) for w in ("min", "expected", "max")]
-        if None in costs:
-            lines.append(f"cost:          unknown (no price for {', '.join(self.unpriced_models)})")
-        else:
-            low, mid, high = costs
-            lines.append(
-                f"cost:          min ${low:,.4f} · expected ${mid:,.4f} · max ${high:,.4f}"
-            )
-            lines.append("               (batch rates, prompt-cache savings not counted)")
-        lines.extend(f"warning: {w}" for w in self.cache_warnings)
-        lines.extend(f"note: {n}" for n in self.notes)
-        return lines
-
 
 async def estimate_requests(
     requests: Iterable[RequestLine],

@@ -9,6 +9,12 @@ submitted.
 
 OpenAI batches take one model each; a file naming several models is not a problem here: the
 chunker gives every model its own batches (see :mod:`tui.core.submit.chunking`).
+
+Besides problems, a scan gives *warnings*: what the provider would most likely refuse request by
+request (max_tokens over the model's known output limit, a retired or unknown model), from
+batchtui's own model table (:mod:`tui.core.known_models`). That table can lag the provider's
+catalogue, so a warning never stops a submit. Warnings are grouped: one per model and kind, with
+the first line and how many more lines share it.
 """
 
 from __future__ import annotations
@@ -23,10 +29,19 @@ from typing import Any
 import orjson
 
 from tui.core.errors import BatchtuiError
+from tui.core.known_models import ModelTable, known_models
 from tui.core.models import ProviderKind
+from tui.core.submit.lines import numbered_lines
 
-CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-"""What both APIs accept as a custom_id."""
+CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+"""What both APIs accept as a custom_id (matched with ``fullmatch``: ``$`` would let a trailing
+newline through)."""
+
+MB = 1_000_000
+MAX_LINE_BYTES = {ProviderKind.ANTHROPIC: 32 * MB, ProviderKind.OPENAI: 200 * MB}
+"""The largest single request line worth reading: an Anthropic request is a Messages request
+(32 MB at most, reference A.7); an OpenAI line can be no larger than its 200 MB input file.
+Until the first line says which format the file is in, the larger limit applies."""
 
 OPENAI_ENDPOINTS = frozenset(
     {
@@ -75,6 +90,8 @@ class RequestLine:
     max_tokens: int | None
     url: str | None = None
     """The OpenAI endpoint of the line; ``None`` for Anthropic."""
+    cap_name: str = "max_tokens"
+    """The name the request gives its output cap (OpenAI: also ``max_completion_tokens``...)."""
 
     @property
     def wire_bytes(self) -> int:
@@ -84,6 +101,24 @@ class RequestLine:
     def params(self) -> dict[str, Any]:
         params: dict[str, Any] = orjson.loads(self.body)
         return params
+
+
+CATALOGUE_CAVEAT = "the provider's catalogue may be newer than batchtui's model table"
+
+
+@dataclass(slots=True)
+class ScanWarning:
+    """Lines the provider would likely refuse for one reason (sent anyway if the user wants)."""
+
+    line: int
+    """The first line with this warning."""
+    message: str
+    more_lines: int = 0
+    """Further lines with the same warning."""
+
+    def __str__(self) -> str:
+        more = f" (and {self.more_lines:,} more line(s))" if self.more_lines else ""
+        return f"line {self.line}: {self.message}{more}"
 
 
 @dataclass
@@ -102,6 +137,18 @@ class FileScan:
     problems: list[Problem] = field(default_factory=list)
     truncated: bool = False
     """More problems existed than :data:`MAX_PROBLEMS`."""
+    warnings: list[ScanWarning] = field(default_factory=list)
+    """What the provider would likely refuse (never stops a submit), one per model and kind."""
+    _warning_index: dict[tuple[str, ...], ScanWarning] = field(default_factory=dict, repr=False)
+
+    def warn(self, key: tuple[str, ...], line: int, message: str) -> None:
+        """Record a warning, or count one more line for a warning already given."""
+        found = self._warning_index.get(key)
+        if found is not None:
+            found.more_lines += 1
+            return
+        warning = self._warning_index[key] = ScanWarning(line, message)
+        self.warnings.append(warning)
 
     @property
     def ok(self) -> bool:
@@ -142,14 +189,24 @@ def detect_kind(obj: dict[str, Any]) -> ProviderKind | None:
     return None
 
 
-def scan_requests_file(path: Path) -> FileScan:
-    """Check every line of ``path``; the result lists every problem with its line number."""
+def scan_requests_file(path: Path, models: ModelTable | None = None) -> FileScan:
+    """Check every line of ``path``; the result lists every problem with its line number, and
+    warnings from ``models`` (default: the shipped table of known models)."""
     scan = FileScan(path=Path(path))
+    models = models or known_models()
     first_line: dict[str, int] = {}
     kind_line = endpoint_line = 0
     digest = hashlib.sha256()
-    for number, raw in _numbered_lines(scan.path, digest):
+
+    def limit() -> int:
+        return MAX_LINE_BYTES.get(scan.kind, max(MAX_LINE_BYTES.values()))  # type: ignore[arg-type]
+
+    for number, raw, size in numbered_lines(scan.path, digest, limit):
         try:
+            if raw is None:
+                raise _LineError(
+                    f"line is {size:,} bytes, over the {limit():,}-byte limit of one request"
+                )
             obj = _parse_object(raw)
             kind = detect_kind(obj)
             if kind is None:
@@ -177,14 +234,47 @@ def scan_requests_file(path: Path) -> FileScan:
             continue
         scan.count += 1
         scan.models[request.model] = scan.models.get(request.model, 0) + 1
+        _warn_about_model(scan, request, models)
     scan.sha256 = digest.hexdigest()
     return scan
 
 
+def _warn_about_model(scan: FileScan, request: RequestLine, models: ModelTable) -> None:
+    """What the provider would refuse in this request, as far as batchtui's table knows."""
+    model = request.model
+    known = models.find(model)
+    if known is None:
+        if not models.is_known(model):
+            scan.warn(
+                ("unknown", model),
+                request.line,
+                f"unknown model {model!r}: the provider refuses a model it does not serve "
+                f"(not_found_error / model_not_found), but {CATALOGUE_CAVEAT}",
+            )
+        return
+    if known.retired is not None:
+        scan.warn(
+            ("retired", model),
+            request.line,
+            f"model {model!r} was retired on {known.retired.isoformat()}: the provider answers "
+            f"not_found_error ({CATALOGUE_CAVEAT})",
+        )
+    cap = request.max_tokens
+    if known.max_output is not None and isinstance(cap, int) and cap > known.max_output:
+        scan.warn(
+            ("max_output", known.name, request.cap_name),
+            request.line,
+            f"{request.cap_name} {cap:,} is over the {known.max_output:,} output tokens "
+            f"{known.name} allows: the provider would refuse the request ({CATALOGUE_CAVEAT})",
+        )
+
+
 def iter_requests(path: Path, kind: ProviderKind) -> Iterator[RequestLine]:
     """The requests of a file that :func:`scan_requests_file` passed, one at a time."""
-    for number, raw in _numbered_lines(Path(path), None):
+    for number, raw, _size in numbered_lines(Path(path), None, lambda: MAX_LINE_BYTES[kind]):
         try:
+            if raw is None:
+                raise _LineError("line over the size limit")
             obj = _parse_object(raw)
             yield _parse_request(kind, obj, number, obj["custom_id"])
         except (_LineError, KeyError) as error:
@@ -198,20 +288,6 @@ def file_sha256(path: Path) -> str:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _numbered_lines(path: Path, digest: Any) -> Iterator[tuple[int, bytes]]:
-    """Non-blank lines with their 1-based numbers, feeding ``digest`` every byte read."""
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, also when the caller stops early
-    except OSError as exc:
-        raise BatchtuiError(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if digest is not None:
-                digest.update(raw)
-            if raw.strip():
-                yield number, raw
 
 
 def _parse_object(raw: bytes) -> dict[str, Any]:
@@ -231,7 +307,7 @@ def _check_custom_id(
     custom_id = obj.get("custom_id")
     if custom_id is None:
         raise _LineError("missing custom_id")
-    if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
+    if not isinstance(custom_id, str) or not CUSTOM_ID.fullmatch(custom_id):
         raise _LineError(f"custom_id {custom_id!r} must be 1-64 letters, digits, '_' or '-'")
     first = first_line.setdefault(custom_id, number)
     if first != number:
@@ -290,21 +366,23 @@ def _openai_request(obj: dict[str, Any], number: int, custom_id: str) -> Request
         problems.append("body.model is missing")
     if body.get("stream"):
         problems.append("body.stream: true is not allowed in a batch")
-    max_tokens = _openai_max_tokens(body)
+    cap_name, max_tokens = _openai_max_tokens(body)
     if max_tokens is not None and not _positive_int(max_tokens):
-        problems.append("body.max_tokens must be an integer ≥ 1")
+        problems.append(f"body.{cap_name} must be an integer ≥ 1")
     if problems:
         raise _LineError("; ".join(problems))
     assert isinstance(model, str)  # a missing model is one of the problems above
-    return RequestLine(number, custom_id, orjson.dumps(body), model, max_tokens, url)
+    return RequestLine(
+        number, custom_id, orjson.dumps(body), model, max_tokens, url, cap_name=cap_name
+    )
 
 
-def _openai_max_tokens(body: dict[str, Any]) -> Any:
-    """The output cap, whichever name the endpoint uses for it (None if unset)."""
+def _openai_max_tokens(body: dict[str, Any]) -> tuple[str, Any]:
+    """The output cap and its name, whichever name the endpoint uses (None if unset)."""
     for name in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
         if name in body:
-            return body[name]
-    return None
+            return name, body[name]
+    return "max_tokens", None
 
 
 def _positive_int(value: Any) -> bool:

@@ -1,0 +1,120 @@
+"""The ``@`` call log screen and the batch-end terminal notification, on the simulator.
+
+The calls on screen are the real SDK calls the App made to the in-process simulator; what the
+notifier writes to the terminal is read from Textual's driver.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import pytest
+from main_support import demo_services, prepare_cache, settle
+from textual.widgets import DataTable
+
+from tui.app import BatchApp
+from tui.cli.demo import DEMO_KEYS
+from tui.core.config import Settings
+from tui.core.models import BatchStatus
+from tui.screens.call_log import CallLogScreen
+from tui.screens.main import MainScreen
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return prepare_cache(tmp_path_factory.mktemp("cache"))
+
+
+def table_text(screen: CallLogScreen) -> list[str]:
+    table: DataTable = screen.query_one(DataTable)
+    return [
+        " ".join(cell.plain for cell in table.get_row_at(row)) for row in range(table.row_count)
+    ]
+
+
+async def test_at_lists_the_calls_of_this_session_newest_first_with_the_429s(
+    tmp_path: Path, cache: Path
+) -> None:
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        sim.faults.inject(route="anthropic.list", kind="429", count=2)
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.sync_batches()
+            await settle(pilot)
+            await pilot.press("at")
+            screen = app.screen
+            assert isinstance(screen, CallLogScreen)
+            calls = services.call_log.records()
+            rows = table_text(screen)
+            assert len(rows) == len(calls) > 3
+            assert rows[0].split()[1] == calls[0].profile  # newest first
+            limited = [row for row in rows if "⚠ 429" in row]
+            assert len(limited) == 2
+            assert all("10 ms" in row for row in limited)  # the retry-after honoured
+            keys = " ".join(rows) + str(screen.query_one("#calls-title").render())
+            assert not any(key in keys for key in DEMO_KEYS.values())
+
+            await pilot.press("t")  # only trouble
+            assert len(table_text(screen)) == 2
+            await pilot.press("t", "slash", *"/openai/")
+            shown = table_text(screen)
+            assert 0 < len(shown) < len(rows)
+            assert all("/openai/" in row for row in shown)
+
+            await pilot.press("escape", "escape")  # leaves the filter, then the screen
+            assert isinstance(app.screen, MainScreen)
+
+
+async def test_the_open_call_log_shows_new_calls_as_they_happen(
+    tmp_path: Path, cache: Path
+) -> None:
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("at")
+            screen = app.screen
+            assert isinstance(screen, CallLogScreen)
+            assert table_text(screen) == []
+            app.sync_batches()
+            await settle(pilot)
+            screen._refresh_if_new()  # what its one-second timer does
+            assert len(table_text(screen)) == len(services.call_log.records()) > 0
+            await pilot.press("q")  # q goes back from here; it quits from the list only
+            assert isinstance(app.screen, MainScreen)
+            assert app.is_running
+
+
+async def test_a_batch_ending_sends_a_terminal_notification_through_the_driver(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with demo_services(tmp_path, cache=cache) as (sim, services):
+        marker = tmp_path / "ran.txt"
+        command = (
+            sys.executable,
+            "-c",
+            f"import os; open({str(marker)!r}, 'w').write(os.environ['BATCHTUI_STATUS'])",
+        )
+        services.config = dataclasses.replace(
+            services.config,
+            settings=Settings(notify_terminal=True, on_batch_end=command, bell=False),
+        )
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 40)) as pilot:
+            written: list[str] = []
+            monkeypatch.setattr(app._driver, "write", written.append)
+            app.sync_batches()
+            await settle(pilot)
+            running = [
+                b for b in app.main.table.batches.values() if b.status is BatchStatus.IN_PROGRESS
+            ]
+            assert running
+            sim.clock.advance(hours=30)  # every batch ends, or expires
+            app.sync_batches()
+            await settle(pilot)
+            notes = [w for w in written if w.startswith("\x1b]9;")]
+            assert len(notes) >= len(running)
+            assert all(note.endswith("\x07") and note.count("\x07") == 1 for note in notes)
+            assert all(note.startswith("\x1b]9;batchtui: ") for note in notes)
+            assert marker.read_text() in {s.value for s in BatchStatus if s.is_terminal}
