@@ -16,6 +16,7 @@ import asyncio
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +107,23 @@ async def show_call_log(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+def compare_app(database: Path) -> App:
+    """The App on a cache holding the "eval: opus vs sonnet" pair (made beside ``database``)."""
+    from compare_support import prepare_compare_cache
+
+    # Called inside the shot's event loop: the cache is built in a thread with a loop of its own.
+    with ThreadPoolExecutor(1) as pool:
+        built = pool.submit(prepare_compare_cache, database.parent / "compare")
+        pair_database, _a, _b = built.result()
+    return CachedBatchApp(pair_database)
+
+
+async def compare_the_pair(pilot: Pilot) -> None:
+    from compare_support import open_compare_of_the_pair
+
+    await open_compare_of_the_pair(pilot)
+
+
 SHOTS: list[Shot] = [
     Shot("main-wide", (160, 48), main_app),
     Shot("main-80x24", (80, 24), main_app),
@@ -116,6 +134,7 @@ SHOTS: list[Shot] = [
     Shot("requests", (160, 48), main_app, requests_of_the_largest_batch),
     Shot("request-detail", (120, 36), main_app, detail_of_a_request),
     Shot("call-log", (120, 30), CallLogApp, show_call_log),
+    Shot("compare", (120, 36), compare_app, compare_the_pair),
 ]
 """Every screenshot, in README order; other screens append theirs here."""
 

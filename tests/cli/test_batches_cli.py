@@ -351,3 +351,16 @@ async def test_delete_of_an_openai_batch_says_only_its_files_go(sim: Simulator, 
     code, out, err = await cli("delete", batch_id, "--yes")
     assert code == 0, err
     assert out.strip() == f"{batch_id}: its files deleted at openai (kept in the local cache)"
+
+
+async def test_sync_says_when_the_provider_asks_the_sdk_to_wait(sim: Simulator, cli) -> None:
+    anthropic_batch(sim, hours_ago=2)
+    # The SDK retries a 429 by itself, sleeping through retry-after: a long wait is announced.
+    sim.faults.inject(route="anthropic.list", kind="429", count=1, retry_after_ms=1000)
+    code, _out, err = await cli("sync")
+    assert code == 0, err
+    assert "profile 'a': rate-limited (HTTP 429); waiting 1 s before retrying" in err
+    sim.faults.inject(route="anthropic.list", kind="429", count=1)  # 10 ms: not worth a line
+    code, _out, err = await cli("sync")
+    assert code == 0, err
+    assert "before retrying" not in err

@@ -75,6 +75,14 @@ async def test_requests_inspector_request_detail_and_filters(tmp_path: Path) -> 
             await pilot.press("escape")
             await settle(pilot)
 
+            stop_reasons = app.screen.query_one("#stop-reason", Select)
+            stop_reasons.focus()
+            await pilot.press("enter")  # the provider-given stop reasons
+            await settle(pilot)
+            assert "stop[/]" in assert_safe(app)
+            await pilot.press("escape")
+            await settle(pilot)
+
             app.screen.query_one("#requests-list").focus()
             await pilot.press("enter")
             await settle(pilot)

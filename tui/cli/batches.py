@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from tui.cli.common import Context, add_command, open_cache, print_json
+from tui.cli.common import Context, add_command, announcing_call_log, open_cache, print_json
 from tui.cli.watch_ends import WatchEnds
 from tui.core.batch_end import outcome_exit_code
 from tui.core.errors import ConfigError, PartialFailure, ProviderError
@@ -133,6 +133,7 @@ async def _sync(args: argparse.Namespace, context: Context) -> int:
         profile=args.profile,
         env=context.env,
         on_event=_say_when_waiting,
+        call_log=announcing_call_log(),
         index_search=False,
     ) as session:
         engine = session.engine
@@ -336,7 +337,11 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
     bell = context.config.settings.bell
     ends = WatchEnds(context.config, args.exec_command, env=context.env)
     async with Session.open(
-        context.config, context.paths.database, profile=args.profile, env=context.env
+        context.config,
+        context.paths.database,
+        profile=args.profile,
+        env=context.env,
+        call_log=announcing_call_log(),
     ) as session:
         engine = session.engine
         shown: dict[str, ProfileHealth] = {}

@@ -18,6 +18,7 @@ from tui.core.paths import AppPaths
 from tui.core.text import json_safe, sanitize
 
 if TYPE_CHECKING:
+    from tui.core.calllog import CallLog, CallRecord
     from tui.core.store import Store
 
 EXIT_USAGE = 2
@@ -87,3 +88,28 @@ async def open_cache(context: Context) -> Store:
         store = await Store.open(context.paths.database, read_only=True)
         print(f"note: {sanitize(str(exc))}; reading it read-only", file=sys.stderr)
         return store
+
+
+SDK_WAIT_WORTH_SAYING = 1.0
+"""Seconds of a provider-asked wait (429/5xx ``retry-after``) from which the CLI says so."""
+
+
+def announcing_call_log() -> CallLog:
+    """A call log that says on stderr when the provider asks the SDK to wait before retrying.
+
+    The SDKs retry a 429 or 5xx by themselves, sleeping through the ``retry-after``; without
+    this line a long wait would look like a hang."""
+    from tui.core.calllog import CallLog
+
+    def announce(call: CallRecord) -> None:
+        wait = call.retry_after
+        if wait is not None and wait >= SDK_WAIT_WORTH_SAYING:
+            what = "rate-limited" if call.status == 429 else "server error"
+            print(
+                f"profile {call.profile!r}: {what} (HTTP {call.status}); "
+                f"waiting {wait:g} s before retrying",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return CallLog(on_finished=announce)

@@ -41,6 +41,9 @@ DEMO_LABELS = (
 )
 """Labels the demo gives its batches, as a user would have (labels are local, never sent)."""
 
+COMPARISON_LABELS = ("eval: opus", "eval: sonnet")
+"""The labels of the demo's pair of batches worth comparing (same questions, two models)."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = add_command(
@@ -134,6 +137,7 @@ async def _demo(args: argparse.Namespace, context: Context) -> int:
     from tui.app import BatchApp
     from tui.services import Services
     from tui.sim import SimOptions, Simulator
+    from tui.sim.scenarios import seed_model_comparison
 
     # Quitting while results stream resets the connection; aiohttp would log that as an
     # error with a traceback onto the terminal the TUI just handed back.
@@ -142,6 +146,7 @@ async def _demo(args: argparse.Namespace, context: Context) -> int:
     await sim.start(host="127.0.0.1", port=0)
     try:
         sim.seed_demo_workspace()
+        pair = seed_model_comparison(sim)  # two batches worth comparing (= on the list)
         with _data_dir(args, context) as data_dir:
             services = Services(
                 demo_config(sim, data_dir),
@@ -155,6 +160,8 @@ async def _demo(args: argparse.Namespace, context: Context) -> int:
                 say(f"importing the demo batches from {sim.base_url}…")
                 await services.engine.import_all()  # the list is full on the first paint
                 await label_demo_batches(services.store)
+                for batch_id, label in zip(pair, COMPARISON_LABELS, strict=True):
+                    await services.store.batches.annotate(batch_id, label=label)
                 # Written on the cache's writer connection while the App paints from its
                 # reader: the params cost half a second the first paint need not wait for.
                 requests = asyncio.create_task(store_demo_requests(sim, services.store))

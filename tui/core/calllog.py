@@ -102,8 +102,11 @@ class CallLog:
         *,
         clock: Callable[[], datetime] | None = None,
         timer: Callable[[], float] = time.perf_counter,
+        on_finished: Callable[[CallRecord], None] | None = None,
     ) -> None:
         self.capacity = capacity
+        self.on_finished = on_finished
+        """Called with every call that got its answer (after the lock is released)."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._timer = timer
         self._done: deque[CallRecord] = deque(maxlen=capacity)
@@ -180,6 +183,8 @@ class CallLog:
             )
             self._done.append(record)
             self.version += 1
+        if self.on_finished is not None:
+            self.on_finished(record)
         return record
 
     def task_failed(self, error: str) -> None:

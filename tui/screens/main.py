@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from tui.batch_marks import BatchMarks, bulk_stakes, marked_reason, split_marked
 from tui.batch_view import SortColumn, View, in_view, needs_attention, parse_query
 from tui.core.attention import BY_USER, settle_lineages
 from tui.core.errors import NotFoundError
@@ -61,7 +62,16 @@ PROVIDER_ACTIONS = frozenset({"cancel_batch", "delete_batch", "download", "submi
 """Actions that change something at a provider: hidden in read-only mode."""
 
 _NEEDS_BATCH = frozenset(
-    {"cancel_batch", "delete_batch", "copy_id", "annotate", "open_requests", "retry", "acknowledge"}
+    {
+        "cancel_batch",
+        "delete_batch",
+        "copy_id",
+        "annotate",
+        "open_requests",
+        "retry",
+        "acknowledge",
+        "toggle_mark",
+    }
 )
 _RELATIVE_TICK = 30.0
 """Seconds between rewrites of relative times ("3h ago"); cells that did not change stay."""
@@ -97,6 +107,9 @@ class MainScreen(Screen):
         Binding("2", "view('attention')", "Needs attention", show=False, id="main.view.attention"),
         Binding("3", "view('ended')", "Ended", show=False, id="main.view.ended"),
         Binding("4", "view('all')", "All", show=False, id="main.view.all"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="main.mark"),
+        Binding("U", "unmark_all", "Unmark all", show=False, id="main.unmark"),
+        Binding("equals_sign", "compare", "Compare marked", id="main.compare"),
     ]
 
     def __init__(self, services: Services) -> None:
@@ -113,6 +126,8 @@ class MainScreen(Screen):
         over a batch with retries does not read a 100,000-request lineage again each time."""
         self._lineage_generation = 0
         """Bumped by every change, so a read that was under way then is not cached."""
+        self.marks = BatchMarks()
+        """Batches marked with Space: compared by =, canceled or deleted together."""
 
     def compose(self) -> ComposeResult:
         # Apply the width class now, not on the first Resize: otherwise the table is first laid
@@ -151,6 +166,7 @@ class MainScreen(Screen):
         then its first frame, the footer's keys and the detail pane have them."""
         table = BatchTable(id="batches")
         table.cost_of = lambda batch: self.costs.get(batch.id)
+        table.marked = self.marks
         if self._cached:
             table.replace(self._cached, self.services.clock())
         return table
@@ -354,6 +370,10 @@ class MainScreen(Screen):
 
     def unavailable_reason(self, action: str) -> str | None:
         """Why ``action`` does not apply to the selected batch right now (None if it does)."""
+        if action == "compare" and self.marks.pair() is None:
+            return f"Mark two batches with Space to compare them ({len(self.marks)} marked)."
+        if self.marks and action in ("cancel_batch", "delete_batch"):
+            return marked_reason(action, self._marked_batches())
         batch = self.selected
         if action in _NEEDS_BATCH and batch is None:
             return "No batch selected."
@@ -385,6 +405,8 @@ class MainScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in PROVIDER_ACTIONS and self.services.read_only:
             return False
+        if action == "compare":  # in the footer only once two batches are marked
+            return self.marks.pair() is not None
         if action == "clear_filter":
             boxes = self.query("#filter")  # the footer asks while the screen is being built
             return bool(boxes and boxes.first(Input).value) or None
@@ -394,6 +416,9 @@ class MainScreen(Screen):
 
     def action_cancel_batch(self) -> None:
         batch = self.selected
+        if self.marks:
+            self._confirm_bulk("cancel_batch", self.run_cancel)
+            return
         if batch is None:
             return
         from tui.screens.confirm import ConfirmScreen, cancel_stakes
@@ -404,6 +429,9 @@ class MainScreen(Screen):
 
     def action_delete_batch(self) -> None:
         batch = self.selected
+        if self.marks:
+            self._confirm_bulk("delete_batch", self.run_delete)
+            return
         if batch is None:
             return
         from tui.screens.confirm import ConfirmScreen, delete_stakes
@@ -415,6 +443,48 @@ class MainScreen(Screen):
     def _confirmed(self, ok: bool | None, start: Callable[[str], object], batch_id: str) -> None:
         if ok:
             start(batch_id)
+
+    # --- marks: compare, bulk cancel and delete (the rules live in tui.batch_marks) ------------
+
+    def _marked_batches(self) -> list[Batch]:
+        known = self.table.batches
+        return [known[batch_id] for batch_id in self.marks.ids if batch_id in known]
+
+    def action_toggle_mark(self) -> None:
+        if self.selected is not None:
+            self.marks.toggle(self.selected.id)
+            self.table.refresh()
+            self.table.action_cursor(1)
+            self.refresh_bindings()
+
+    def action_unmark_all(self) -> None:
+        self.marks.clear()
+        self.table.refresh()
+        self.refresh_bindings()
+
+    def action_compare(self) -> None:
+        pair = self.marks.pair()
+        if pair is None:
+            return
+        from tui.screens.compare import CompareScreen  # loaded on first use
+
+        a, b = (self.table.batches[batch_id] for batch_id in pair)
+        self.app.push_screen(CompareScreen(self.services.store, a, b, prices=self.prices))
+
+    def _confirm_bulk(self, action: str, start: Callable[[str], object]) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        targets, skipped = split_marked(action, self._marked_batches())
+        verb = "Cancel" if action == "cancel_batch" else "Delete"
+        stakes = bulk_stakes(verb, targets, skipped)
+        title = f"{verb} {len(targets)} marked batch(es)?"
+        ids = [batch.id for batch in targets]
+
+        def confirmed(ok: bool | None) -> None:
+            for batch_id in ids if ok else ():
+                start(batch_id)
+
+        self.app.push_screen(ConfirmScreen(title, stakes, f"{verb} {len(ids)}"), confirmed)
 
     def action_submit(self) -> None:
         from tui.screens.submit import SubmitScreen  # loaded on first use, not at start-up

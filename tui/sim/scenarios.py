@@ -218,3 +218,28 @@ def seed_demo_workspace(sim: Simulator) -> None:
             cached=index == 2,
             invalid=6 if index == 3 else 0,
         )
+
+
+EVAL_MODELS = ("claude-opus-4-5", "claude-sonnet-4-5")
+"""The two models of the demo's comparison pair, batch A's first."""
+
+
+def seed_model_comparison(sim: Simulator, *, count: int = 120, age: float = 10 * HOUR) -> list[str]:
+    """Two ended batches that are worth comparing ("eval: opus vs sonnet"): the same ``count``
+    questions (same custom_ids) sent to two models, plus four that only B got. B errs more
+    often and has a smaller ``max_tokens`` on every fifth question, so every compare filter
+    has rows. Returns the batch ids, A's first."""
+    ids = []
+    for side, model in enumerate(EVAL_MODELS):
+        requests: list[tuple[str, Any]] = []
+        for index in range(count + 4 * side):
+            params = _anthropic_params(model, index)
+            if side and index % 5 == 0:
+                params["max_tokens"] = 40  # cut short: stop reasons differ
+            requests.append((f"eval-{index:04d}", params))
+        created = sim.clock.time() - age + side * MINUTE
+        batch = sim.state.create_anthropic(
+            requests, created, error_rate=0.02 + 0.05 * side, duration=40 * MINUTE
+        )
+        ids.append(batch.id)
+    return ids

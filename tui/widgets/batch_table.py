@@ -18,7 +18,7 @@ the cursor row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +32,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.batch_marks import MARK_GLYPH
 from tui.batch_view import SORT_COLUMNS, Query, SortColumn, View, in_view, sort_key
 from tui.core.models import Batch
 from tui.formatting import (
@@ -169,6 +170,8 @@ class BatchTable(ScrollView, can_focus=True):
         self.sort_reverse = False
         self.full_ids = False
         self.cost_of: CostLookup = lambda batch: None
+        self.marked: Container[str] = ()
+        """Ids drawn as marked (the screen's :class:`~tui.batch_marks.BatchMarks`)."""
 
     # --- what the screen calls ------------------------------------------------------------------
 
@@ -433,6 +436,9 @@ class BatchTable(ScrollView, can_focus=True):
         strip = row.strips.get(base)
         if strip is None or strip.cell_length != width:
             strip = row.strips[base] = self._render_cells(row.cells, width, base)
+        if self._order[index] in self.marked:  # the mark takes the blank cell before Status
+            mark = Strip([Segment(MARK_GLYPH, base + Style(bold=True, reverse=True))], 1)
+            return Strip.join([mark, strip.crop(1, width)])
         return strip
 
     def _hint_strip(self, index: int, width: int) -> Strip:

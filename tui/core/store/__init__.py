@@ -5,6 +5,7 @@ Widgets and commands never write SQL: they call the repositories hanging off :cl
     store = await Store.open(paths.database)
     batches = await store.batches.list()
     page = await store.results.page(batch_id, ResultFilter(types={ResultType.ERRORED}))
+    pairs = await store.comparison.page(batch_a, batch_b, CompareFilter(Only.DIFFERS))
     await store.close()
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui.core.store.batches import BatchRepository
+from tui.core.store.comparison import ComparisonRepository
 from tui.core.store.database import Database
 from tui.core.store.housekeeping import Housekeeping
 from tui.core.store.requests import RequestRepository
@@ -29,6 +31,7 @@ class Store:
         self.batches = BatchRepository(db)
         self.requests = RequestRepository(db)
         self.results = ResultRepository(db)
+        self.comparison = ComparisonRepository(db)
         self.housekeeping = Housekeeping(db)
 
     @classmethod
