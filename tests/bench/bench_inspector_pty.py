@@ -26,6 +26,7 @@ min-max):
   (79-262, n=5) against main's 207 ms (146-335, n=5);
 * now (warm-up, compressed raw JSON, search index built by the TUI), quieter, A/B: 109 ms
   (70-115, n=7) against main's 160 ms (127-312, n=7). Goal <= 300 ms: met.
+* after merging main at 363bc9b: 139 ms (111-167, n=5).
 
 What paid: :func:`tui.warmup.warm_inspector`. The first Enter used to import the inspector's
 modules (100-270 ms here, measured alone) and re-parse the whole stylesheet for each new

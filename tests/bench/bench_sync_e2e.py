@@ -27,6 +27,8 @@ in the first session, so wall times there are ~2x the later ones; compare within
 * now, A/B against main in the same runs, quieter (n=4): batchtui 7.25 s (6.48-9.15), CPU
   6.13 s; main's sync 8.12 s (7.40-9.97), CPU 6.81 s; script 8.0 s (7.38-11.4), CPU 7.04 s.
   Speed-up 1.12x (1.10-1.25): NOT met. Peak RSS 145 MiB (main 140; +zstd): met.
+* after merging main at 363bc9b (cross-process profile locks, listing polls), n=3: batchtui
+  11.1 s (10.0-11.6), CPU 6.71 s; script 11.3 s (10.7-12.6), CPU 7.43 s: 1.09x (0.97-1.12).
 
 What changed the command's time: the search index is no longer built by ``sync`` (the TUI
 builds it behind its first paint, or on opening the batch: ``SyncEngine.index_search``); with
