@@ -171,6 +171,22 @@ class BatchApp(App[None]):
             )
         await engine.poll_once()
 
+    @work(group="warm", exit_on_error=False, name="warm", description="Loading the inspector")
+    async def warm_inspector(self) -> None:
+        from tui.warmup import warm_inspector
+
+        await warm_inspector(self)
+
+    @work(group="index", exit_on_error=False, name="index", description="Indexing for search")
+    async def index_for_search(self) -> None:
+        """Build the search index of batches ``batchtui sync`` downloaded (it leaves that to
+        the TUI, the index's only reader), one at a time, behind the first paint."""
+        store = self.services.store
+        if store.db.read_only:
+            return
+        for batch_id in await store.results.downloaded_without_search_index():
+            await store.results.build_search_index(batch_id)
+
     # --- sync events, batched -------------------------------------------------------------------
 
     def _on_sync_event(self, event: SyncEvent) -> None:
@@ -186,8 +202,11 @@ class BatchApp(App[None]):
             return
         self._cache_shown = True
         self.main.show_batches(batches)
-        # Pricing reads every result; let the list paint first.
+        # Pricing reads every result; let the list paint first. So does the inspector's
+        # warm-up: its imports and styles then no longer wait on the first Enter.
         self.call_after_refresh(self.main.load_costs)
+        self.call_after_refresh(self.warm_inspector)
+        self.call_after_refresh(self.index_for_search)
 
     def on_sync_events_arrived(self, message: SyncEventsArrived) -> None:
         self._pending = []

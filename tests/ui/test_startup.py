@@ -128,3 +128,28 @@ async def test_the_cached_list_fills_before_or_after_the_screen_is_built(
             assert app.main.table.shown_ids == [b.id for b in cached]
             assert app.main.detail.shown_batch is not None
             assert app.main.detail.shown_batch.id == cached[0].id
+
+
+async def test_the_inspector_is_loaded_after_the_first_paint_not_on_enter(
+    tmp_path: Path, cache: Path
+) -> None:
+    """Once the list is painted, the inspector's modules are imported and its widgets' styles
+    are in the stylesheet, before any Enter: the first open pays neither. Opening it then adds
+    no style source (no full re-parse on the key press)."""
+    from tui.screens.requests import RequestsScreen
+    from tui.warmup import inspector_widgets
+    from tui.widgets.results_view import ResultsView
+
+    async with demo_services(tmp_path, cache=cache) as (_sim, services):
+        app = BatchApp(services)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            sources = set(app.stylesheet.source)
+            assert any(name == "ResultsView.DEFAULT_CSS" for _, name in sources)
+            assert not app.query(ResultsView)  # loaded, nothing mounted
+            assert len(inspector_widgets()) > 10
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, RequestsScreen)
+            assert app.screen.query(ResultsView)
+            assert set(app.stylesheet.source) == sources

@@ -125,6 +125,8 @@ def run_sync(args: argparse.Namespace, context: Context) -> int:
 
 async def _sync(args: argparse.Namespace, context: Context) -> int:
     context.paths.ensure_data_dir()
+    # The search index of downloaded results is left to the TUI, its only reader (it builds
+    # it after its first paint): the command ends sooner.
     async with Session.open(
         context.config,
         context.paths.database,
@@ -132,6 +134,7 @@ async def _sync(args: argparse.Namespace, context: Context) -> int:
         env=context.env,
         on_event=_say_when_waiting,
         call_log=announcing_call_log(),
+        index_search=False,
     ) as session:
         engine = session.engine
         engine.wait_for_other_process = True  # then its downloads are not done twice

@@ -16,6 +16,7 @@ from tui import __version__
 from tui.cli import (
     actions,
     batches,
+    cache_cmd,
     compare,
     config_cmd,
     cost,
@@ -30,7 +31,9 @@ from tui.core.errors import BatchtuiError
 from tui.core.paths import resolve_paths
 from tui.core.text import sanitize
 
-COMMAND_MODULES = (demo, sim, batches, submit, lineage, compare, actions, cost, config_cmd)
+COMMAND_MODULES = (
+    demo, sim, batches, submit, lineage, compare, actions, cost, cache_cmd, config_cmd,
+)  # fmt: skip
 """Modules whose ``register(subparsers)`` adds their subcommands, in the order --help lists them."""
 
 

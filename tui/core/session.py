@@ -45,10 +45,12 @@ class Session:
         env: Mapping[str, str] | None = None,
         on_event: Callable[[SyncEvent], None] | None = None,
         call_log: CallLog | None = None,
+        index_search: bool = True,
     ) -> AsyncIterator[Session]:
         """Open the store and build the providers; close everything on the way out.
 
-        With a ``call_log``, every HTTP call of the providers is recorded there."""
+        With a ``call_log``, every HTTP call of the providers is recorded there.
+        ``index_search``: see :attr:`SyncEngine.index_search`."""
         profiles = config.profile(profile) if profile else config.require_profiles()
         providers, problems = _build_providers(profiles, env, call_log)
         if not providers:
@@ -58,7 +60,9 @@ class Session:
         except BaseException:
             await _close_all(providers)
             raise
-        engine = SyncEngine(store, providers, config.settings, on_event=on_event)
+        engine = SyncEngine(
+            store, providers, config.settings, on_event=on_event, index_search=index_search
+        )
         for status in problems:
             engine.report_status(status)
         try:

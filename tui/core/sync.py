@@ -84,8 +84,13 @@ class SyncEngine:
         *,
         on_event: Callable[[SyncEvent], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        index_search: bool = True,
     ):
         self.store = store
+        self.index_search = index_search
+        """Index downloaded results for search as they are stored. ``batchtui sync`` leaves it
+        to the TUI (which indexes such batches after its first paint, or on opening one):
+        its search is the only reader of the index, and the command ends ~1 s sooner."""
         self.providers = dict(providers)
         self.settings = settings
         self.on_event = on_event
@@ -376,7 +381,8 @@ class SyncEngine:
             await self.store.results.build_search_index(batch.id)
             await self.store.batches.set_results_state(batch.id, ResultsState.UNAVAILABLE)
             return 0
-        await self.store.results.build_search_index(batch.id)
+        if self.index_search:
+            await self.store.results.build_search_index(batch.id)
         await self.store.batches.set_models(batch.id, models)
         await self.store.batches.set_results_state(batch.id, ResultsState.COMPLETE)
         await self._refine_counts(batch.id, emit)
@@ -396,7 +402,7 @@ class SyncEngine:
         # closing: whatever goes wrong, the HTTP response is closed now, not when GC runs.
         # A first download appends and indexes chunk by chunk (see ResultRepository.appending).
         async with (
-            self.store.results.appending(batch.id),
+            self.store.results.appending(batch.id, index=self.index_search),
             closing(stream) as chunks,
         ):
             async for chunk in chunks:

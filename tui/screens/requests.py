@@ -117,6 +117,8 @@ class RequestsScreen(FollowsSyncEvents, Screen):
         self.truncated_count = 0
         """How many of them the list's filter matches."""
         self._summary_at = -SUMMARY_INTERVAL
+        self.search_ready = True
+        """False while the batch's search index is being built (rows are browsable)."""
 
     # --- layout ---
 
@@ -146,6 +148,7 @@ class RequestsScreen(FollowsSyncEvents, Screen):
         self._show_progress(self._downloading)
         self.query_one(ResultsView).focus()
         self._load_summary()
+        self._index_for_search()
 
     @property
     def _downloading(self) -> bool:
@@ -220,6 +223,27 @@ class RequestsScreen(FollowsSyncEvents, Screen):
             error_types = await results.distinct_values(self.shown_batch.id, "error_type")
         filters.set_choices(stop_reasons, error_types)
 
+    @work(group="requests-index", exclusive=True, exit_on_error=False)
+    async def _index_for_search(self) -> None:
+        """Build the search index of a batch downloaded by ``batchtui sync`` (which leaves it
+        for later), unless the App's background indexing did already. The rows are on screen
+        meanwhile; the match count says search is not ready, and a search typed meanwhile is
+        run again once it is."""
+        results = self.store.results
+        batch_id = self.shown_batch.id
+        if self.store.db.read_only or self._downloading:
+            return
+        if not await results.search_pending(batch_id):
+            return
+        self.search_ready = False
+        self._show_match_count()
+        await results.build_search_index(batch_id)
+        self.search_ready = True
+        self._show_match_count()
+        view = self.query_one(ResultsView)
+        if view.filter.search:
+            view.reload()
+
     def _error_types(self) -> dict[str, int]:
         """Counts per error type, summed from the groups (saves a scan of the batch)."""
         error_types: dict[str, int] = {}
@@ -280,6 +304,8 @@ class RequestsScreen(FollowsSyncEvents, Screen):
         text = f"{self.matching:,} of {self.stored:,}"
         if self.group_key is not None:
             text += " in group"
+        if not self.search_ready:
+            text += " · search: indexing…"
         self.query_one(ResultFilters).set_match_count(text)
 
     # --- error groups ---

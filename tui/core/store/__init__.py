@@ -16,6 +16,7 @@ from pathlib import Path
 from tui.core.store.batches import BatchRepository
 from tui.core.store.comparison import ComparisonRepository
 from tui.core.store.database import Database
+from tui.core.store.housekeeping import Housekeeping
 from tui.core.store.requests import RequestRepository
 from tui.core.store.results import ErrorGroup, ResultFilter, ResultRepository, UsageGroup
 
@@ -31,6 +32,7 @@ class Store:
         self.requests = RequestRepository(db)
         self.results = ResultRepository(db)
         self.comparison = ComparisonRepository(db)
+        self.housekeeping = Housekeeping(db)
 
     @classmethod
     async def open(cls, path: Path, *, read_only: bool = False) -> Store:

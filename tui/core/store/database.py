@@ -157,6 +157,16 @@ class Database:
             except sqlite3.Error as exc:
                 raise StoreError(describe_sqlite_error(self.path, exc)) from None
 
+    @contextlib.asynccontextmanager
+    async def writer_turn(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer outside any transaction, other writes waiting (for VACUUM, which cannot
+        run inside one)."""
+        async with self._write_lock:
+            try:
+                yield self.writer
+            except sqlite3.Error as exc:
+                raise StoreError(describe_sqlite_error(self.path, exc)) from None
+
     async def fetchall(self, sql: str, params: SqlParams = ()) -> list[sqlite3.Row]:
         """Run a read on the reader connection."""
         try:

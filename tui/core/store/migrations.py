@@ -178,12 +178,24 @@ CREATE TABLE count_samples (
 ) WITHOUT ROWID;
 """
 
+SCHEMA_V6_RAW_DICTIONARIES = """
+-- results.raw is stored zstd-compressed with a dictionary trained per batch (a frame names its
+-- dictionary's id); rows written before, and small batches, keep the plain line. See
+-- tui/core/store/raw_json.py.
+CREATE TABLE raw_dictionaries (
+    id       INTEGER PRIMARY KEY,
+    batch_id TEXT NOT NULL UNIQUE,
+    data     BLOB NOT NULL
+);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, SCHEMA_V1),
     (2, SCHEMA_V2_SUBMISSIONS),
     (3, SCHEMA_V3_DEFERRED_SEARCH_INDEX),
     (4, SCHEMA_V4_BULK_SEARCH_INDEX),
     (5, SCHEMA_V5_ATTENTION_AND_PACE),
+    (6, SCHEMA_V6_RAW_DICTIONARIES),
 ]
 """``(version, script)`` pairs in ascending order; the database ends at the last version."""
 

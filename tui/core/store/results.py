@@ -19,6 +19,7 @@ from tui.core.errors import StoreError
 from tui.core.models import RequestResult, ResultType, Usage
 from tui.core.store.codec import RESULT_COLUMNS, result_from_row, result_values
 from tui.core.store.database import Database, describe_sqlite_error
+from tui.core.store.raw_json import RawJsonCodec
 
 _APPEND = (
     f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) "
@@ -130,6 +131,7 @@ class ResultRepository:
     def __init__(self, db: Database):
         self._db = db
         self._appending: dict[str, _Appender] = {}
+        self._raw = RawJsonCodec(db)
 
     async def write(self, results: Sequence[RequestResult]) -> None:
         """Upsert a chunk in one transaction: a re-download replaces rows, never duplicates.
@@ -140,6 +142,10 @@ class ResultRepository:
         if not results:
             return
         values = [result_values(r) for r in results]
+        batch_id = results[0].batch_id
+        if all(r.batch_id == batch_id for r in results):  # a chunk: always one batch's
+            raws = await self._raw.compress(batch_id, [(r.raw, r.text) for r in results])
+            values = [(*v[:-1], raw) for v, raw in zip(values, raws, strict=True)]
         appender = self._appending.get(results[0].batch_id)
         if appender is not None and all(r.batch_id == appender.batch_id for r in results):
             await appender.write(values)
@@ -151,9 +157,10 @@ class ResultRepository:
             await conn.executemany(_INSERT, values)
 
     @contextlib.asynccontextmanager
-    async def appending(self, batch_id: str) -> AsyncIterator[bool]:
+    async def appending(self, batch_id: str, *, index: bool = True) -> AsyncIterator[bool]:
         """Bulk-download mode for a deferred batch (:meth:`defer_search_index`); yields whether
         it applies: the batch has no rows yet, so no chunk can conflict with a stored row.
+        ``index=False`` leaves the batch's search index to a later :meth:`build_search_index`.
 
         :meth:`write` then appends each chunk with plain INSERTs and indexes it for search in
         the same transaction (crash-safe: a committed chunk is always indexed), and returns as
@@ -170,7 +177,7 @@ class ResultRepository:
         if not fresh_and_deferred or batch_id in self._appending:
             yield False
             return
-        appender = self._appending[batch_id] = _Appender(self, batch_id)
+        appender = self._appending[batch_id] = _Appender(self, batch_id, index=index)
         try:
             yield True
         except BaseException:
@@ -219,11 +226,34 @@ class ResultRepository:
             )
             await conn.execute("DELETE FROM fts_deferred WHERE batch_id = ?", (batch_id,))
 
+    async def search_pending(self, batch_id: str) -> bool:
+        """Whether the batch's rows are not all in the full-text index yet (a download going
+        on, or one whose index was left for later: see :meth:`build_search_index`)."""
+        return bool(
+            await self._db.fetch_int(
+                "SELECT EXISTS (SELECT 1 FROM fts_deferred WHERE batch_id = ?)", (batch_id,)
+            )
+        )
+
+    async def downloaded_without_search_index(self) -> list[str]:
+        """Batches whose download ended but whose search index was left for later (by
+        ``batchtui sync``), oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT b.id FROM fts_deferred d JOIN batches b ON b.id = d.batch_id "
+            "WHERE b.results_state = 'complete' ORDER BY b.created_at"
+        )
+        return [r["id"] for r in rows]
+
     async def get(self, batch_id: str, custom_id: str) -> RequestResult | None:
         row = await self._db.fetchone(
             "SELECT * FROM results WHERE batch_id = ? AND custom_id = ?", (batch_id, custom_id)
         )
-        return None if row is None else result_from_row(row)
+        return None if row is None else await self._with_raw(row)
+
+    async def _with_raw(self, row: sqlite3.Row) -> RequestResult:
+        result = result_from_row(row)
+        result.raw = await self._raw.decompress(result.raw, result.text)
+        return result
 
     async def count(self, batch_id: str, flt: ResultFilter = ResultFilter()) -> int:
         where, params = _where(batch_id, flt)
@@ -325,7 +355,7 @@ class ResultRepository:
         where, params = _where(batch_id, flt)
         rows = self._db.in_custom_id_order("*", "results", where, tuple(params), chunk=chunk)
         async for row in rows:
-            yield result_from_row(row)
+            yield await self._with_raw(row)
 
     async def outcomes(
         self, batch_id: str, *, chunk: int = 5000
@@ -386,9 +416,11 @@ class ResultRepository:
 class _Appender:
     """The chunks of one batch in :meth:`ResultRepository.appending` mode."""
 
-    def __init__(self, repository: ResultRepository, batch_id: str):
+    def __init__(self, repository: ResultRepository, batch_id: str, *, index: bool):
         self.repository = repository
         self.batch_id = batch_id
+        self.index = index
+        """Index each chunk for search in its transaction (else it stays deferred)."""
         self.plain = True
         self._tail: asyncio.Future[None] | None = None
 
@@ -428,17 +460,18 @@ class _Appender:
         conn = db.writer
         try:
             try:
-                await conn.execute(
-                    "INSERT INTO results_fts (rowid, text, error_message) "
-                    "SELECT seq, text, error_message FROM results "
-                    "WHERE seq > ? AND +batch_id = ? ORDER BY seq",
-                    (last, self.batch_id),
-                )
-                await conn.execute(
-                    "UPDATE fts_deferred SET indexed_upto = (SELECT max(seq) FROM results) "
-                    "WHERE batch_id = ?",
-                    (self.batch_id,),
-                )
+                if self.index:
+                    await conn.execute(
+                        "INSERT INTO results_fts (rowid, text, error_message) "
+                        "SELECT seq, text, error_message FROM results "
+                        "WHERE seq > ? AND +batch_id = ? ORDER BY seq",
+                        (last, self.batch_id),
+                    )
+                    await conn.execute(
+                        "UPDATE fts_deferred SET indexed_upto = (SELECT max(seq) FROM results) "
+                        "WHERE batch_id = ?",
+                        (self.batch_id,),
+                    )
                 await conn.commit()
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
