@@ -76,8 +76,10 @@ class ErrorGroupsPanel(OptionList):
         marked: Collection[str] = frozenset(),
         active_key: str | None = None,
     ) -> None:
-        """Replace the listed groups, keeping the highlight on the same group if it still exists."""
-        highlighted = self.highlighted_group
+        """Replace the listed groups. With the focus here, the highlight stays on the same group
+        (if it still exists); without it, the highlight goes back to the top, so that the
+        first key pressed here starts from the first group, not from one the counts moved."""
+        highlighted = self.highlighted_group if self.has_focus else None
         self.groups, self.marked, self.active_key = groups, marked, active_key
         self.clear_options()
         width = self.scrollable_content_region.width or 32
