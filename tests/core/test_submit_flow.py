@@ -10,12 +10,13 @@ import orjson
 import pytest
 
 from tui.core.config import Config, Profile
+from tui.core.lineage import latest_outcomes
 from tui.core.models import ProviderKind, ResultType
 from tui.core.session import Session
 from tui.core.submit.attach import attach_file
 from tui.core.submit.estimate import cached_prefix_tokens
 from tui.core.submit.ledger import Ledger, SubmissionState
-from tui.core.submit.retry import latest_outcomes, plan_retry, submit_retry
+from tui.core.submit.retry import plan_retry, submit_retry
 from tui.core.submit.submitter import (
     AlreadySubmitted,
     estimate_file,
