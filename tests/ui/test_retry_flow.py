@@ -30,9 +30,9 @@ from tui.commands import BatchCommands
 from tui.core.models import ResultType
 from tui.core.store.codec import error_key
 from tui.core.submit import plan_file, submit_file
+from tui.screens.create_flow import session_of
 from tui.screens.requests import RequestsScreen
 from tui.screens.retry import RetryScreen
-from tui.screens.submit import session_of
 from tui.services import Services
 from tui.sim import SimOptions, Simulator
 
