@@ -8,7 +8,7 @@ this module is.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -16,7 +16,7 @@ import orjson
 from tui.core.models import Batch, ProviderKind, RequestResult
 from tui.core.providers.base import ProgressCallback
 from tui.core.providers.normalize import anthropic_batch, anthropic_result
-from tui.core.providers.sdk_provider import TIMEOUT, SdkProvider
+from tui.core.providers.sdk_provider import SdkProvider
 from tui.core.providers.streaming import parse_chunks
 
 if TYPE_CHECKING:
@@ -28,21 +28,14 @@ class AnthropicProvider(SdkProvider["AsyncAnthropic"]):
 
     kind = ProviderKind.ANTHROPIC
     PAGE_SIZE = 1000
+    AFTER_PARAM = "after_id"
 
-    def _sdk_client(self, api_key: str) -> AsyncAnthropic:
+    def _sdk_classes(self) -> tuple[type[AsyncAnthropic], Callable[..., Any]]:
         from anthropic import AsyncAnthropic, DefaultAsyncHttpxClient
 
-        return AsyncAnthropic(
-            api_key=api_key,
-            base_url=self.profile.base_url,
-            timeout=TIMEOUT,
-            http_client=self._http_client(DefaultAsyncHttpxClient),
-        )
+        return AsyncAnthropic, DefaultAsyncHttpxClient
 
-    async def _list_page(self, limit: int, after: str | None) -> bytes:
-        query: dict[str, Any] = {"limit": limit}
-        if after is not None:
-            query["after_id"] = after
+    async def _list_page(self, query: dict[str, Any]) -> bytes:
         response = await self.client.messages.batches.with_raw_response.list(**query)
         return response.http_response.content
 

@@ -8,7 +8,7 @@ deletes its files. The SDK is imported when a provider is built, never when this
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -17,7 +17,7 @@ from tui.core.errors import ProviderError
 from tui.core.models import Batch, ProviderKind, RequestResult
 from tui.core.providers.base import ProgressCallback
 from tui.core.providers.normalize import openai_batch, openai_result
-from tui.core.providers.sdk_provider import TIMEOUT, SdkProvider
+from tui.core.providers.sdk_provider import SdkProvider
 from tui.core.providers.streaming import parse_chunks, split_lines
 
 if TYPE_CHECKING:
@@ -31,21 +31,14 @@ class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
 
     kind = ProviderKind.OPENAI
     PAGE_SIZE = 100
+    AFTER_PARAM = "after"
 
-    def _sdk_client(self, api_key: str) -> AsyncOpenAI:
+    def _sdk_classes(self) -> tuple[type[AsyncOpenAI], Callable[..., Any]]:
         from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-        return AsyncOpenAI(
-            api_key=api_key,
-            base_url=self.profile.base_url,
-            timeout=TIMEOUT,
-            http_client=self._http_client(DefaultAsyncHttpxClient),
-        )
+        return AsyncOpenAI, DefaultAsyncHttpxClient
 
-    async def _list_page(self, limit: int, after: str | None) -> bytes:
-        query: dict[str, Any] = {"limit": limit}
-        if after is not None:
-            query["after"] = after
+    async def _list_page(self, query: dict[str, Any]) -> bytes:
         response = await self.client.batches.with_raw_response.list(**query)
         return response.content
 

@@ -37,6 +37,8 @@ class SdkProvider(Generic[ClientT]):
 
     PAGE_SIZE: ClassVar[int]
     """Batches per list request (the API's maximum)."""
+    AFTER_PARAM: ClassVar[str]
+    """The listing's query parameter naming the batch a page starts after."""
 
     def __init__(
         self,
@@ -54,12 +56,13 @@ class SdkProvider(Generic[ClientT]):
 
     # --- what each provider says ---
 
-    def _sdk_client(self, api_key: str) -> ClientT:
-        """The SDK's async client for this profile (imports the SDK: seconds on a cold start)."""
+    def _sdk_classes(self) -> tuple[Callable[..., ClientT], Callable[..., Any]]:
+        """The SDK's async client class and its ``DefaultAsyncHttpxClient`` (imports the SDK:
+        seconds on a cold start, so only when a client is built)."""
         raise NotImplementedError
 
-    async def _list_page(self, limit: int, after: str | None) -> bytes:
-        """The raw JSON of one listing page, starting after ``after``."""
+    async def _list_page(self, query: dict[str, Any]) -> bytes:
+        """The raw JSON of one listing page for ``query``."""
         raise NotImplementedError
 
     def _next_after(self, page: dict[str, Any], data: list[Any]) -> str | None:
@@ -71,12 +74,20 @@ class SdkProvider(Generic[ClientT]):
 
     # --- shared ---
 
-    def _http_client(self, factory: Callable[..., Any]) -> Any:
-        """The SDK's own httpx client (built by ``factory``) reporting to the call log, or None
-        (the SDK's default) without one."""
-        if self.call_log is None:
-            return None
-        return self.call_log.http_client(self.profile.name, factory)
+    def _sdk_client(self, api_key: str) -> ClientT:
+        client_class, httpx_factory = self._sdk_classes()
+        # The SDK's own httpx client reports to the call log (without one, the SDK's default).
+        http_client = (
+            self.call_log.http_client(self.profile.name, httpx_factory)
+            if self.call_log is not None
+            else None
+        )
+        return client_class(
+            api_key=api_key,
+            base_url=self.profile.base_url,
+            timeout=TIMEOUT,
+            http_client=http_client,
+        )
 
     @contextlib.contextmanager
     def _translated(self) -> Iterator[None]:
@@ -90,11 +101,10 @@ class SdkProvider(Generic[ClientT]):
         return self._batch(orjson.loads(content))
 
     async def list_batches(self, *, page_size: int | None = None) -> AsyncIterator[Batch]:
-        limit = min(page_size or self.PAGE_SIZE, self.PAGE_SIZE)
-        after: str | None = None
+        query: dict[str, Any] = {"limit": min(page_size or self.PAGE_SIZE, self.PAGE_SIZE)}
         while True:
             with self._translated():
-                content = await self._list_page(limit, after)
+                content = await self._list_page(query)
             page = orjson.loads(content)
             data = page.get("data") or []
             for item in data:
@@ -104,6 +114,7 @@ class SdkProvider(Generic[ClientT]):
             after = self._next_after(page, data)
             if not after:
                 return
+            query = {**query, self.AFTER_PARAM: after}
 
     async def close(self) -> None:
         await self.client.close()
