@@ -8,14 +8,11 @@ and the engine syncs, so the store holds real errored and expired results.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from main_support import settle
 from submit_support import (
     BAD_ID,
-    FAILING,
     failed_batch,
     profile_for,
     sim_batch_count,
@@ -34,20 +31,10 @@ from tui.screens.create_flow import session_of
 from tui.screens.requests import RequestsScreen
 from tui.screens.retry import RetryScreen
 from tui.services import Services
-from tui.sim import SimOptions, Simulator
+from tui.sim import Simulator
 
 SIZE = (120, 40)
 FAILED = (ResultType.ERRORED, ResultType.EXPIRED, ResultType.CANCELED)
-
-
-@pytest.fixture
-async def failing_sim() -> AsyncIterator[Simulator]:
-    simulator = Simulator(SimOptions(**FAILING))
-    await simulator.start(host="127.0.0.1", port=0)
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
 
 
 async def failed_ids(services: Services, batch_id: str) -> dict[str, str | None]:
