@@ -14,7 +14,6 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 from textual import work
-from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 
@@ -29,7 +28,7 @@ from tui.widgets.result_cells import (
     reason_of,
     strip_of,
 )
-from tui.widgets.results_view import PAGE_SIZE, ResultsView
+from tui.widgets.results_view import CURSOR_BINDINGS, PAGE_SIZE, ResultsView
 from tui.widgets.untrusted import one_line
 
 ABSENT = ("·", "dim")
@@ -47,14 +46,7 @@ def _reason(result: RequestResult | None) -> str:
 class CompareView(ResultsView, inherit_bindings=False):
     """Every pair of two batches that a :class:`CompareFilter` shows, one line each."""
 
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
-    ]
+    BINDINGS = [*CURSOR_BINDINGS]
 
     class CursorMoved(Message):
         """The pair under the cursor changed (None: the view is empty or not loaded yet)."""
