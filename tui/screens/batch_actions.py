@@ -28,6 +28,8 @@ from tui.widgets.batch_table import BatchTable
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from rich.text import Text
+
     from tui.core.prices import PriceTable
     from tui.core.store import ResultFilter
     from tui.services import Services
@@ -113,34 +115,42 @@ class BatchActions(Screen):
     # --- actions --------------------------------------------------------------------------------
 
     def action_cancel_batch(self) -> None:
-        batch = self.selected
-        if self.marks:
-            self._confirm_bulk("cancel_batch", self.run_cancel)
-            return
-        if batch is None:
-            return
-        from tui.screens.confirm import ConfirmScreen, cancel_stakes
+        from tui.screens.confirm import cancel_stakes
 
-        stakes = cancel_stakes(batch, self.costs.get(batch.id))
-        screen = ConfirmScreen("Cancel this batch?", stakes, "Cancel batch")
-        self.app.push_screen(screen, lambda ok: self._confirmed(ok, self.run_cancel, batch.id))
+        self._confirm("cancel_batch", "Cancel this batch?", cancel_stakes, "Cancel batch")
 
     def action_delete_batch(self) -> None:
-        batch = self.selected
+        from tui.screens.confirm import delete_stakes
+
+        title = "Delete this batch at the provider?"
+        self._confirm("delete_batch", title, delete_stakes, "Delete batch")
+
+    def _confirm(
+        self,
+        action: str,
+        title: str,
+        stakes_of: Callable[[Batch, float | None], Text],
+        button: str,
+    ) -> None:
+        """Ask first (focus on Cancel), then run ``action``'s worker on the marked batches, or
+        else on the selected one."""
+        start = self.run_cancel if action == "cancel_batch" else self.run_delete
         if self.marks:
-            self._confirm_bulk("delete_batch", self.run_delete)
+            self._confirm_bulk(action, start)
             return
+        batch = self.selected
         if batch is None:
             return
-        from tui.screens.confirm import ConfirmScreen, delete_stakes
+        from tui.screens.confirm import ConfirmScreen
 
-        stakes = delete_stakes(batch, self.costs.get(batch.id))
-        screen = ConfirmScreen("Delete this batch at the provider?", stakes, "Delete batch")
-        self.app.push_screen(screen, lambda ok: self._confirmed(ok, self.run_delete, batch.id))
+        batch_id = batch.id
+        screen = ConfirmScreen(title, stakes_of(batch, self.costs.get(batch_id)), button)
 
-    def _confirmed(self, ok: bool | None, start: Callable[[str], object], batch_id: str) -> None:
-        if ok:
-            start(batch_id)
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                start(batch_id)
+
+        self.app.push_screen(screen, confirmed)
 
     # --- marks: compare, bulk cancel and delete (the rules live in tui.batch_marks) ------------
 
