@@ -6,9 +6,14 @@ neither read the developer's config or keys nor reach a real API.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from tui.sim import Simulator
 
 _PROVIDER_VARIABLES = (
     "ANTHROPIC_API_KEY",
@@ -44,14 +49,38 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     return home
 
 
+FAILING = {"seed": 7, "speed": 0.0, "expire_rate": 1.0, "error_rate": 0.3}
+"""Simulator options where every batch runs past 24 h (some requests expire) and 30 % error."""
+
+
 @pytest.fixture
-async def sim():
-    """A started batch API simulator with a frozen clock (move it with ``sim.clock.advance``)."""
+async def sim_with() -> AsyncIterator[Callable[..., Awaitable[Simulator]]]:
+    """Start simulators with the given :class:`~tui.sim.SimOptions` fields, on loopback; every
+    one started is stopped when the test ends."""
     from tui.sim import SimOptions, Simulator
 
-    simulator = Simulator(SimOptions(seed=1234, speed=0.0, expire_rate=0.0, error_rate=0.0))
-    await simulator.start(host="127.0.0.1", port=0)
+    started: list[Simulator] = []
+
+    async def start(**options: Any) -> Simulator:
+        simulator = Simulator(SimOptions(**options))
+        await simulator.start(host="127.0.0.1", port=0)
+        started.append(simulator)
+        return simulator
+
     try:
-        yield simulator
+        yield start
     finally:
-        await simulator.stop()
+        for simulator in reversed(started):
+            await simulator.stop()
+
+
+@pytest.fixture
+async def sim(sim_with: Callable[..., Awaitable[Simulator]]) -> Simulator:
+    """A started batch API simulator with a frozen clock (move it with ``sim.clock.advance``)."""
+    return await sim_with(seed=1234, speed=0.0, expire_rate=0.0, error_rate=0.0)
+
+
+@pytest.fixture
+async def failing_sim(sim_with: Callable[..., Awaitable[Simulator]]) -> Simulator:
+    """A simulator with :data:`FAILING` options: expiries and 30 % errors in every batch."""
+    return await sim_with(**FAILING)

@@ -37,7 +37,8 @@ from tui.core.events import BatchChanged, ProfileHealth, SyncEvent
 from tui.formatting import batch_name, progress_text, safe
 from tui.messages import FollowsSyncEvents, SyncEventsArrived, WorkFailed
 from tui.notify import BatchEndNotifier
-from tui.screens.main import PROVIDER_ACTIONS, MainScreen
+from tui.screens.batch_actions import PROVIDER_ACTIONS
+from tui.screens.main import MainScreen
 from tui.services import Services
 
 if TYPE_CHECKING:

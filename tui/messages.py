@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from tui.core.cost_report import CostReport
+    from tui.core.lineage import LineageTally
     from tui.core.pace import Pace
     from tui.core.submit import SubmitProgress
 
@@ -75,17 +76,6 @@ class DetailLoaded(Message):
     tally: LineageTally | None = None
     pace: Pace | None = None
     """Throughput and ETA of a running batch, from its count history."""
-
-
-@dataclass(frozen=True)
-class LineageTally:
-    """Where the requests of a batch's whole lineage stand after all its retries."""
-
-    batches: int
-    requests: int
-    """Distinct custom_ids across the lineage."""
-    missing: int
-    """Those whose newest outcome is not a success (failed, or still pending)."""
 
 
 @dataclass

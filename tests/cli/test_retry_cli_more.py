@@ -3,6 +3,7 @@ from the provider, once), and ``--truncated --max-tokens N`` (answers cut off at
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import orjson
@@ -10,17 +11,12 @@ import pytest
 from test_submit_cli import cli, write_requests
 
 from tui.core.store import Store
-from tui.sim import SimOptions, Simulator
+from tui.sim import Simulator
 
 
 @pytest.fixture
-async def failing_sim():
-    simulator = Simulator(SimOptions(seed=11, speed=0.0, error_rate=0.3))
-    await simulator.start(host="127.0.0.1", port=0)
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
+async def failing_sim(sim_with: Callable[..., Awaitable[Simulator]]) -> Simulator:
+    return await sim_with(seed=11, speed=0.0, error_rate=0.3)
 
 
 async def openai_batch_made_elsewhere(sim: Simulator, count: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import orjson
@@ -17,7 +18,7 @@ import pytest
 from tui.cli.main import main
 from tui.core.models import ResultType
 from tui.core.store import Store
-from tui.sim import SimOptions, Simulator
+from tui.sim import Simulator
 
 KEY = "sk-ant-test-cli"
 
@@ -63,13 +64,8 @@ async def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator
 
 
 @pytest.fixture
-async def failing_sim():
-    simulator = Simulator(SimOptions(seed=11, speed=0.0, expire_rate=1.0, error_rate=0.3))
-    await simulator.start(host="127.0.0.1", port=0)
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
+async def failing_sim(sim_with: Callable[..., Awaitable[Simulator]]) -> Simulator:
+    return await sim_with(seed=11, speed=0.0, expire_rate=1.0, error_rate=0.3)
 
 
 async def test_submit_reports_problems_by_line_and_sends_nothing(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from test_submit_flow import profile_for, write_file
+from submitkit import profile_for, write_file
 
 from tui.core.config import Config, Profile
 from tui.core.errors import ProviderError

@@ -2,57 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import orjson
 import pytest
+from submitkit import KEY, params, profile_for, session_on, write_file
 
 from tui.core.config import Config, Profile
+from tui.core.lineage import latest_outcomes
 from tui.core.models import ProviderKind, ResultType
 from tui.core.session import Session
 from tui.core.submit.attach import attach_file
 from tui.core.submit.estimate import cached_prefix_tokens
 from tui.core.submit.ledger import Ledger, SubmissionState
-from tui.core.submit.retry import latest_outcomes, plan_retry, submit_retry
+from tui.core.submit.retry import plan_retry, submit_retry
 from tui.core.submit.submitter import (
     AlreadySubmitted,
     estimate_file,
     plan_file,
     submit_file,
 )
-from tui.sim import SimOptions, Simulator
-
-KEY = "sk-ant-test-submit"
-
-
-def profile_for(sim: Simulator) -> Profile:
-    return Profile("a", ProviderKind.ANTHROPIC, api_key=KEY, base_url=sim.anthropic_base_url)
-
-
-@asynccontextmanager
-async def session_on(sim: Simulator, tmp_path: Path) -> AsyncIterator[Session]:
-    config = Config(path=tmp_path / "config.toml", profiles={"a": profile_for(sim)})
-    async with Session.open(config, tmp_path / "cache.db") as session:
-        yield session
-
-
-def params(i: int, max_tokens: int = 200, **extra: object) -> dict:
-    return {
-        "model": "claude-haiku-4-5",
-        "max_tokens": max_tokens,
-        "messages": [{"role": "user", "content": f"Question number {i}: " + "word " * (i % 7)}],
-        **extra,
-    }
-
-
-def write_file(path: Path, count: int, prefix: str = "req") -> Path:
-    lines = (
-        orjson.dumps({"custom_id": f"{prefix}-{i:04d}", "params": params(i)}) for i in range(count)
-    )
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    return path
+from tui.sim import Simulator
 
 
 async def test_estimate_small_file_counts_every_request_at_the_sim(
@@ -158,17 +128,6 @@ async def test_a_crash_between_create_and_ledger_never_makes_a_second_batch(
         assert batch.id in sim.state.anthropic
         assert await session.store.requests.count(batch.id) == 15
         assert await Ledger(session.store).pending() == []
-
-
-@pytest.fixture
-async def failing_sim():
-    """A simulator where every batch runs past 24 h (some requests expire) and 30 % error."""
-    simulator = Simulator(SimOptions(seed=7, speed=0.0, expire_rate=1.0, error_rate=0.3))
-    await simulator.start(host="127.0.0.1", port=0)
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
 
 
 async def test_retry_resends_exactly_the_errored_and_expired_requests(

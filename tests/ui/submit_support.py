@@ -101,7 +101,8 @@ def text_of(pilot: Pilot, selector: str) -> str:
 
 
 FAILING = {"seed": 7, "speed": 0.0, "expire_rate": 1.0, "error_rate": 0.3}
-"""Simulator options where every batch runs past 24 h (some requests expire) and 30 % error."""
+"""Simulator options where every batch runs past 24 h (some requests expire) and 30 % error
+(the options of tests/conftest.py's ``failing_sim``; the snapshots start them at a fixed time)."""
 
 BAD_ID = "bad-0000"
 """A request without max_tokens: the provider answers invalid_request_error."""

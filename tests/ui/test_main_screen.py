@@ -16,9 +16,8 @@ from textual.command import CommandPalette
 from textual.widgets import Button, Input
 
 from tui.app import BatchApp
+from tui.core.lineage import LineageTally, latest_outcomes
 from tui.core.models import BatchStatus, ProviderKind
-from tui.core.submit.retry import latest_outcomes
-from tui.messages import LineageTally
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.screens.requests import RequestsScreen

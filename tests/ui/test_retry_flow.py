@@ -9,13 +9,12 @@ and the engine syncs, so the store holds real errored and expired results.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-import pytest
 from main_support import settle
 from submit_support import (
     BAD_ID,
-    FAILING,
     failed_batch,
     profile_for,
     sim_batch_count,
@@ -23,31 +22,22 @@ from submit_support import (
     text_of,
     write_requests,
 )
+from textual.pilot import Pilot
 from textual.widgets import Button
 
 from tui.app import BatchApp
 from tui.commands import BatchCommands
-from tui.core.models import ResultType
+from tui.core.models import Batch, ResultType
 from tui.core.store.codec import error_key
 from tui.core.submit import plan_file, submit_file
+from tui.screens.create_flow import session_of
 from tui.screens.requests import RequestsScreen
 from tui.screens.retry import RetryScreen
-from tui.screens.submit import session_of
 from tui.services import Services
-from tui.sim import SimOptions, Simulator
+from tui.sim import Simulator
 
 SIZE = (120, 40)
 FAILED = (ResultType.ERRORED, ResultType.EXPIRED, ResultType.CANCELED)
-
-
-@pytest.fixture
-async def failing_sim() -> AsyncIterator[Simulator]:
-    simulator = Simulator(SimOptions(**FAILING))
-    await simulator.start(host="127.0.0.1", port=0)
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
 
 
 async def failed_ids(services: Services, batch_id: str) -> dict[str, str | None]:
@@ -65,6 +55,18 @@ async def open_retry(app: BatchApp, screen: RetryScreen, results: list, pilot) -
     return screen
 
 
+@asynccontextmanager
+async def retry_modal(
+    services: Services, batch: Batch
+) -> AsyncIterator[tuple[BatchApp, Pilot, RetryScreen, list]]:
+    """The app with the retry modal of ``batch`` open; what it dismisses with lands in the list."""
+    app = BatchApp(services)
+    async with app.run_test(size=SIZE) as pilot:
+        results: list = []
+        screen = await open_retry(app, RetryScreen(services, batch), results, pilot)
+        yield app, pilot, screen, results
+
+
 async def test_retry_plan_confirm_creates_a_child_batch_with_exactly_the_failed_requests(
     failing_sim: Simulator, tmp_path: Path
 ) -> None:
@@ -77,11 +79,7 @@ async def test_retry_plan_confirm_creates_a_child_batch_with_exactly_the_failed_
         assert len(expected) > 3
         batch = await services.store.batches.get(batch_id)
 
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            results: list = []
-            screen = await open_retry(app, RetryScreen(services, batch), results, pilot)
-
+        async with retry_modal(services, batch) as (app, pilot, screen, results):
             plan = text_of(pilot, "#retry-plan")
             assert f"retry {len(expected)} request(s) of {batch_id}" in plan
             assert "left out 1 invalid_request_error" in plan
@@ -112,10 +110,7 @@ async def test_declining_sends_nothing(failing_sim: Simulator, tmp_path: Path) -
     async with sim_services(sim, tmp_path) as services:
         batch_id = await failed_batch(sim, services)
         batch = await services.store.batches.get(batch_id)
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            results: list = []
-            await open_retry(app, RetryScreen(services, batch), results, pilot)
+        async with retry_modal(services, batch) as (_app, pilot, _screen, results):
             before = sim_batch_count(sim)
 
             await pilot.press("enter")  # focus starts on Cancel
@@ -130,10 +125,7 @@ async def test_escape_backs_out_too(failing_sim: Simulator, tmp_path: Path) -> N
     sim = failing_sim
     async with sim_services(sim, tmp_path) as services:
         batch = await services.store.batches.get(await failed_batch(sim, services, count=8))
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            results: list = []
-            await open_retry(app, RetryScreen(services, batch), results, pilot)
+        async with retry_modal(services, batch) as (_app, pilot, _screen, results):
             before = sim_batch_count(sim)
             await pilot.press("escape")
             await settle(pilot)
@@ -149,10 +141,7 @@ async def test_include_invalid_switch_puts_the_invalid_request_back(
         batch_id = await failed_batch(sim, services)
         failed = await failed_ids(services, batch_id)
         batch = await services.store.batches.get(batch_id)
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            results: list = []
-            screen = await open_retry(app, RetryScreen(services, batch), results, pilot)
+        async with retry_modal(services, batch) as (_app, pilot, screen, results):
             assert screen.query_one("#retry-invalid-row").display
             await pilot.click("#retry-include-invalid")
             await settle(pilot)

@@ -5,13 +5,11 @@ answers can be resent with a larger max_tokens."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import orjson
-import pytest
 from main_support import demo_services, import_everything, settle
-from submit_support import FAILING, PROFILE, failed_batch, params, sim_services, text_of
+from submit_support import PROFILE, failed_batch, params, sim_services, text_of
 from textual.widgets import Button, Input, Switch
 
 from tui.app import BatchApp
@@ -19,19 +17,9 @@ from tui.cli.demo import store_demo_requests
 from tui.core.models import ResultType
 from tui.screens.requests import RequestsScreen
 from tui.screens.retry import RetryScreen
-from tui.sim import SimOptions, Simulator
+from tui.sim import Simulator
 
 SIZE = (120, 40)
-
-
-@pytest.fixture
-async def failing_sim() -> AsyncIterator[Simulator]:
-    simulator = Simulator(SimOptions(**FAILING))
-    await simulator.start(host="127.0.0.1", port=0)
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
 
 
 def toasts(app: BatchApp) -> list[str]:

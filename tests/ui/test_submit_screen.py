@@ -369,7 +369,7 @@ async def test_n_on_the_batch_list_opens_submit_and_lists_the_new_batch(
 
 def test_only_the_file_name_is_bold_in_the_problem_summary() -> None:
     from tui.core.submit.validate import FileScan, Problem
-    from tui.screens.submit import invalid_summary
+    from tui.screens.submit_report import invalid_summary
 
     scan = FileScan(Path("bad.jsonl"), count=3, problems=[Problem(2, "invalid JSON")])
     text = invalid_summary(scan)

@@ -37,7 +37,7 @@ from tui.cli.common import Context, add_command, open_cache, print_json
 from tui.core.models import Batch, ResultType
 
 if TYPE_CHECKING:
-    from tui.core.submit import LineageOutcomes
+    from tui.core.lineage import LineageOutcomes
 from tui.core.text import one_line
 
 OUTCOME_ORDER = (*(kind.value for kind in ResultType), "pending")
@@ -75,7 +75,7 @@ def run_lineage(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _lineage(args: argparse.Namespace, context: Context) -> int:
-    from tui.core.submit.retry import latest_outcomes
+    from tui.core.lineage import latest_outcomes
 
     async with await open_cache(context) as store:
         lineage = await latest_outcomes(store, args.id)
@@ -93,7 +93,7 @@ async def _lineage(args: argparse.Namespace, context: Context) -> int:
 
 
 def lineage_json(lineage: LineageOutcomes) -> dict[str, Any]:
-    """The stable JSON form of a :class:`~tui.core.submit.LineageOutcomes` (module docstring)."""
+    """The stable JSON form of a :class:`~tui.core.lineage.LineageOutcomes` (module docstring)."""
     counts = lineage.counts()
     return {
         "schema": 1,
@@ -144,9 +144,10 @@ def _tree(root: Batch, batches: list[Batch]) -> list[str]:
 def _tally(lineage: LineageOutcomes, *, listing: bool) -> str:
     counts = lineage.counts()
     parts = [f"{counts[kind]:,} {kind}" for kind in OUTCOME_ORDER if counts.get(kind)]
-    missing = sum(1 for _ in lineage.missing())
-    tally = f"latest outcome of {len(lineage.outcomes):,} request(s): {', '.join(parts) or 'none'}"
+    tally = lineage.tally()
+    missing = tally.missing
+    text = f"latest outcome of {tally.requests:,} request(s): {', '.join(parts) or 'none'}"
     if not missing:
-        return f"{tally}\nevery request has succeeded"
+        return f"{text}\nevery request has succeeded"
     hint = ":" if listing else " (--missing lists them)"
-    return f"{tally}\n{missing:,} request(s) still without a success{hint}"
+    return f"{text}\n{missing:,} request(s) still without a success{hint}"

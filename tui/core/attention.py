@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from tui.core.lineage import latest_outcomes
 from tui.core.models import Batch, BatchStatus, ResultsState
 from tui.core.store import Store
 
@@ -36,8 +37,6 @@ def needs_attention(batch: Batch) -> bool:
 async def settle_lineages(store: Store, batch_ids: Iterable[str], at: datetime) -> list[str]:
     """Acknowledge the failing batches of every lineage (of ``batch_ids``) that its retries
     have left with no request lacking a success; returns the batches newly acknowledged."""
-    from tui.core.submit.retry import latest_outcomes  # the submit modules, on first use
-
     settled: list[str] = []
     seen_roots: set[str] = set()
     for batch_id in batch_ids:

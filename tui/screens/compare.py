@@ -28,7 +28,7 @@ from tui.presentation import money
 from tui.widgets.compare_view import CompareView
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.pair_diff import PairDiff
-from tui.widgets.results_view import OUTCOME_GLYPHS, compact_number
+from tui.widgets.result_cells import OUTCOME_GLYPHS, compact_number
 from tui.widgets.tab_strip import TabStrip
 from tui.widgets.untrusted import one_line
 

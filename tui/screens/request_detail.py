@@ -36,7 +36,7 @@ from tui.core.store import ResultFilter, Store
 from tui.core.text import json_safe
 from tui.presentation import money
 from tui.widgets.key_footer import KeyFooter
-from tui.widgets.results_view import outcome_look
+from tui.widgets.result_cells import outcome_look
 from tui.widgets.untrusted import one_line, sanitize, untrusted_text
 
 MAX_HIGHLIGHT = 200_000

@@ -26,13 +26,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, Switch
-from textual.worker import Worker, WorkerState
 
 from tui.core.errors import BatchtuiError
 from tui.core.models import Batch, ResultsState, ResultType
 from tui.core.store import ResultFilter
 from tui.core.submit import (
-    AlreadySubmitted,
     RetryPlan,
     SubmitProgress,
     count_truncated,
@@ -43,8 +41,8 @@ from tui.core.submit import (
 )
 from tui.core.submit.input_file import can_fetch_input, complete_plan
 from tui.formatting import batch_name, safe
-from tui.messages import CreateFailed, CreateProgressed, CreateRefused, WorkFailed
-from tui.screens.submit import session_of
+from tui.messages import CreateFailed
+from tui.screens.create_flow import CreateFlow
 from tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -83,8 +81,11 @@ async def plan_for_marks(
     )
 
 
-class RetryScreen(ModalScreen[str | None]):
+class RetryScreen(CreateFlow[str | None], ModalScreen[str | None]):
     """Plan, confirm and submit a retry; see the module docstring."""
+
+    STAY_MESSAGE = "Creating the retry batch: wait for it."
+    WORKER_STEPS = {"retry": "retry", "retry-plan": "plan"}
 
     AUTO_FOCUS = "#retry-cancel"
     BINDINGS: ClassVar = [
@@ -222,13 +223,7 @@ class RetryScreen(ModalScreen[str | None]):
             self.run_retry(self.plan, self.force)
 
     def action_back(self) -> None:
-        if self.busy:
-            self.action_stay()
-            return
-        self.dismiss(None)
-
-    def action_stay(self) -> None:
-        self.notify("Creating the retry batch: wait for it.", severity="warning", markup=False)
+        self.leave()
 
     # --- workers ---
 
@@ -287,21 +282,12 @@ class RetryScreen(ModalScreen[str | None]):
         description="Creating the retry batch",
     )
     async def run_retry(self, plan: RetryPlan, force: bool) -> None:
-        try:
-            batch = await submit_retry(
-                await session_of(self.services), plan, force=force, progress=self._on_progress
-            )
-        except AlreadySubmitted as exc:
-            self.post_message(CreateRefused(str(exc)))
-            return
-        except BatchtuiError as exc:
-            self.post_message(CreateFailed("retry", str(exc)))
-            return
-        self.post_message(self.Retried(batch))
-
-    def _on_progress(self, step: SubmitProgress) -> None:
-        # Called by the core while it submits; post_message is safe from any thread.
-        self.post_message(CreateProgressed(step))
+        batch = await self.create(
+            "retry",
+            lambda session: submit_retry(session, plan, force=force, progress=self.report_progress),
+        )
+        if batch is not None:
+            self.post_message(self.Retried(batch))
 
     # --- outcomes ---
 
@@ -326,44 +312,21 @@ class RetryScreen(ModalScreen[str | None]):
                 max_tokens.value = str(plan.max_tokens)
         self._update_buttons()
 
-    def on_create_failed(self, message: CreateFailed) -> None:
-        self.busy = False
-        text = Text(f"{message.step} failed: ", style="bold red")
-        text.append(safe(message.error, one_line=False))
+    def show_failure(self, step: str, text: Text) -> None:
         self._show_progress(text)
-        self._update_buttons()
 
-    def on_create_refused(self, message: CreateRefused) -> None:
-        self.busy = False
-        self.force = True
-        text = Text(safe(message.error, one_line=False) + "\n", style="yellow")
+    def show_refusal(self, why: str) -> None:
+        text = Text(why + "\n", style="yellow")
         text.append("Resending creates another batch and pays again.")
         self._show_progress(text)
-        self._update_buttons()
 
-    def on_create_progressed(self, message: CreateProgressed) -> None:
-        self._show_progress(safe(message.step))
+    def show_step(self, step: SubmitProgress) -> None:
+        self._show_progress(safe(step))
 
     def on_retry_screen_retried(self, message: RetryScreen.Retried) -> None:
-        self.busy = False
         batch = message.batch
-        self.app.notify(
-            f"{safe(batch.id)} resends {self._count():,} request(s).",
-            title="Retry batch created",
-            timeout=15,
-            markup=False,
-        )
-        self.dismiss(batch.id)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """An unexpected failure: report it, and let the user go on."""
-        worker = event.worker
-        if event.state is not WorkerState.ERROR:
-            return
-        self.post_message(WorkFailed(worker))
-        if worker.group in ("retry", "retry-plan"):
-            step = "plan" if worker.group == "retry-plan" else "retry"
-            self.post_message(CreateFailed(step, str(worker.error)))
+        body = f"{safe(batch.id)} resends {self._count():,} request(s)."
+        self.created(batch.id, body, "Retry batch created")
 
     # --- widgets ---
 

@@ -20,8 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -32,14 +30,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
-from textual.worker import Worker, WorkerState
 
 from tui.core.errors import BatchtuiError
 from tui.core.submit import (
-    AlreadySubmitted,
     Estimate,
     FilePlan,
     FileScan,
@@ -53,36 +48,26 @@ from tui.core.submit import (
     submit_file,
 )
 from tui.core.submit.validate import detect_kind
-from tui.formatting import money, safe
-from tui.messages import CreateFailed, CreateProgressed, CreateRefused, WorkFailed
-from tui.presentation import estimate_lines
+from tui.formatting import safe
+from tui.messages import CreateFailed, CreateProgressed
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.create_flow import CreateFlow
+from tui.screens.submit_report import (
+    estimate_text,
+    invalid_summary,
+    plan_summary,
+    problems_text,
+    submit_stakes,
+)
 from tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from tui.core.config import Profile
     from tui.core.models import Batch, ProviderKind
-    from tui.core.providers.base import Provider
-    from tui.core.store import Store
     from tui.services import Services
 
 DONE_STAGES = frozenset({"created", "adopted", "skipped"})
-MAX_WARNINGS_SHOWN = 5
-"""Warnings listed in the summary (one per model and kind, so rarely more)."""
 """Progress stages after which a chunk's batch exists (``stored`` follows them)."""
-
-
-@dataclass
-class ServicesSession:
-    """The two things submitting needs of a session, taken from the App's services."""
-
-    store: Store
-    providers: Mapping[str, Provider]
-
-
-async def session_of(services: Services) -> ServicesSession:
-    """A submit-ready view of ``services``: the cache and the open providers."""
-    return ServicesSession(services.store, await services.providers())
 
 
 class PathSuggester(Suggester):
@@ -129,8 +114,16 @@ def peek_kind(path: Path) -> ProviderKind | None:
     return None
 
 
-class SubmitScreen(Screen[list[str] | None]):
+class SubmitScreen(CreateFlow[list[str] | None]):
     """Check, estimate and submit a requests file; see the module docstring."""
+
+    STAY_MESSAGE = "Submitting: wait until the batches are created."
+    WORKER_STEPS = {
+        "submit-check": "check",
+        "submit-estimate": "estimate",
+        "submit-confirm": "submit",
+        "submit": "submit",
+    }
 
     HELP_TITLE = "Submitting a file"
     """The heading of this screen's keys in the ? screen."""
@@ -289,15 +282,7 @@ class SubmitScreen(Screen[list[str] | None]):
         self.check_file(Path(os.path.expanduser(raw)), chosen, label)
 
     def action_close(self) -> None:
-        if self.busy:
-            self.action_stay()
-            return
-        self.dismiss(None)
-
-    def action_stay(self) -> None:
-        self.notify(
-            "Submitting: wait until the batches are created.", severity="warning", markup=False
-        )
+        self.leave()
 
     # --- workers ---
 
@@ -382,21 +367,12 @@ class SubmitScreen(Screen[list[str] | None]):
     async def run_submit(self, plan: FilePlan, force: bool) -> None:
         """Create the batches; progress and the outcome come back as messages."""
         self.post_message(CreateProgressed(SubmitProgress(0, len(plan.job.chunks), "starting", 0)))
-        try:
-            batches = await submit_file(
-                await session_of(self.services), plan, force=force, progress=self._on_progress
-            )
-        except AlreadySubmitted as exc:
-            self.post_message(CreateRefused(str(exc)))
-            return
-        except BatchtuiError as exc:  # AmbiguousSubmission too: its message says what to do
-            self.post_message(CreateFailed("submit", str(exc)))
-            return
-        self.post_message(self.Submitted(batches))
-
-    def _on_progress(self, step: SubmitProgress) -> None:
-        # Called by the core during submit_file; post_message is safe from any thread.
-        self.post_message(CreateProgressed(step))
+        batches = await self.create(
+            "submit",
+            lambda session: submit_file(session, plan, force=force, progress=self.report_progress),
+        )
+        if batches is not None:
+            self.post_message(self.Submitted(batches))
 
     # --- outcomes (messages up from the workers) ---
 
@@ -412,16 +388,12 @@ class SubmitScreen(Screen[list[str] | None]):
         self._forget_plan(invalid_summary(message.scan))
         self._show_problems(message.scan)
 
-    def on_create_failed(self, message: CreateFailed) -> None:
-        self.busy = False
+    def show_failure(self, step: str, text: Text) -> None:
         self.query_one("#submit-progress-box").remove_class("-shown")
-        text = Text(f"{message.step} failed: ", style="bold red")
-        text.append(safe(message.error, one_line=False))
-        if message.step == "submit":
+        if step == "submit":
             self.query_one("#submit-estimate", Static).update(text)
         else:
             self._forget_plan(text)
-        self._update_buttons()
 
     def on_submit_screen_estimated(self, message: SubmitScreen.Estimated) -> None:
         if message.plan is not self.plan:
@@ -435,8 +407,7 @@ class SubmitScreen(Screen[list[str] | None]):
         self._update_buttons()
         self.query_one("#submit-go", Button).focus()
 
-    def on_create_progressed(self, message: CreateProgressed) -> None:
-        step = message.step
+    def show_step(self, step: SubmitProgress) -> None:
         self.busy = True
         self._update_buttons()
         self.query_one("#submit-progress-box").add_class("-shown")
@@ -448,33 +419,14 @@ class SubmitScreen(Screen[list[str] | None]):
             bar.advance(1)
         self.query_one("#submit-progress-text", Static).update(Text(safe(step)))
 
-    def on_create_refused(self, message: CreateRefused) -> None:
-        self.busy = False
+    def show_refusal(self, why: str) -> None:
         self.query_one("#submit-progress-box").remove_class("-shown")
-        self.force = True
-        self._explain_already(safe(message.error, one_line=False))
-        self._update_buttons()
+        self._explain_already(why)
 
     def on_submit_screen_submitted(self, message: SubmitScreen.Submitted) -> None:
-        self.busy = False
         ids = [batch.id for batch in message.batches]
-        self.app.notify(
-            "\n".join(safe(i) for i in ids),
-            title=f"Submitted: {len(ids)} batch{'es' if len(ids) != 1 else ''} created",
-            timeout=15,
-            markup=False,
-        )
-        self.dismiss(ids)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """An unexpected failure in a step: report it, and let the user go on."""
-        worker = event.worker
-        if event.state is not WorkerState.ERROR:
-            return
-        self.post_message(WorkFailed(worker))
-        if worker.group.startswith("submit"):
-            step = {"submit-check": "check", "submit-estimate": "estimate"}.get(worker.group)
-            self.post_message(CreateFailed(step or "submit", str(worker.error)))
+        title = f"Submitted: {len(ids)} batch{'es' if len(ids) != 1 else ''} created"
+        self.created(ids, "\n".join(safe(i) for i in ids), title)
 
     # --- widgets ---
 
@@ -516,72 +468,3 @@ class SubmitScreen(Screen[list[str] | None]):
         button.disabled = self.busy or not ready or self.services.read_only
         button.label = "Submit anyway" if self.force else "Submit"
         self.query_one("#submit-check", Button).disabled = self.busy
-
-
-# --- what the report says (pure functions of the plan, the scan and the estimate) --------------
-
-
-def plan_summary(plan: FilePlan) -> Text:
-    chunks = len(plan.job.chunks)
-    text = Text()  # a Text's own style would cover all it holds: only the names are bold
-    text.append(f"{safe(plan.path)}: ", style="bold")
-    text.append(safe(plan.scan.summary()))
-    text.append(f"\n→ {chunks} batch{'es' if chunks != 1 else ''} on profile ")
-    text.append(safe(plan.job.profile), style="bold")
-    warnings = plan.scan.warnings
-    for warning in warnings[:MAX_WARNINGS_SHOWN]:
-        text.append("\nwarning: ", style="bold yellow")
-        text.append(safe(warning), style="yellow")
-    if len(warnings) > MAX_WARNINGS_SHOWN:
-        text.append(f"\n… {len(warnings) - MAX_WARNINGS_SHOWN} more warning(s)", style="dim")
-    return text
-
-
-def invalid_summary(scan: FileScan) -> Text:
-    if not scan.problems:
-        return Text(f"{safe(scan.path)}: the file holds no requests.", style="bold red")
-    more = "more than " if scan.truncated else ""
-    text = Text()
-    text.append(f"{safe(scan.path)}: ", style="bold")
-    text.append(f"{more}{len(scan.problems):,} problem(s); nothing can be sent.", style="red")
-    text.append(f"\n{scan.count:,} valid line(s). Fix the lines below and check again.")
-    return text
-
-
-def problems_text(scan: FileScan) -> Text:
-    """One line per problem; the message quotes the file, so it is shown as plain text."""
-    text = Text(end="")
-    for problem in scan.problems:
-        text.append(f"line {problem.line}: ", style="bold")
-        text.append(safe(problem.message) + "\n")
-    if scan.truncated:
-        text.append("… more problems not listed\n", style="dim")
-    return text
-
-
-def estimate_text(estimate: Estimate) -> Text:
-    text = Text(end="")
-    for line in estimate_lines(estimate):
-        style = "yellow" if line.startswith("warning:") else ""
-        text.append(safe(line) + "\n", style=style)
-    return text
-
-
-def submit_stakes(plan: FilePlan, estimate: Estimate, force: bool) -> Text:
-    """What submitting means: how many requests, where, and what it may cost."""
-    chunks = len(plan.job.chunks)
-    text = Text(end="")
-    text.append(f"{safe(plan.path.name)}\n", style="bold")
-    text.append(f"{plan.scan.count:,} requests as {chunks} batch{'es' if chunks != 1 else ''}")
-    text.append(" on profile ")
-    text.append(safe(plan.job.profile), style="bold")
-    text.append(".\n")
-    expected, high = estimate.cost("expected"), estimate.cost("max")
-    if high is None:
-        text.append("Cost unknown: some models have no price.\n", style="yellow")
-    else:
-        text.append(f"Expected cost {money(expected)}, at most {money(high)}.\n")
-    if force:
-        text.append("This file was submitted before: this creates new batches.\n", style="red")
-    text.append("The provider starts processing (and charging) right away.", style="bold")
-    return text

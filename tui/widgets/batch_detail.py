@@ -39,8 +39,8 @@ from tui.formatting import (
 from tui.glyphs import failure_style, glyph
 
 if TYPE_CHECKING:
+    from tui.core.lineage import LineageTally
     from tui.core.pace import Pace
-    from tui.messages import LineageTally
 
 _RESULTS_WORDS = {
     ResultsState.NONE: ("not downloaded", "yellow"),

@@ -29,7 +29,6 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.batch_marks import MARK_GLYPH
@@ -48,6 +47,7 @@ from tui.formatting import (
     time_left,
 )
 from tui.glyphs import glyph
+from tui.widgets.line_list import LineList
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class _Row:
     strips: dict[Style, Strip] = field(default_factory=dict)
 
 
-class BatchTable(ScrollView, can_focus=True):
+class BatchTable(LineList):
     """Every known batch, shown through a view, a filter query and a sort; see the module."""
 
     BINDINGS = [
@@ -162,7 +162,6 @@ class BatchTable(ScrollView, can_focus=True):
         """Bumped when every row's cells may be stale (a clock tick, new costs, full ids)."""
         self._styles: dict[str, Style] = {}
         self._announced: str | None = None
-        self.cursor_row = 0
         self.now: datetime | None = None
         self.view = View.ALL
         self.search = Query()  # not `query`: that is Widget.query()
@@ -305,22 +304,7 @@ class BatchTable(ScrollView, can_focus=True):
         # changes the content width) then needs no second layout.
         self.virtual_size = Size(0, len(self._order) + 1)
 
-    @property
-    def _body_height(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
-
-    def _scroll_to_cursor(self) -> None:
-        top = int(self.scroll_offset.y)
-        if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
-        elif self.cursor_row >= top + self._body_height:
-            y = self.cursor_row - self._body_height + 1
-            self.scroll_to(y=y, animate=False, immediate=True)
-
     # --- keys and mouse -------------------------------------------------------------------------
-
-    def action_cursor(self, delta: int) -> None:
-        self.move_cursor(self.cursor_row + delta)
 
     def action_page(self, direction: int) -> None:
         """Move the view a screenful and the cursor with it, keeping its place on screen; on
@@ -334,21 +318,14 @@ class BatchTable(ScrollView, can_focus=True):
         self.scroll_to(y=new_top, animate=False, immediate=True)
         self.move_cursor(self.cursor_row + new_top - top)
 
-    def action_first(self) -> None:
-        self.move_cursor(0)
-
-    def action_last(self) -> None:
-        self.move_cursor(len(self._order) - 1)
-
     def action_choose(self) -> None:
         batch = self.selected
         if batch is not None:
             self.post_message(self.Chosen(self, batch.id))
 
-    def on_click(self, event: events.Click) -> None:
-        row = int(self.scroll_offset.y) + event.y - 1
-        if event.y < 1 or row >= len(self._order):
-            return  # the header, or the blank below the last row
+    def _row_clicked(self, row: int, event: events.Click) -> None:
+        if row >= len(self._order):
+            return  # the blank below the last row
         event.stop()
         if row == self.cursor_row:
             self.action_choose()  # a click on the highlighted row opens it, as in a DataTable
@@ -422,11 +399,10 @@ class BatchTable(ScrollView, can_focus=True):
 
     # --- rendering ------------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        if y == 0:
-            return self._header_strip(width)
-        index = int(self.scroll_offset.y) + y - 1
+    def _line_width(self) -> int:
+        return self.size.width
+
+    def _row_strip(self, index: int, width: int) -> Strip:
         if not self._order:
             return self._hint_strip(index, width)
         if index >= len(self._order):

@@ -14,23 +14,21 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 from textual import work
-from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 
 from tui.core.compare import ComparedPair, CompareFilter
 from tui.core.models import RequestResult, ResultType
 from tui.core.store import Store
-from tui.widgets.results_view import (
+from tui.widgets.result_cells import (
     OUTCOME_GLYPHS,
-    PAGE_SIZE,
-    ResultsView,
-    _fit,
-    _strip_of,
     compact_number,
+    fit_cell,
     preview_of,
     reason_of,
+    strip_of,
 )
+from tui.widgets.results_view import CURSOR_BINDINGS, PAGE_SIZE, ResultsView
 from tui.widgets.untrusted import one_line
 
 ABSENT = ("·", "dim")
@@ -48,14 +46,7 @@ def _reason(result: RequestResult | None) -> str:
 class CompareView(ResultsView, inherit_bindings=False):
     """Every pair of two batches that a :class:`CompareFilter` shows, one line each."""
 
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
-    ]
+    BINDINGS = [*CURSOR_BINDINGS]
 
     class CursorMoved(Message):
         """The pair under the cursor changed (None: the view is empty or not loaded yet)."""
@@ -130,10 +121,10 @@ class CompareView(ResultsView, inherit_bindings=False):
 
     def _header_strip(self, width: int) -> Strip:
         id_width, reason, tokens, preview = self._layout(width)
-        parts = ["    ", _fit("custom_id", id_width), " "]
+        parts = ["    ", fit_cell("custom_id", id_width), " "]
         for side in ("A", "B"):
-            parts += [_fit(side, reason), " ", _fit("out", tokens, right=True), " "]
-        parts += [" ", _fit("A text", preview), " │ ", "B text"]
+            parts += [fit_cell(side, reason), " ", fit_cell("out", tokens, right=True), " "]
+        parts += [" ", fit_cell("A text", preview), " │ ", "B text"]
         style = self.get_component_rich_style("results-view--header")
         return self._to_strip(Text("".join(parts), style=style), width)
 
@@ -146,7 +137,7 @@ class CompareView(ResultsView, inherit_bindings=False):
         for side in (pair.a, pair.b):
             glyph, glyph_colour = _glyph(side)
             cells.append((f"{glyph} ", glyph_colour))
-        cells.append((_fit(one_line(pair.custom_id, 200), id_width) + " ", None))
+        cells.append((fit_cell(one_line(pair.custom_id, 200), id_width) + " ", None))
         for side in (pair.a, pair.b):
             colour: str | None = None
             if side is None or side.type is not ResultType.SUCCEEDED:
@@ -154,12 +145,12 @@ class CompareView(ResultsView, inherit_bindings=False):
             elif side.stop_reason == "max_tokens":
                 colour = "yellow"  # cut short: flag it, as the inspector does
             out = compact_number(side.usage.output_tokens) if side else ""
-            cells.append((_fit(_reason(side), reason) + " ", colour))
-            cells.append((_fit(out, tokens, right=True) + " ", styles["dim"]))
-        cells.append((" " + _fit(_preview(pair.a), preview), None))
+            cells.append((fit_cell(_reason(side), reason) + " ", colour))
+            cells.append((fit_cell(out, tokens, right=True) + " ", styles["dim"]))
+        cells.append((" " + fit_cell(_preview(pair.a), preview), None))
         cells.append((" │ ", styles["dim"]))
         cells.append((_preview(pair.b), None))
-        return _strip_of(cells, width, base)
+        return strip_of(cells, width, base)
 
 
 def _preview(result: RequestResult | None) -> str:

@@ -17,7 +17,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tui.core.store import ErrorGroup
-from tui.widgets.results_view import mark_glyph, outcome_look
+from tui.widgets.result_cells import mark_glyph, outcome_look
 from tui.widgets.untrusted import one_line
 
 

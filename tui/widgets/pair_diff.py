@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from tui.core.compare import ComparedPair
 from tui.core.models import RequestResult, ResultType
-from tui.widgets.results_view import OUTCOME_GLYPHS, reason_of
+from tui.widgets.result_cells import OUTCOME_GLYPHS, reason_of
 from tui.widgets.untrusted import one_line, sanitize
 
 MAX_DIFF_WORDS = 4000

@@ -15,24 +15,31 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 
-from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
 from tui.core.models import RequestResult, ResultType
 from tui.core.store import ResultFilter, Store
-from tui.glyphs import failure_style, glyph
 from tui.presentation import money
+from tui.widgets.line_list import LineList
+from tui.widgets.result_cells import (
+    Columns,
+    compact_number,
+    cut_cell,
+    fit_cell,
+    mark_glyph,
+    outcome_look,
+    preview_of,
+    reason_of,
+    strip_of,
+)
 from tui.widgets.untrusted import one_line
 
 PAGE_SIZE = 200
@@ -42,132 +49,27 @@ MAX_PAGES = 64
 MAX_STRIPS = 2000
 """Rendered rows kept; the cursor row is never cached (it is styled differently)."""
 
-OUTCOME_GLYPHS: dict[ResultType, tuple[str, str]] = {
-    ResultType.SUCCEEDED: ("✓", "green"),
-    ResultType.ERRORED: ("✗", "bold red"),
-    ResultType.EXPIRED: ("◔", "yellow"),
-    ResultType.CANCELED: ("⊘", "magenta"),
-}
-"""One glyph and colour per outcome (narrow characters only: they must fill one cell)."""
-
-MARK_GLYPH = "◉"
-
-
-def outcome_look(kind: ResultType) -> tuple[str, str]:
-    """An outcome's glyph as this terminal draws it, and its style (errors never dim)."""
-    symbol, colour = OUTCOME_GLYPHS[kind]
-    return glyph(symbol), failure_style() if kind is ResultType.ERRORED else colour
-
-
-def mark_glyph() -> str:
-    return glyph(MARK_GLYPH)
+CURSOR_BINDINGS: list[BindingType] = [
+    Binding("up,k", "cursor(-1)", "Up", show=False),
+    Binding("down,j", "cursor(1)", "Down", show=False),
+    Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
+    Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
+    Binding("home,g", "first", "First", show=False),
+    Binding("end,G", "last", "Last", show=False),
+]
+"""The cursor keys of the requests list, and of the comparison's list that reuses it."""
 
 CostFunction = Callable[[RequestResult], float | None]
 """Returns what a request cost in dollars at the batch price, or None when unknown."""
 
 
-def compact_number(value: int) -> str:
-    """A token count in at most six cells: 950, 12.3k, 1.2M."""
-    if value < 10_000:
-        return str(value)
-    if value < 1_000_000:
-        return f"{value / 1000:.1f}k"
-    return f"{value / 1_000_000:.1f}M"
-
-
-def format_cost(cost: float | None) -> str:
-    """The one money format (an em dash when unknown)."""
-    return money(cost)
-
-
-def reason_of(result: RequestResult) -> str:
-    """The short "why it ended" word: the stop reason, else the error type, else the outcome."""
-    if result.type is ResultType.SUCCEEDED:
-        return one_line(result.stop_reason, 60)
-    error_type = one_line(result.error_type, 60)
-    if len(error_type) > 15:  # "invalid_request" says as much in a narrow column
-        error_type = error_type.removesuffix("_error")
-    return error_type or result.type.value
-
-
-def preview_of(result: RequestResult) -> str:
-    """One line of the answer or, for a failure, of the error message."""
-    if result.type is ResultType.SUCCEEDED:
-        return one_line(result.text)
-    return one_line(result.error_message) or result.type.value
-
-
-@dataclass(frozen=True)
-class Columns:
-    """Cell widths of one row layout (0 hides a column)."""
-
-    custom_id: int
-    reason: int = 15
-    tokens: int = 6
-    cache: int = 6
-    cost: int = 7
-
-    @classmethod
-    def fit(cls, width: int, id_width: int) -> Columns:
-        """A layout for ``width`` cells that leaves the preview at least 20 cells."""
-        full = cls(custom_id=id_width)
-        if width - full.fixed_width >= 20:
-            return full
-        return cls(custom_id=min(id_width, 20), cache=0, cost=0)
-
-    @property
-    def fixed_width(self) -> int:
-        """Cells before the preview: mark, glyph, columns and one space after each."""
-        widths = (self.custom_id, self.reason, self.tokens, self.tokens, self.cache, self.cost)
-        return 4 + sum(w + 1 for w in widths if w)
-
-
-def _cell(text: str, width: int, right: bool = False) -> str:
-    if len(text) > width:
-        return text[: width - 1] + "…"
-    return text.rjust(width) if right else text.ljust(width)
-
-
-def _fit(text: str, width: int, right: bool = False) -> str:
-    """``text`` in exactly ``width`` cells (wide characters count twice), cut with an ellipsis."""
-    length = cell_len(text)
-    if length > width:
-        return set_cell_size(text, width - 1) + "…"
-    padding = " " * (width - length)
-    return padding + text if right else text + padding
-
-
-def _strip_of(cells: list[tuple[str, str | Style | None]], width: int, base: Style) -> Strip:
-    """A strip exactly ``width`` cells wide from (text, style) cells; the last is cut to fit."""
-    segments, used = [], 0
-    for text, style in cells:
-        room = width - used
-        if room <= 0:
-            break
-        length = cell_len(text)
-        if length > room:
-            text, length = set_cell_size(text, room - 1) + "…", room
-        if isinstance(style, str):
-            style = Style.parse(style)
-        segments.append(Segment(text, base + style if style else base))
-        used += length
-    if used < width:
-        segments.append(Segment(" " * (width - used), base))
-    return Strip(segments, width)
-
-
-class ResultsView(ScrollView, can_focus=True):
+class ResultsView(LineList):
     """Every request of a batch matching a filter, one line each, read lazily from the store."""
 
     BINDINGS = [
         Binding("enter", "select", "Open", id="requests.open"),
         Binding("space", "toggle_mark", "Mark", id="requests.mark"),
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
+        *CURSOR_BINDINGS,
     ]
 
     COMPONENT_CLASSES = {
@@ -227,7 +129,6 @@ class ResultsView(ScrollView, can_focus=True):
         self._cost = cost
         self.filter = ResultFilter()
         self.count = 0
-        self.cursor_row = 0
         self.marked: Collection[str] = frozenset()
         """Custom ids shown as marked; the screen hands its own set down."""
         self._generation = 0
@@ -400,8 +301,8 @@ class ResultsView(ScrollView, can_focus=True):
     # --- rendering ---
 
     @property
-    def _body_height(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+    def row_count(self) -> int:
+        return self.count
 
     def _row(self, row: int, current_only: bool = False) -> RequestResult | None:
         result, _current = self._row_and_source(row, current_only)
@@ -422,10 +323,6 @@ class ResultsView(ScrollView, can_focus=True):
             return None, current
         return rows[index], current
 
-    def _row_visible(self, row: int) -> bool:
-        top = int(self.scroll_offset.y)
-        return top <= row < top + self._body_height
-
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
         self.virtual_size = Size(self.scrollable_content_region.width, self.count + 1)
@@ -435,11 +332,7 @@ class ResultsView(ScrollView, can_focus=True):
         self._strips.clear()
         self.refresh()
 
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        if y == 0:
-            return self._header_strip(width)
-        row = int(self.scroll_offset.y) + y - 1
+    def _row_strip(self, row: int, width: int) -> Strip:
         if row >= self.count:
             if row == 0 and self._pages.get(0) == []:
                 return self._placeholder_strip(width, "    No request matches these filters.")
@@ -465,12 +358,17 @@ class ResultsView(ScrollView, can_focus=True):
 
     def _header_strip(self, width: int) -> Strip:
         c = self._columns
-        parts = ["    ", _cell("custom_id", c.custom_id), " ", _cell("reason", c.reason), " "]
-        parts += [_cell("in", c.tokens, right=True), " ", _cell("out", c.tokens, right=True), " "]
+        parts = ["    ", cut_cell("custom_id", c.custom_id), " ", cut_cell("reason", c.reason), " "]
+        parts += [
+            cut_cell("in", c.tokens, right=True),
+            " ",
+            cut_cell("out", c.tokens, right=True),
+            " ",
+        ]
         if c.cache:
-            parts += [_cell("cache", c.cache, right=True), " "]
+            parts += [cut_cell("cache", c.cache, right=True), " "]
         if c.cost:
-            parts += [_cell("cost", c.cost, right=True), " "]
+            parts += [cut_cell("cost", c.cost, right=True), " "]
         parts.append("text / error")
         style = self.get_component_rich_style("results-view--header")
         return self._to_strip(Text("".join(parts), style=style), width)
@@ -492,20 +390,22 @@ class ResultsView(ScrollView, can_focus=True):
         cells: list[tuple[str, str | Style | None]] = [
             (mark_glyph() if result.custom_id in self.marked else " ", styles["marked"]),
             (f" {symbol} ", colour),
-            (_fit(one_line(result.custom_id, 200), c.custom_id) + " ", None),
-            (_fit(reason_of(result), c.reason) + " ", reason_style),
-            (_fit(compact_number(usage.prompt_tokens), c.tokens, right=True) + " ", None),
-            (_fit(compact_number(usage.output_tokens), c.tokens, right=True) + " ", None),
+            (fit_cell(one_line(result.custom_id, 200), c.custom_id) + " ", None),
+            (fit_cell(reason_of(result), c.reason) + " ", reason_style),
+            (fit_cell(compact_number(usage.prompt_tokens), c.tokens, right=True) + " ", None),
+            (fit_cell(compact_number(usage.output_tokens), c.tokens, right=True) + " ", None),
         ]
         if c.cache:
             cached = usage.cache_read_tokens + usage.cache_write_5m_tokens
             cached += usage.cache_write_1h_tokens
-            cells.append((_fit(compact_number(cached), c.cache, right=True) + " ", styles["dim"]))
+            cells.append(
+                (fit_cell(compact_number(cached), c.cache, right=True) + " ", styles["dim"])
+            )
         if c.cost:
             cost = self._cost(result) if self._cost else None
-            cells.append((_fit(format_cost(cost), c.cost, right=True) + " ", styles["dim"]))
+            cells.append((fit_cell(money(cost), c.cost, right=True) + " ", styles["dim"]))
         cells.append((preview_of(result), colour if failed else None))
-        return _strip_of(cells, width, base)
+        return strip_of(cells, width, base)
 
     def _row_styles(self) -> dict[str, Style]:
         """Component styles, read once per CSS change rather than once per row."""
@@ -532,17 +432,6 @@ class ResultsView(ScrollView, can_focus=True):
 
     # --- cursor and actions ---
 
-    def _scroll_to_cursor(self) -> None:
-        top = int(self.scroll_offset.y)
-        if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
-        elif self.cursor_row >= top + self._body_height:
-            y = self.cursor_row - self._body_height + 1
-            self.scroll_to(y=y, animate=False, immediate=True)
-
-    def action_cursor(self, delta: int) -> None:
-        self.move_cursor(self.cursor_row + delta)
-
     def action_page(self, direction: int) -> None:
         """Move the cursor and the view a screenful, keeping the cursor's place on screen."""
         step = self._body_height * direction
@@ -551,12 +440,6 @@ class ResultsView(ScrollView, can_focus=True):
         self.scroll_to(y=top, animate=False, immediate=True)
         self.cursor_row = max(0, min(top + offset, self.count - 1))
         self.refresh()
-
-    def action_first(self) -> None:
-        self.move_cursor(0)
-
-    def action_last(self) -> None:
-        self.move_cursor(self.count - 1)
 
     def action_select(self) -> None:
         result = self.cursor_result
@@ -569,10 +452,8 @@ class ResultsView(ScrollView, can_focus=True):
             self.post_message(self.MarkToggled(result.custom_id))
             self.action_cursor(1)
 
-    def on_click(self, event: events.Click) -> None:
-        if event.y < 1:
-            return
-        self.move_cursor(int(self.scroll_offset.y) + event.y - 1)
+    def _row_clicked(self, row: int, event: events.Click) -> None:
+        self.move_cursor(row)
         if event.chain >= 2:
             self.action_select()
 

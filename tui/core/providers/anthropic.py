@@ -8,91 +8,48 @@ this module is.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from tui.core.calllog import CallLog, failures_noted
-from tui.core.config import Profile
 from tui.core.models import Batch, ProviderKind, RequestResult
 from tui.core.providers.base import ProgressCallback
 from tui.core.providers.normalize import anthropic_batch, anthropic_result
+from tui.core.providers.sdk_provider import SdkProvider
 from tui.core.providers.streaming import parse_chunks
-from tui.core.providers.translate import translated_errors
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
 
-PAGE_SIZE = 1000
-"""Batches per list request (the API's maximum)."""
 
-TIMEOUT = 120.0
-"""Seconds per request; the SDK's default of 600 s hides a dead connection for too long."""
-
-
-class AnthropicProvider:
+class AnthropicProvider(SdkProvider["AsyncAnthropic"]):
     """One Anthropic profile (:class:`~tui.core.providers.base.Provider`)."""
 
     kind = ProviderKind.ANTHROPIC
+    PAGE_SIZE = 1000
+    AFTER_PARAM = "after_id"
 
-    def __init__(
-        self,
-        profile: Profile,
-        api_key: str,
-        *,
-        client: AsyncAnthropic | None = None,
-        call_log: CallLog | None = None,
-    ):
-        self.profile = profile
-        self._key = api_key
-        self.call_log = call_log
-        """Where every HTTP call of the client is recorded (the SDK's own event hooks)."""
-        if client is None:
-            # slow: seconds on a cold start
-            from anthropic import AsyncAnthropic, DefaultAsyncHttpxClient
+    def _sdk_classes(self) -> tuple[type[AsyncAnthropic], Callable[..., Any]]:
+        from anthropic import AsyncAnthropic, DefaultAsyncHttpxClient
 
-            http_client = (
-                call_log.http_client(profile.name, DefaultAsyncHttpxClient)
-                if call_log is not None
-                else None
-            )
-            client = AsyncAnthropic(
-                api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT, http_client=http_client
-            )
-        self.client = client
+        return AsyncAnthropic, DefaultAsyncHttpxClient
 
-    @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
-        with (
-            failures_noted(self.call_log),
-            translated_errors(profile=self.profile.name, key=self._key),
-        ):
-            yield
+    async def _list_page(self, query: dict[str, Any]) -> bytes:
+        response = await self.client.messages.batches.with_raw_response.list(**query)
+        return response.http_response.content
+
+    def _next_after(self, page: dict[str, Any], data: list[Any]) -> str | None:
+        last_id: str | None = page.get("last_id")
+        return last_id
 
     def _batch(self, data: dict[str, Any]) -> Batch:
         return anthropic_batch(data, self.profile.name)
 
-    async def list_batches(self, *, page_size: int | None = None) -> AsyncIterator[Batch]:
-        after: str | None = None
-        while True:
-            query: dict[str, Any] = {"limit": min(page_size or PAGE_SIZE, PAGE_SIZE)}
-            if after is not None:
-                query["after_id"] = after
-            with self._translated():
-                response = await self.client.messages.batches.with_raw_response.list(**query)
-            page = orjson.loads(response.http_response.content)
-            for item in page.get("data") or []:
-                yield self._batch(item)
-            after = page.get("last_id")
-            if not page.get("has_more") or not page.get("data") or not after:
-                return
-
     async def get_batch(self, batch_id: str) -> Batch:
         with self._translated():
             response = await self.client.messages.batches.with_raw_response.retrieve(batch_id)
-        return self._batch(orjson.loads(response.http_response.content))
+        return self._parsed(response.http_response.content)
 
     async def create_batch(
         self,
@@ -116,12 +73,12 @@ class AnthropicProvider:
                 # create it twice. The submit ledger recovers such a create on the next run.
                 options={"headers": {"content-type": "application/json"}, "max_retries": 0},
             )
-        return self._batch(orjson.loads(response.content))
+        return self._parsed(response.content)
 
     async def cancel_batch(self, batch_id: str) -> Batch:
         with self._translated():
             response = await self.client.messages.batches.with_raw_response.cancel(batch_id)
-        return self._batch(orjson.loads(response.http_response.content))
+        return self._parsed(response.http_response.content)
 
     async def delete_batch(self, batch_id: str) -> None:
         with self._translated():
@@ -150,9 +107,6 @@ class AnthropicProvider:
                 **{k: v for k, v in params.items() if k in fields}
             )
         return counted.input_tokens
-
-    async def close(self) -> None:
-        await self.client.close()
 
 
 def _request_item(custom_id: str, params: bytes) -> bytes:

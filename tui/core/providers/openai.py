@@ -8,93 +8,51 @@ deletes its files. The SDK is imported when a provider is built, never when this
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from tui.core.calllog import CallLog, failures_noted
-from tui.core.config import Profile
 from tui.core.errors import ProviderError
 from tui.core.models import Batch, ProviderKind, RequestResult
 from tui.core.providers.base import ProgressCallback
 from tui.core.providers.normalize import openai_batch, openai_result
+from tui.core.providers.sdk_provider import SdkProvider
 from tui.core.providers.streaming import parse_chunks, split_lines
-from tui.core.providers.translate import translated_errors
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-PAGE_SIZE = 100
-"""Batches per list request (the API's maximum)."""
-
-TIMEOUT = 120.0
 DEFAULT_ENDPOINT = "/v1/chat/completions"
 
 
-class OpenAIProvider:
+class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
     """One OpenAI profile (:class:`~tui.core.providers.base.Provider`)."""
 
     kind = ProviderKind.OPENAI
+    PAGE_SIZE = 100
+    AFTER_PARAM = "after"
 
-    def __init__(
-        self,
-        profile: Profile,
-        api_key: str,
-        *,
-        client: AsyncOpenAI | None = None,
-        call_log: CallLog | None = None,
-    ):
-        self.profile = profile
-        self._key = api_key
-        self.call_log = call_log
-        """Where every HTTP call of the client is recorded (the SDK's own event hooks)."""
-        if client is None:
-            # slow: seconds on a cold start
-            from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+    def _sdk_classes(self) -> tuple[type[AsyncOpenAI], Callable[..., Any]]:
+        from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-            http_client = (
-                call_log.http_client(profile.name, DefaultAsyncHttpxClient)
-                if call_log is not None
-                else None
-            )
-            client = AsyncOpenAI(
-                api_key=api_key, base_url=profile.base_url, timeout=TIMEOUT, http_client=http_client
-            )
-        self.client = client
+        return AsyncOpenAI, DefaultAsyncHttpxClient
 
-    @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
-        with (
-            failures_noted(self.call_log),
-            translated_errors(profile=self.profile.name, key=self._key),
-        ):
-            yield
+    async def _list_page(self, query: dict[str, Any]) -> bytes:
+        response = await self.client.batches.with_raw_response.list(**query)
+        return response.content
+
+    def _next_after(self, page: dict[str, Any], data: list[Any]) -> str | None:
+        last: str = data[-1]["id"]  # as the SDK pages: by the last item, not last_id
+        return last
 
     def _batch(self, data: dict[str, Any]) -> Batch:
         return openai_batch(data, self.profile.name)
 
-    async def list_batches(self, *, page_size: int | None = None) -> AsyncIterator[Batch]:
-        after: str | None = None
-        while True:
-            query: dict[str, Any] = {"limit": min(page_size or PAGE_SIZE, PAGE_SIZE)}
-            if after is not None:
-                query["after"] = after
-            with self._translated():
-                response = await self.client.batches.with_raw_response.list(**query)
-            page = orjson.loads(response.content)
-            data = page.get("data") or []
-            for item in data:
-                yield self._batch(item)
-            if not page.get("has_more") or not data:
-                return
-            after = data[-1]["id"]  # as the SDK pages: by the last item, not last_id
-
     async def get_batch(self, batch_id: str) -> Batch:
         with self._translated():
             response = await self.client.batches.with_raw_response.retrieve(batch_id)
-        return self._batch(orjson.loads(response.content))
+        return self._parsed(response.content)
 
     async def create_batch(
         self,
@@ -127,12 +85,12 @@ class OpenAIProvider:
                 completion_window="24h",
                 **extra,
             )
-        return self._batch(orjson.loads(response.content))
+        return self._parsed(response.content)
 
     async def cancel_batch(self, batch_id: str) -> Batch:
         with self._translated():
             response = await self.client.batches.with_raw_response.cancel(batch_id)
-        return self._batch(orjson.loads(response.content))
+        return self._parsed(response.content)
 
     async def delete_batch(self, batch_id: str) -> None:
         batch = await self.get_batch(batch_id)
@@ -206,9 +164,6 @@ class OpenAIProvider:
             f"profile {self.profile.name!r}: OpenAI has no token-counting endpoint",
             kind="bad_request",
         )
-
-    async def close(self) -> None:
-        await self.client.close()
 
 
 def _input_request(line: bytes) -> tuple[str, bytes] | None:

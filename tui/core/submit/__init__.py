@@ -5,7 +5,7 @@
 - :mod:`~tui.core.submit.estimate`: tokens and cost before anything is sent;
 - :mod:`~tui.core.submit.ledger`: the record that stops a batch from being created twice;
 - :mod:`~tui.core.submit.submitter`: plan and submit a file through the ledger;
-- :mod:`~tui.core.submit.retry`: resubmit failed requests, and the lineage of retries;
+- :mod:`~tui.core.submit.retry`: resubmit failed requests (lineages: :mod:`tui.core.lineage`);
 - :mod:`~tui.core.submit.attach`: link the original file of a batch created elsewhere.
 
 The TUI's submit screen and its ``R`` (retry) key use these names::
@@ -17,17 +17,14 @@ The TUI's submit screen and its ``R`` (retry) key use these names::
 
     plan = await plan_retry(store, batch_id, custom_ids=marked)   # or types / error_keys
     batch = await submit_retry(session, plan)
-    lineage = await latest_outcomes(store, batch_id)
 """
 
 from tui.core.submit.attach import AttachReport, attach_file
 from tui.core.submit.estimate import Estimate, output_history, price_table_fn
 from tui.core.submit.ledger import AmbiguousSubmission
 from tui.core.submit.retry import (
-    LineageOutcomes,
     RetryPlan,
     count_truncated,
-    latest_outcomes,
     plan_retry,
     plan_truncated,
     submit_retry,
@@ -51,7 +48,6 @@ __all__ = [
     "Estimate",
     "FilePlan",
     "FileScan",
-    "LineageOutcomes",
     "Problem",
     "RetryPlan",
     "SubmitProgress",
@@ -59,7 +55,6 @@ __all__ = [
     "attach_file",
     "count_truncated",
     "estimate_file",
-    "latest_outcomes",
     "load_previous",
     "output_history",
     "plan_file",

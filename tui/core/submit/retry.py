@@ -15,14 +15,14 @@ without stored params are listed in the plan, not guessed.
 ``plan_truncated`` picks the other kind of retry: requests that succeeded but stopped at
 ``max_tokens``, resent with a higher ``max_tokens`` the user chooses.
 
-The new batch records its parent, so :func:`latest_outcomes` can follow the lineage and say
-which custom_ids are still without a success.
+The new batch records its parent, so :func:`~tui.core.lineage.latest_outcomes` can follow the
+lineage and say which custom_ids are still without a success.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -306,68 +306,3 @@ def _request_line(
 def _retry_label(batch: Batch) -> str:
     base = batch.label or batch.id[-8:]
     return base if base.endswith("-retry") else f"{base}-retry"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The newest outcome of one custom_id across a batch and its retries."""
-
-    custom_id: str
-    batch_id: str
-    type: ResultType | None
-    """``None``: the request was sent but its result is not in the cache yet."""
-
-
-@dataclass
-class LineageOutcomes:
-    """Where every request of a lineage stands after all its retries."""
-
-    root: Batch
-    batches: list[Batch]
-    """The root and every retry below it, oldest first."""
-    outcomes: dict[str, Outcome]
-
-    def missing(self) -> Iterator[Outcome]:
-        """custom_ids still without a success, in custom_id order."""
-        for custom_id in sorted(self.outcomes):
-            outcome = self.outcomes[custom_id]
-            if outcome.type is not ResultType.SUCCEEDED:
-                yield outcome
-
-    def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for outcome in self.outcomes.values():
-            name = outcome.type.value if outcome.type else "pending"
-            counts[name] = counts.get(name, 0) + 1
-        return counts
-
-
-async def latest_outcomes(store: Store, batch_id: str) -> LineageOutcomes:
-    """The latest outcome per custom_id across the lineage of ``batch_id`` (root to leaves).
-
-    A later batch's result replaces an earlier one's; a request sent in a batch whose results
-    are not stored yet counts as pending there.
-    """
-    root = await store.batches.find(batch_id)
-    while root.parent_id:
-        try:
-            root = await store.batches.get(root.parent_id)
-        except BatchtuiError:
-            break
-    batches = await _descendants(store, root)
-    outcomes: dict[str, Outcome] = {}
-    for batch in batches:
-        async for custom_id in store.requests.custom_ids(batch.id):
-            outcomes[custom_id] = Outcome(custom_id, batch.id, None)
-        async for custom_id, kind in store.results.outcomes(batch.id):
-            outcomes[custom_id] = Outcome(custom_id, batch.id, kind)
-    return LineageOutcomes(root=root, batches=batches, outcomes=outcomes)
-
-
-async def _descendants(store: Store, root: Batch) -> list[Batch]:
-    found, queue = [root], [root]
-    while queue:
-        for child in await store.batches.children(queue.pop(0).id):
-            found.append(child)
-            queue.append(child)
-    return sorted(found, key=lambda b: b.created_at)
