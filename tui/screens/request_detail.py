@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
 
 import orjson
@@ -70,10 +69,6 @@ def json_renderable(data: bytes) -> RenderableType:
     return Syntax(text, "json", theme="ansi_dark", word_wrap=True, background_color="default")
 
 
-def _usd(value: Decimal) -> str:
-    return money(value)
-
-
 def usage_table(result: RequestResult, cost: Cost | None) -> Table:
     """Tokens per class with their price at batch and at standard (synchronous) rates."""
     table = Table(box=None, padding=(0, 2), header_style="bold", expand=False)
@@ -85,15 +80,15 @@ def usage_table(result: RequestResult, cost: Cost | None) -> Table:
     paid = cost.paid_by_class if cost else {}
     standard = cost.standard_by_class if cost else {}
     for name, label in TOKEN_CLASS_LABELS.items():
-        batch_price = _usd(paid[name]) if name in paid else "—"
-        standard_price = _usd(standard[name]) if name in standard else "—"
+        batch_price = money(paid[name]) if name in paid else "—"
+        standard_price = money(standard[name]) if name in standard else "—"
         table.add_row(label, f"{tokens[name]:,}", batch_price, standard_price)
     total = sum(tokens.values())
     table.add_row(
         Text("Total", style="bold"),
         f"{total:,}",
-        _usd(cost.paid) if cost else "—",
-        _usd(cost.standard) if cost else "—",
+        money(cost.paid) if cost else "—",
+        money(cost.standard) if cost else "—",
         style="bold",
     )
     return table
@@ -109,8 +104,8 @@ def usage_notes(result: RequestResult, cost: Cost | None) -> Text:
     elif cost is None:
         text.append("\nNo price known for this model (add one under [prices] in the config).")
     else:
-        text.append(f"\nBatch discount saved {_usd(cost.batch_saving)}")
-        text.append(f"; caching saved {_usd(cost.cache_saving)} at batch prices.")
+        text.append(f"\nBatch discount saved {money(cost.batch_saving)}")
+        text.append(f"; caching saved {money(cost.cache_saving)} at batch prices.")
     return text
 
 

@@ -17,7 +17,6 @@ control characters: never parsed as markup.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import ClassVar
 
@@ -32,6 +31,7 @@ from textual.widgets import Sparkline, Static
 from tui.core.cost_report import CostReport
 from tui.core.costs import Tally
 from tui.core.prices import TOKEN_CLASSES
+from tui.formatting import safe
 from tui.presentation import money as format_usd
 from tui.presentation import rate as format_rate
 
@@ -47,7 +47,6 @@ CLASS_NAMES = {
 MODEL_ROWS = 6
 """Models listed before the rest are folded into one "others" row."""
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def plural(count: int, noun: str) -> str:
@@ -55,8 +54,9 @@ def plural(count: int, noun: str) -> str:
 
 
 def plain(value: str) -> Text:
-    """Untrusted text (a model id, a label) as Text: no markup, no control characters."""
-    return Text(_CONTROL_CHARACTERS.sub("", value), no_wrap=True, overflow="ellipsis")
+    """Untrusted text (a model id, a label) as Text: no markup, no escapes, cut with an
+    ellipsis (sanitised by :func:`~tui.formatting.safe`, the UI's one way)."""
+    return Text(safe(value), no_wrap=True, overflow="ellipsis")
 
 
 class CostPane(Widget, can_focus=True):
