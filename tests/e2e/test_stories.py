@@ -191,6 +191,15 @@ def test_every_visible_row_belongs_to_the_chosen_filter(make_workspace) -> None:
     text = terminal.wait_for("19,781 of 20,000")
     assert_rows(text, lambda glyph, _id, _reason: glyph == "✓")
 
+    # The stop-reason dropdown (two fields back from the list): its second reason.
+    terminal.press("shift+tab", "shift+tab", "enter")
+    terminal.wait_for("esc Dismiss menu")
+    terminal.press("down", "down", "enter")
+    text = terminal.wait_for(re.compile(r"max_tokens \(([\d,]+)\)\s+▼.*\b\1 of 20,000"))
+    assert_rows(text, lambda glyph, _id, reason: glyph == "✓" and reason == "max_tokens")
+
+    terminal.press("x", "2")  # clear the filters again
+    terminal.wait_for("19,781 of 20,000")
     terminal.press("/")
     # Focus moves on the next turn of the app's loop: typed ahead, the text would go to the
     # list. The footer shows the search box's keys once it has the focus.
