@@ -18,6 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.core.export import format_for
+from tui.core.store.results import ResultFilter
+from tui.core.text import one_line
 from tui.widgets.key_footer import KeyFooter
 
 
@@ -99,3 +101,27 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+def filter_words(flt: ResultFilter) -> str:
+    """What an export of the inspector's view holds, in words ("errored; search 'x'")."""
+    words = [", ".join(sorted(t.value for t in flt.types))] if flt.types else []
+    for name, value in (
+        ("stop reason", flt.stop_reason),
+        ("error type", flt.error_type),
+        ("search", flt.search),
+    ):
+        if value:
+            words.append(f"{name} {one_line(value, 60)!r}")
+    if flt.error_key:
+        words.append("one error group")
+    return "; ".join(words) or "all outcomes"
+
+
+def export_file_word(flt: ResultFilter) -> str:
+    """What the proposed file name says of the filter: "errored", "filtered"..."""
+    narrower = flt.stop_reason or flt.error_type or flt.search or flt.error_key
+    if flt.types and len(flt.types) == 1:
+        kind = next(iter(flt.types)).value
+        return f"{kind}-filtered" if narrower else kind
+    return "filtered" if flt.types or narrower else "results"

@@ -32,7 +32,7 @@ from tui.core.prices import PriceTable, load_price_table
 from tui.core.store import ErrorGroup, ResultFilter, Store
 from tui.core.submit.retry import FAILED_TYPES
 from tui.messages import FollowsSyncEvents
-from tui.screens.export import ExportScreen
+from tui.screens.export import ExportScreen, export_file_word, filter_words
 from tui.screens.request_detail import RequestDetailScreen
 from tui.widgets.error_groups import ErrorGroupsPanel
 from tui.widgets.key_footer import KeyFooter
@@ -404,37 +404,14 @@ class RequestsScreen(FollowsSyncEvents, Screen):
             self.notify("Nothing to export: no result matches this view.", severity="warning")
             return
         flt = self._current_filter()
-        scope = f"{self.matching:,} result(s) of {self.shown_batch.id}: {self._filter_words(flt)}"
-        default = Path.cwd() / f"{self.shown_batch.id}-{self._file_word(flt)}.jsonl"
+        scope = f"{self.matching:,} result(s) of {self.shown_batch.id}: {filter_words(flt)}"
+        default = Path.cwd() / f"{self.shown_batch.id}-{export_file_word(flt)}.jsonl"
 
         def chosen(path: Path | None) -> None:
             if path is not None:
                 self._export(path, flt)
 
         self.app.push_screen(ExportScreen(scope, default, cwd=Path.cwd()), chosen)
-
-    @staticmethod
-    def _filter_words(flt: ResultFilter) -> str:
-        words = [", ".join(sorted(t.value for t in flt.types))] if flt.types else []
-        for name, value in (
-            ("stop reason", flt.stop_reason),
-            ("error type", flt.error_type),
-            ("search", flt.search),
-        ):
-            if value:
-                words.append(f"{name} {one_line(value, 60)!r}")
-        if flt.error_key:
-            words.append("one error group")
-        return "; ".join(words) or "all outcomes"
-
-    @staticmethod
-    def _file_word(flt: ResultFilter) -> str:
-        """What the proposed file name says of the filter: "errored", "filtered"..."""
-        narrower = flt.stop_reason or flt.error_type or flt.search or flt.error_key
-        if flt.types and len(flt.types) == 1:
-            kind = next(iter(flt.types)).value
-            return f"{kind}-filtered" if narrower else kind
-        return "filtered" if flt.types or narrower else "results"
 
     @work(name="export", group="requests-export", exclusive=True, exit_on_error=False)
     async def _export(self, path: Path, flt: ResultFilter) -> None:
