@@ -221,3 +221,14 @@ async def test_download_of_archived_results_keeps_the_local_rows(
             await engine.download_results(created.id)
         assert (await store.batches.get(created.id)).results_state == ResultsState.COMPLETE
         assert await store.results.count(created.id) == 5
+
+
+async def test_import_of_some_profiles_lists_only_those(sim: Simulator, tmp_path: Path) -> None:
+    """``watch`` re-imports only the profiles whose listing failed, not every healthy one."""
+    async with engine_for(sim, tmp_path) as (engine, _store, _):
+        await engine.providers["o"].create_batch([("c", chat_body())])
+        before = dict(sim.counters)
+        events = await engine.import_all(only={"o"})
+        assert {e.batch.profile for e in changes(events)} == {"o"}
+        assert sim.counters["anthropic.list"] == before["anthropic.list"]
+        assert sim.counters["openai.batches.list"] > before["openai.batches.list"]

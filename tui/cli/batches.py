@@ -352,7 +352,8 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
             return await _watch_one(args, session, ends, shown)
         while True:
             if not_imported:  # a profile's listing failed (a 429, an outage): try it again
-                await ends.after(_print_transitions(await engine.import_all(), bell))
+                events = await engine.import_all(only=not_imported)
+                await ends.after(_print_transitions(events, bell))
                 not_imported = _unhealthy(engine.statuses)
             await ends.after(_print_transitions(await engine.poll_once(), bell))
             _print_health(engine.statuses, shown)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import datetime
 
 from tui.core.config import Settings
@@ -112,9 +112,10 @@ class SyncEngine:
 
     # --- public API ----------------------------------------------------------------------------
 
-    async def import_all(self) -> list[SyncEvent]:
-        """Every batch of every profile (all pages); events for new and changed ones."""
-        return await self._each_profile(self._import_profile)
+    async def import_all(self, only: Collection[str] | None = None) -> list[SyncEvent]:
+        """Every batch of every profile (all pages), or of the profiles named in ``only``;
+        events for new and changed ones."""
+        return await self._each_profile(self._import_profile, only)
 
     async def poll_once(self) -> list[SyncEvent]:
         """Read the newest batches of every profile, then download results of ended ones."""
@@ -210,8 +211,11 @@ class SyncEngine:
 
     # --- per profile ---------------------------------------------------------------------------
 
-    async def _each_profile(self, work: ProfileWork) -> list[SyncEvent]:
-        """Run ``work(name, provider, emit)`` for all profiles at once; collect their events."""
+    async def _each_profile(
+        self, work: ProfileWork, only: Collection[str] | None = None
+    ) -> list[SyncEvent]:
+        """Run ``work(name, provider, emit)`` for all profiles (or those in ``only``) at once;
+        collect their events."""
         events: list[SyncEvent] = []
 
         def emit(event: SyncEvent) -> None:
@@ -231,7 +235,8 @@ class SyncEngine:
                 if contacted:  # a round that asked nothing says nothing about the profile
                     self.health.ok(name, emit)
 
-        await asyncio.gather(*(run(name, p) for name, p in self.providers.items()))
+        chosen = self.providers.items()
+        await asyncio.gather(*(run(n, p) for n, p in chosen if only is None or n in only))
         return events
 
     @contextlib.asynccontextmanager
