@@ -423,8 +423,11 @@ class BatchTable(LineList):
         if not 0 <= index < len(lines):
             return Strip.blank(width, self.rich_style)
         text = Text(" " + lines[index], style="dim" if index else "bold", no_wrap=True)
-        segments = list(text.render(self.app.console))
-        return Strip(segments).apply_style(self.rich_style).adjust_cell_length(width)
+        segments = list(text.render(self.app.console, end=""))
+        # The padding gets the widget's style too: a segment without one breaks Textual's
+        # NO_COLOR filter (it reads every segment's style).
+        strip = Strip(segments).apply_style(self.rich_style)
+        return strip.adjust_cell_length(width, self.rich_style)
 
     def _base_style(self, index: int) -> Style:
         """Zebra stripes and the cursor, read once per CSS change rather than once per row."""
