@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 PROVIDER_ACTIONS = frozenset({"cancel_batch", "delete_batch", "download", "submit", "retry"})
 """Actions that change something at a provider: hidden in read-only mode."""
 
+CACHE_WRITES = frozenset({"acknowledge", "annotate"})
+"""Actions that only write the cache: refused when it cannot be written."""
+
 _NEEDS_BATCH = frozenset(
     {
         "cancel_batch",
@@ -84,6 +87,8 @@ class BatchActions(Screen):
             return f"Mark two batches with Space to compare them ({len(self.marks)} marked)."
         if self.marks and action in ("cancel_batch", "delete_batch"):
             return marked_reason(action, self._marked_batches())
+        if action in CACHE_WRITES and self.services.cache_problem is not None:
+            return self.services.read_only_words()
         batch = self.selected
         if action in _NEEDS_BATCH and batch is None:
             return "No batch selected."
@@ -215,7 +220,7 @@ class BatchActions(Screen):
         """The retry modal for ``batch``: the marked requests and groups, or the failures in
         ``view`` (every failure when None)."""
         if self.services.read_only:
-            self.notify("Read-only mode: nothing is changed at the provider.", markup=False)
+            self.notify(self.services.read_only_words(), markup=False)
             return
         from tui.ui.screens.retry import RetryScreen  # loaded on first use, not at start-up
 

@@ -132,6 +132,7 @@ class MainScreen(BatchActions):
         bar = self.status_bar
         bar.auto_poll = self.services.auto_poll
         bar.read_only = self.services.read_only
+        bar.read_only_why = self.services.read_only_why
         bar.profiles = dict(self.services.engine.statuses)
         bar.clock = self.services.clock
         self.set_interval(_RELATIVE_TICK, self.tick)
@@ -287,7 +288,7 @@ class MainScreen(BatchActions):
                 continue
             action = binding.action
             if self.services.read_only and action in PROVIDER_ACTIONS:
-                self.notify("Read-only mode: nothing is changed at the provider.", markup=False)
+                self.notify(self.services.read_only_words(), markup=False)
                 return
             reason = self.unavailable_reason(action)
             if reason:
