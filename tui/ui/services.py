@@ -153,6 +153,16 @@ class Services:
             raise ServicesClosed("the cache is not open")
         return self._engine
 
+    def profile_gone(self, batch: Batch) -> str | None:
+        """Why nothing can be done at the provider to a cached ``batch`` whose profile is no
+        longer in the config (None while it is): there is no key or endpoint to use."""
+        if batch.profile in self.config.profiles:
+            return None
+        return (
+            f"Profile {batch.profile!r} is no longer in the config ({self.config.path}): "
+            "its batches can be read here, not changed."
+        )
+
     def usable_profiles(self) -> list[str]:
         """Profiles that can reach their provider (a key resolves), in config order."""
         return self.engine.usable_profiles()

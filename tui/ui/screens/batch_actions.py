@@ -86,7 +86,7 @@ class BatchActions(Screen):
         if action == "compare" and self.marks.pair() is None:
             return f"Mark two batches with Space to compare them ({len(self.marks)} marked)."
         if self.marks and action in ("cancel_batch", "delete_batch"):
-            return marked_reason(action, self._marked_batches())
+            return marked_reason(action, *self._marked_by_reach())
         if action in CACHE_WRITES and self.services.cache_problem is not None:
             return self.services.read_only_words()
         batch = self.selected
@@ -95,6 +95,9 @@ class BatchActions(Screen):
         if batch is None:
             return None
         if action in PROVIDER_ACTIONS and action != "submit":
+            gone = self.services.profile_gone(batch)
+            if gone is not None:
+                return gone
             status = self.services.engine.statuses.get(batch.profile)
             if status is not None and status.health is ProfileHealth.MISCONFIGURED:
                 return f"Profile {safe(batch.profile)} is read-only here ({status.message})."
@@ -163,6 +166,12 @@ class BatchActions(Screen):
         known = self.table.batches
         return [known[batch_id] for batch_id in self.marks.ids if batch_id in known]
 
+    def _marked_by_reach(self) -> tuple[list[Batch], list[Batch]]:
+        """The marked batches whose profile is in the config, and those whose is not."""
+        marked = self._marked_batches()
+        gone = {b.id for b in marked if self.services.profile_gone(b) is not None}
+        return [b for b in marked if b.id not in gone], [b for b in marked if b.id in gone]
+
     def action_toggle_mark(self) -> None:
         if self.selected is not None:
             self.marks.toggle(self.selected.id)
@@ -187,9 +196,10 @@ class BatchActions(Screen):
     def _confirm_bulk(self, action: str, start: Callable[[str], object]) -> None:
         from tui.ui.screens.confirm import ConfirmScreen
 
-        targets, skipped = split_marked(action, self._marked_batches())
+        reachable, gone = self._marked_by_reach()
+        targets, skipped = split_marked(action, reachable)
         verb = "Cancel" if action == "cancel_batch" else "Delete"
-        stakes = bulk_stakes(verb, targets, skipped)
+        stakes = bulk_stakes(verb, targets, skipped, gone)
         title = f"{verb} {len(targets)} marked batch(es)?"
         ids = [batch.id for batch in targets]
 
@@ -221,6 +231,10 @@ class BatchActions(Screen):
         ``view`` (every failure when None)."""
         if self.services.read_only:
             self.notify(self.services.read_only_words(), markup=False)
+            return
+        gone = self.services.profile_gone(batch)
+        if gone is not None:  # R in the inspector comes here without unavailable_reason
+            self.notify(gone, title="Retry", severity="warning", markup=False)
             return
         from tui.ui.screens.retry import RetryScreen  # loaded on first use, not at start-up
 

@@ -238,6 +238,7 @@ class MainScreen(BatchActions):
             detail.parent_batch, detail.children_batches, detail.tally = None, [], None
             detail.pace = None
         detail.shown_batch = batch
+        detail.profile_gone = batch is not None and self.services.profile_gone(batch) is not None
         detail.now = self.services.clock()
         detail.cost = self.costs.get(batch.id) if batch else None
         detail.estimate = self.estimates.get(batch.id) if batch else None
