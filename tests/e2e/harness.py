@@ -52,6 +52,7 @@ KEYS = {
     "space": " ",
     "backspace": "\x7f",
     "ctrl+u": "\x15",
+    "ctrl+e": "\x05",
 }
 """What a terminal sends for each named key (xterm)."""
 

@@ -59,7 +59,7 @@ _MOVING = [
 ]
 """How the ? screen lists the keys every list and pane shares (Textual's and the widgets')."""
 
-_USER_WORK = frozenset({"action", "submit", "retry", "requests-export"})
+_USER_WORK = frozenset({"action", "submit", "retry", "requests-export", "export"})
 """Worker groups of work the user started and would lose by quitting (polls resume)."""
 
 

@@ -11,6 +11,7 @@ workers at the bottom; their outcomes come back as :class:`~tui.ui.messages.Acti
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from tui.core.prices import PriceTable
     from tui.core.store import ResultFilter
+    from tui.ui.screens.bulk_export import BulkExport
     from tui.ui.services import Services
 
 PROVIDER_ACTIONS = frozenset({"cancel_batch", "delete_batch", "download", "submit", "retry"})
@@ -50,6 +52,7 @@ _NEEDS_BATCH = frozenset(
         "retry",
         "acknowledge",
         "toggle_mark",
+        "export_results",
     }
 )
 
@@ -87,6 +90,8 @@ class BatchActions(Screen):
             return f"Mark two batches with Space to compare them ({len(self.marks)} marked)."
         if self.marks and action in ("cancel_batch", "delete_batch"):
             return marked_reason(action, *self._marked_by_reach())
+        if action == "export_results" and (self.marks or self.selected is not None):
+            return _export_reason(self._export_batches())
         if action in CACHE_WRITES and self.services.cache_problem is not None:
             return self.services.read_only_words()
         batch = self.selected
@@ -209,6 +214,38 @@ class BatchActions(Screen):
 
         self.app.push_screen(ConfirmScreen(title, stakes, f"{verb} {len(ids)}"), confirmed)
 
+    # --- export: the results of the marked batches (or the selected one), a file each ------------
+
+    def _export_batches(self) -> list[Batch]:
+        if self.marks:
+            return self._marked_batches()
+        return [self.selected] if self.selected is not None else []
+
+    def action_export_results(self) -> None:
+        from tui.ui.screens.bulk_export import BulkExportScreen
+
+        batches = self._export_batches()
+        if not batches:
+            return
+
+        def chosen(export: BulkExport | None) -> None:
+            if export is not None:
+                self.run_export(export)
+
+        self.app.push_screen(BulkExportScreen(batches, cwd=Path.cwd()), chosen)
+
+    @work(group="export", exit_on_error=False, name="export", description="Exporting results")
+    async def run_export(self, export: BulkExport) -> None:
+        from tui.ui.screens.bulk_export import write_exports
+
+        report = await write_exports(self.services.store, export)
+        if report.written:
+            self.notify(report.summary(), title="Exported", timeout=10, markup=False)
+        if report.failed:
+            self.notify(
+                report.failures(), title="Export failed", severity="error", timeout=15, markup=False
+            )
+
     def action_submit(self) -> None:
         from tui.ui.screens.submit import SubmitScreen  # loaded on first use, not at start-up
 
@@ -328,3 +365,13 @@ class BatchActions(Screen):
         wanted = dict.fromkeys([*batch_ids, *settled])
         batches = [await store.batches.get(batch_id) for batch_id in wanted]
         self.post_message(BatchesReloaded(batches))
+
+
+def _export_reason(batches: list[Batch]) -> str | None:
+    """Why an export of ``batches`` (the marked, or the selected one) writes nothing."""
+    from tui.ui.screens.bulk_export import exportable
+
+    if any(exportable(batch) for batch in batches):
+        return None
+    which = "the marked batches" if len(batches) > 1 else "this batch"
+    return f"No results of {which} are downloaded: nothing to export (D downloads them)."

@@ -88,6 +88,7 @@ class MainScreen(BatchActions):
         Binding("space", "toggle_mark", "Mark", show=False, id="main.mark"),
         Binding("U", "unmark_all", "Unmark all", show=False, id="main.unmark"),
         Binding("equals_sign", "compare", "Compare marked", id="main.compare"),
+        Binding("ctrl+e", "export_results", "Export results", show=False, id="main.export"),
     ]
 
     def __init__(self, services: Services) -> None:
