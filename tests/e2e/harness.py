@@ -53,7 +53,6 @@ KEYS = {
     "backspace": "\x7f",
     "ctrl+e": "\x05",
     "ctrl+u": "\x15",
-    "ctrl+e": "\x05",
 }
 """What a terminal sends for each named key (xterm)."""
 

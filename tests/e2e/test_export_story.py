@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from conftest import Workspace
-from test_stories import open_list, write_requests
+from steps import open_list, write_requests
 
 
 def test_mark_two_batches_and_export_their_results_a_file_each(make_workspace) -> None:
