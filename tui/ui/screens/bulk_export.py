@@ -68,14 +68,14 @@ class BulkExportReport:
     def summary(self) -> str:
         results = sum(count for _, _, count in self.written)
         lines = [f"{len(self.written)} file(s), {results:,} result(s) written:"]
-        lines += [f"{path} ({count:,})" for _, path, count in self.written[:LISTED]]
+        lines += [f"{safe(path)} ({count:,})" for _, path, count in self.written[:LISTED]]
         if len(self.written) > LISTED:
             lines.append(f"… and {len(self.written) - LISTED} more")
         return "\n".join(lines)
 
     def failures(self) -> str:
         lines = [f"{len(self.failed)} batch(es) not exported:"]
-        lines += [f"{batch.id}: {reason}" for batch, reason in self.failed]
+        lines += [f"{safe(batch.id)}: {safe(reason)}" for batch, reason in self.failed]
         return "\n".join(lines)
 
 
@@ -96,7 +96,7 @@ class BulkExportScreen(ModalScreen[BulkExport | None]):
     """Ask where to export the results of ``batches``; see the module docstring."""
 
     AUTO_FOCUS = "#export-path"
-    BINDINGS = [Binding("escape", "back", "Back", id="bulk-export.back")]
+    BINDINGS = [Binding("escape,q", "back", "Back", id="bulk-export.back")]
 
     def __init__(self, batches: list[Batch], *, cwd: Path) -> None:
         super().__init__()
