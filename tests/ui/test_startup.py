@@ -115,7 +115,7 @@ def test_the_modules_batchtui_starts_with_leave_out_what_the_first_paint_does_no
     cache's housekeeping; and naming the list's models reads the model table only, not the
     price table, and not through ``importlib.resources`` (its zip-file readers)."""
     code = (
-        "import sys, tui.cli.main, tui.app, tui.services\n"
+        "import sys, tui.cli.main, tui.ui.app, tui.ui.services\n"
         "from tui.core.known_models import canonical_model\n"
         "from tui.core.prices import _shipped_table\n"
         "assert canonical_model('claude-sonnet-4') == 'claude-sonnet-4-0'\n"
