@@ -92,14 +92,15 @@ async def test_a_writer_process_that_dies_fails_the_download_and_loses_nothing(
                 appender = store.results._appending[batch_id]
                 assert isinstance(appender, ProcessAppender)
                 appender._process.kill()
-                await appender._process.wait()
+                await asyncio.to_thread(appender._process.wait)
 
         store.results.write = write_then_kill_the_writer
         with pytest.raises(StoreError, match="writer process failed"):
             await engine.download_results(batch_id)
         assert (await store.batches.get(batch_id)).results_state == ResultsState.PARTIAL
         stored = await store.results.count(batch_id)
-        assert stored % 300 == 0 and stored <= 600  # whole chunks only
+        assert stored % 300 == 0  # whole chunks only
+        assert stored <= 600
 
     # The next run downloads it again, to exactly one row per request.
     async with engine_for(sim, tmp_path, anthropic_profile(sim)) as (engine, store, _):
@@ -148,6 +149,6 @@ async def test_the_writer_process_reports_a_database_it_cannot_use(tmp_path: Pat
     path = tmp_path / "not-a-database"
     path.write_bytes(b"this is not sqlite" * 100)
     appender = await ProcessAppender.start(path, "b1", index=False)
+    await appender.write([row("b1", "r1")])
     with pytest.raises(StoreError, match="not-a-database"):
-        await appender.write([row("b1", "r1")])
         await asyncio.wait_for(appender.flush(), 60)

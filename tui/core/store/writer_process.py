@@ -22,11 +22,14 @@ child answers one line on stdout: ``done <rows>``, or ``error <message>``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import marshal
 import struct
+import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tui.core.errors import StoreError
 
@@ -34,39 +37,44 @@ FRAME_HEADER = struct.Struct(">I")
 
 CHILD_MODULE = "tui.core.store.writer_child"
 
-PIPE_BUFFER = 8 * 1024 * 1024
-"""Bytes of chunks the parent may queue for the child (~5 chunks of 2,000 results) before a
-write waits: enough that the parser never waits for an insert in progress."""
+PIPE_BYTES = 1024 * 1024
+"""The pipe's capacity asked for (Linux's default is 64 KiB): a chunk's values in few writes."""
 
 
 class ProcessAppender:
-    """The parent's end: the same ``write``/``flush`` as the in-process appender."""
+    """The parent's end: the same ``write``/``flush`` as the in-process appender.
 
-    def __init__(self, process: asyncio.subprocess.Process, database: Path, batch_id: str) -> None:
+    A chunk is written to the pipe by a thread of its own (a blocking write, without the GIL),
+    so the child reads it at its own pace while the event loop parses the next chunk; one
+    chunk at a time is in flight, the next ``write`` waits for it (memory stays bounded)."""
+
+    def __init__(self, process: subprocess.Popen[bytes], database: Path, batch_id: str) -> None:
         self.batch_id = batch_id
         self._process = process
         self._database = database
         self._finished = False
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer-pipe")
+        self._sending: asyncio.Future[None] | None = None
 
     @classmethod
     async def start(cls, database: Path, batch_id: str, *, index: bool) -> ProcessAppender:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            CHILD_MODULE,
-            str(database),
-            batch_id,
+        command = [
+            sys.executable, "-m", CHILD_MODULE, str(database), batch_id,
             "index" if index else "no-index",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        ]  # fmt: skip
+        process = await asyncio.to_thread(
+            subprocess.Popen,
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         assert process.stdin is not None  # asked for above
-        process.stdin.transport.set_write_buffer_limits(high=PIPE_BUFFER)
+        _widen(process.stdin)
         return cls(process, database, batch_id)
 
     async def write(self, values: list[tuple[Any, ...]]) -> None:
-        """Queue one chunk for the child; waits only while the pipe's buffer is full."""
+        """Hand one chunk to the child; waits only for the previous chunk to be in the pipe."""
         payload = marshal.dumps(values)
         await self._send(FRAME_HEADER.pack(len(payload)) + payload)
 
@@ -74,12 +82,11 @@ class ProcessAppender:
         """End the stream and wait until the child has committed every chunk sent."""
         if self._finished:
             return
-        self._finished = True
         await self._send(FRAME_HEADER.pack(0))
-        stdin = self._process.stdin
-        assert stdin is not None
-        stdin.close()
-        out, err = await self._process.communicate()
+        await self._sent()
+        self._finished = True
+        self._sender.shutdown(wait=False)
+        out, err = await asyncio.to_thread(self._process.communicate)
         answer = out.decode(errors="replace").strip()
         if self._process.returncode != 0 or not answer.startswith("done"):
             raise StoreError(_failure(self._database, answer, err))
@@ -90,21 +97,49 @@ class ProcessAppender:
         if self._finished:
             return
         self._finished = True
-        if self._process.stdin is not None:
-            self._process.stdin.close()
-
-    async def _send(self, frame: bytes) -> None:
         stdin = self._process.stdin
         assert stdin is not None
+        self._sender.submit(_close, stdin)  # after a write in flight, in the same thread
+        self._sender.shutdown(wait=False)
+
+    async def _send(self, frame: bytes) -> None:
+        await self._sent()
+        stdin = self._process.stdin
+        assert stdin is not None
+        loop = asyncio.get_running_loop()
+        self._sending = loop.run_in_executor(self._sender, _write_all, stdin, frame)
+
+    async def _sent(self) -> None:
+        """Wait for the frame in flight; a child that died is a :class:`StoreError`."""
+        sending, self._sending = self._sending, None
+        if sending is None:
+            return
         try:
-            stdin.write(frame)
-            await stdin.drain()
+            await sending
         except (BrokenPipeError, ConnectionResetError):
             self._finished = True
-            out, err = await self._process.communicate()
-            raise StoreError(
-                _failure(self._database, out.decode(errors="replace").strip(), err)
-            ) from None
+            self._sender.shutdown(wait=False)
+            out, err = await asyncio.to_thread(self._process.communicate)
+            answer = out.decode(errors="replace").strip()
+            raise StoreError(_failure(self._database, answer, err)) from None
+
+
+def _write_all(stream: IO[bytes], frame: bytes) -> None:
+    stream.write(frame)
+    stream.flush()
+
+
+def _close(stream: IO[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        stream.close()
+
+
+def _widen(stream: IO[bytes]) -> None:
+    """Ask for a larger pipe (Linux only; elsewhere, or when refused, the default stays)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _failure(database: Path, answer: str, stderr: bytes) -> str:
