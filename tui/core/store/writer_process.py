@@ -58,8 +58,9 @@ class ProcessAppender:
 
     @classmethod
     async def start(cls, database: Path, batch_id: str, *, index: bool) -> ProcessAppender:
+        # -P: not the working directory's ``tui`` package, if it has one (another checkout).
         command = [
-            sys.executable, "-m", CHILD_MODULE, str(database), batch_id,
+            sys.executable, "-P", "-m", CHILD_MODULE, str(database), batch_id,
             "index" if index else "no-index",
         ]  # fmt: skip
         process = await asyncio.to_thread(
