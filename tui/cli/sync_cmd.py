@@ -3,14 +3,15 @@
 A profile's sync is mostly one core's work: its SDK's import (``import anthropic`` ~1.4 s,
 ``import openai`` ~0.6 s here), its listing, its downloads. In one process the profiles take
 turns on the GIL, so a user with two accounts waits for both imports before the first download
-starts. With two or more usable profiles, ``sync`` therefore runs each in a child process of
-its own (``batchtui sync --profile NAME`` with a hidden ``--report-json``) and prints what they
-report, in the same words and order as one process would. Each child holds its profile's
-cross-process lock and writes the shared cache (SQLite serialises the writes); its stderr
-(waiting for another process, SDK retries) is relayed line by line as it comes.
+starts. With two or more usable profiles, ``sync`` therefore syncs the first itself and each
+other one in a child process of its own (``batchtui sync --profile NAME`` with a hidden
+``--report-json``), all at once, and prints what they report in the same words and order as one
+process would. Each process holds its profile's cross-process lock and writes the shared cache
+(SQLite serialises the writes); a child's stderr (waiting for another process, SDK retries) is
+relayed line by line as it comes.
 
-The parent imports no SDK: it checks which profiles have a key, creates and upgrades the cache
-once (so the children never race to), and waits.
+Before that, the parent checks which profiles have a key, and creates and upgrades the cache
+once (so that no two processes race to).
 """
 
 from __future__ import annotations
@@ -129,15 +130,18 @@ async def _report(
 async def _sync_in_processes(
     usable: list[Profile], misconfigured: list[ProfileStatus], context: Context
 ) -> list[ProfileReport]:
-    """Each usable profile synced by a child process at the same time; their reports, and
-    those of the profiles without a key."""
+    """The first usable profile synced here and each other one by a child process, all at the
+    same time; their reports, and those of the profiles without a key."""
     async with await Store.open(context.paths.database) as store:  # created and upgraded once
         reports = [await _report(store, s, set(), []) for s in misconfigured]
-    children = await asyncio.gather(*(_child(p.name, context) for p in usable))
-    exit_codes = [code for code, _ in children if code != 0]
-    if exit_codes:  # a child failed outright (its message is relayed above): as one would
-        raise _ChildFailed(exit_codes[0])
-    for _, child_reports in children:
+    here = asyncio.ensure_future(_sync_here(usable[0].name, context))
+    children = [asyncio.ensure_future(_child(p.name, context)) for p in usable[1:]]
+    await asyncio.wait([here, *children])  # every child ends before an error here is reported
+    reports += here.result()
+    for child in children:
+        code, child_reports = child.result()
+        if code != 0:  # it failed outright (its message is relayed above): as one would
+            raise _ChildFailed(code)
         reports += child_reports
     return reports
 
