@@ -36,8 +36,8 @@ from textual.app import App
 
 from tui.core.compare import CompareFilter, Only
 from tui.core.store import Store
-from tui.screens.compare import CompareScreen
-from tui.widgets.compare_view import CompareView
+from tui.ui.screens.compare import CompareScreen
+from tui.ui.widgets.compare_view import CompareView
 
 A, B = "msgbatch_01BENCHA", "msgbatch_01BENCHB"
 SEARCHES = (None, "overloaded", "invoice")
@@ -81,7 +81,7 @@ async def bench_store(store: Store) -> None:
 
 
 class Host(App):
-    CSS_PATH = Path(__file__).resolve().parents[2] / "tui" / "app.tcss"
+    CSS_PATH = Path(__file__).resolve().parents[2] / "tui" / "ui" / "app.tcss"
 
 
 async def bench_screen(store: Store, total: int) -> None:

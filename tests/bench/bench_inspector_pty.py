@@ -28,7 +28,7 @@ min-max):
   (70-115, n=7) against main's 160 ms (127-312, n=7). Goal <= 300 ms: met.
 * after merging main at 363bc9b: 139 ms (111-167, n=5).
 
-What paid: :func:`tui.warmup.warm_inspector`. The first Enter used to import the inspector's
+What paid: :func:`tui.ui.warmup.warm_inspector`. The first Enter used to import the inspector's
 modules (100-270 ms here, measured alone) and re-parse the whole stylesheet for each new
 widget class it mounted (Textual parses every source again when one is added); both now
 happen behind the first paint. A second open in the same process (132 ms, 77-283) is no

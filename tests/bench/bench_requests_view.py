@@ -37,9 +37,9 @@ from textual.widgets import DataTable, Input
 
 from tui.core.models import RequestResult, ResultType
 from tui.core.store import ResultFilter, Store
-from tui.screens.requests import RequestsScreen
-from tui.widgets.result_filters import ResultFilters
-from tui.widgets.results_view import ResultsView, preview_of, reason_of
+from tui.ui.screens.requests import RequestsScreen
+from tui.ui.widgets.result_filters import ResultFilters
+from tui.ui.widgets.results_view import ResultsView, preview_of, reason_of
 
 SIZE = (120, 36)
 PAGE_DOWNS = 30

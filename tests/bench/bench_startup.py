@@ -103,10 +103,10 @@ spawned = float(sys.argv[1]); database = sys.argv[2]
 import asyncio, json
 from pathlib import Path
 import tui.cli.main  # what the batchtui script loads first: every subcommand's module
-from tui.app import BatchApp
+from tui.ui.app import BatchApp
 from tui.core.config import Config, Profile
 from tui.core.models import ProviderKind
-from tui.services import Services
+from tui.ui.services import Services
 
 async def main():
     # What tui.cli.open_tui does, with polling off and profiles pointing nowhere.

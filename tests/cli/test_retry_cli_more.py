@@ -121,7 +121,7 @@ async def test_truncated_answers_are_resent_with_the_chosen_max_tokens(
 async def test_every_command_takes_the_short_id_the_list_shows(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, failing_sim: Simulator
 ) -> None:
-    from tui.formatting import short_id
+    from tui.display.formatting import short_id
 
     sim = failing_sim
     path = write_requests(tmp_path / "job.jsonl", 10)

@@ -12,7 +12,7 @@ from test_store import make_batch
 from tui.core.errors import NotFoundError
 from tui.core.ids import distinctive_part, id_candidates
 from tui.core.store import Store
-from tui.formatting import short_id
+from tui.display.formatting import short_id
 
 ANTHROPIC = "msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d"
 OPENAI = "batch_6839f4c1e8b08190a3b5c2f1d0e9a7b6"

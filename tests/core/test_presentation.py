@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from tui.presentation import count, money, number, rate
+from tui.display.presentation import count, money, number, rate
 
 TUI = Path(__file__).resolve().parents[2] / "tui"
 
@@ -36,7 +36,7 @@ def test_counts_and_rates() -> None:
 
 
 def test_no_other_module_formats_dollars() -> None:
-    """A ``$`` followed by a format field outside tui/presentation.py is a second format."""
+    """A ``$`` followed by a format field outside tui/display/presentation.py is a second format."""
     pattern = re.compile(r"""f["'][^"']*\$\{""")
     offenders = [
         str(path.relative_to(TUI))

@@ -14,12 +14,12 @@ from hostile_support import BATCH_ID, LABEL, NOTES, store_hostile_batch, unsafe_
 from main_support import demo_services, settle
 from textual.widgets import Select
 
-from tui.app import BatchApp
-from tui.formatting import safe
-from tui.screens.annotate import AnnotateScreen
-from tui.screens.request_detail import RequestDetailScreen
-from tui.screens.requests import RequestsScreen
-from tui.screens.retry import RetryScreen
+from tui.display.formatting import safe
+from tui.ui.app import BatchApp
+from tui.ui.screens.annotate import AnnotateScreen
+from tui.ui.screens.request_detail import RequestDetailScreen
+from tui.ui.screens.requests import RequestsScreen
+from tui.ui.screens.retry import RetryScreen
 
 SIZE = (140, 44)
 

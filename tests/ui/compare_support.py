@@ -14,11 +14,11 @@ from pathlib import Path
 from main_support import demo_services_for, import_everything, make_sim, settle
 from textual.pilot import Pilot
 
-from tui.app import BatchApp
 from tui.cli.demo import COMPARISON_LABELS
-from tui.services import Services
 from tui.sim import Simulator
 from tui.sim.scenarios import seed_model_comparison
+from tui.ui.app import BatchApp
+from tui.ui.services import Services
 
 LABELS = COMPARISON_LABELS
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerState
 
-from tui.app import BatchApp
 from tui.cli.demo import DEMO_KEYS, demo_config, label_demo_batches, store_demo_requests
 from tui.core.config import Config, Profile
 from tui.core.models import ProviderKind
-from tui.services import Services
 from tui.sim import SimOptions, Simulator
+from tui.ui.app import BatchApp
+from tui.ui.services import Services
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 """The simulated "now" at the start of every test."""

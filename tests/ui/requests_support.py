@@ -2,7 +2,7 @@
 
 Results are generated deterministically (a seeded mix of outcomes, stop reasons, errors and
 text), written through ``store.results.write`` as the sync engine would, so the tests need no
-network. The host App loads only the inspector's section of ``tui/app.tcss``, so its snapshots
+network. The host App loads only the inspector's section of ``tui/ui/app.tcss``, so its snapshots
 do not change when another pane's styles do.
 """
 
@@ -26,7 +26,7 @@ from tui.core.models import (
     Usage,
 )
 from tui.core.store import Store
-from tui.screens.requests import RequestsScreen
+from tui.ui.screens.requests import RequestsScreen
 
 BATCH_ID = "msgbatch_01TESTBATCH"
 CREATED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -124,7 +124,7 @@ class HostApp(App):
     their own event loop, where a store opened elsewhere cannot be used).
     """
 
-    CSS_PATH = Path(__file__).resolve().parents[2] / "tui" / "app.tcss"  # the whole app's
+    CSS_PATH = Path(__file__).resolve().parents[2] / "tui" / "ui" / "app.tcss"  # the whole app's
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
 """Shared pieces of the submit and retry screens' tests: services on the simulator, files.
 
-The App gets the same :class:`~tui.services.Services` the CLI would build, over one Anthropic
+The App gets the same :class:`~tui.ui.services.Services` the CLI would build, over one Anthropic
 profile pointing at the test's simulator; polling is off and the clock is the simulator's, so a
 test moves time and syncs only when it says so.
 """
@@ -18,8 +18,8 @@ from textual.widgets import Static
 
 from tui.core.config import Config, Profile
 from tui.core.models import ProviderKind
-from tui.services import Services
 from tui.sim import Simulator
+from tui.ui.services import Services
 
 KEY = "sk-ant-test-ui-submit"
 PROFILE = "a"

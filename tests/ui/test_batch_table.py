@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from textual.app import App, ComposeResult
 
-import tui.widgets.batch_table as batch_table
-from tui.batch_view import SORTS_BY_KEY
+import tui.ui.widgets.batch_table as batch_table
 from tui.core.models import Batch, BatchStatus, ProviderKind, RequestCounts
-from tui.widgets.batch_table import BatchTable
+from tui.ui.batch_view import SORTS_BY_KEY
+from tui.ui.widgets.batch_table import BatchTable
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 STYLESHEET = Path(batch_table.__file__).parents[1] / "app.tcss"

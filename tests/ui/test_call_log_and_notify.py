@@ -14,12 +14,12 @@ import pytest
 from main_support import demo_services, prepare_cache, settle
 from textual.widgets import DataTable
 
-from tui.app import BatchApp
 from tui.cli.demo import DEMO_KEYS
 from tui.core.config import Settings
 from tui.core.models import BatchStatus
-from tui.screens.call_log import CallLogScreen
-from tui.screens.main import MainScreen
+from tui.ui.app import BatchApp
+from tui.ui.screens.call_log import CallLogScreen
+from tui.ui.screens.main import MainScreen
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,13 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from tui.app import BatchApp
 from tui.core.compare import Only
 from tui.core.models import BatchStatus, ResultType
-from tui.screens.compare import CompareScreen
-from tui.screens.confirm import ConfirmScreen
-from tui.widgets.compare_view import CompareView
-from tui.widgets.pair_diff import PairDiff, word_diff
+from tui.ui.app import BatchApp
+from tui.ui.screens.compare import CompareScreen
+from tui.ui.screens.confirm import ConfirmScreen
+from tui.ui.widgets.compare_view import CompareView
+from tui.ui.widgets.pair_diff import PairDiff, word_diff
 
 
 def select(app: BatchApp, batch_id: str) -> None:

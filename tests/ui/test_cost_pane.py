@@ -1,7 +1,7 @@
 """The cost pane in a tiny host app: empty state, a real report, untrusted model ids, snapshot.
 
 The report comes from the real core (a store filled with fixed results, priced by the shipped
-table), and the host app uses the pane's own section of ``tui/app.tcss``, so the snapshot shows
+table), and the host app uses the pane's own section of ``tui/ui/app.tcss``, so the snapshot shows
 what the main screen will show.
 """
 
@@ -31,10 +31,10 @@ from tui.core.models import (
 )
 from tui.core.prices import load_price_table
 from tui.core.store import Store
-from tui.presentation import money
-from tui.widgets.cost_pane import CostPane, notes_text
+from tui.display.presentation import money
+from tui.ui.widgets.cost_pane import CostPane, notes_text
 
-APP_CSS = Path(__file__).resolve().parents[2] / "tui" / "app.tcss"
+APP_CSS = Path(__file__).resolve().parents[2] / "tui" / "ui" / "app.tcss"
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 HOSTILE_MODEL = "[bold red]evil[/] \x1b]52;c;cHduZWQ=\x07model"
 
@@ -43,7 +43,7 @@ def cost_pane_css() -> str:
     """The pane's section of the app stylesheet, between its start and end markers."""
     text = APP_CSS.read_text(encoding="utf-8")
     match = re.search(r"/\* --- cost pane --- \*/.*?/\* --- end cost pane --- \*/", text, re.S)
-    assert match, "the cost pane section is missing from tui/app.tcss"
+    assert match, "the cost pane section is missing from tui/ui/app.tcss"
     return match[0]
 
 

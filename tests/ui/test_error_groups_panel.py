@@ -12,7 +12,7 @@ from textual.widgets import Input
 
 from tui.core.models import ResultType
 from tui.core.store.results import ErrorGroup
-from tui.widgets.error_groups import ErrorGroupsPanel
+from tui.ui.widgets.error_groups import ErrorGroupsPanel
 
 
 def group(key: str, count: int) -> ErrorGroup:

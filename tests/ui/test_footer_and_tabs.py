@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from main_support import demo_services, prepare_cache, settle
 
-from tui.app import BatchApp
-from tui.batch_view import View, in_view
 from tui.core.models import BatchStatus
-from tui.screens.help import HelpScreen
-from tui.widgets.key_footer import KeyFooter
-from tui.widgets.tab_strip import TabStrip
+from tui.ui.app import BatchApp
+from tui.ui.batch_view import View, in_view
+from tui.ui.screens.help import HelpScreen
+from tui.ui.widgets.key_footer import KeyFooter
+from tui.ui.widgets.tab_strip import TabStrip
 
 
 @pytest.fixture(scope="module")

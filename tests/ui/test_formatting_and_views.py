@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tui.batch_view import SORTS_BY_KEY, View, in_view, needs_attention, parse_query, sort_key
 from tui.core.models import Batch, BatchStatus, ProviderKind, RequestCounts, ResultsState
-from tui.formatting import (
+from tui.display.formatting import (
     STATUS_LOOKS,
     duration,
     money,
@@ -18,6 +17,7 @@ from tui.formatting import (
     short_id,
     time_left,
 )
+from tui.ui.batch_view import SORTS_BY_KEY, View, in_view, needs_attention, parse_query, sort_key
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -149,7 +149,7 @@ def bar_cells(counts: RequestCounts, width: int) -> list[tuple[str, str | None]]
     """The outcome bar as (characters, colour) runs, rendered without colour codes."""
     from rich.console import Console
 
-    from tui.widgets.batch_detail import OutcomeBar
+    from tui.ui.widgets.batch_detail import OutcomeBar
 
     console = Console(width=width, color_system=None)
     segments = console.render(OutcomeBar(counts), console.options)

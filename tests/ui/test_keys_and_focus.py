@@ -12,18 +12,18 @@ from main_support import demo_services, prepare_cache, settle
 from textual.command import CommandPalette
 from textual.widgets import OptionList, Select
 
-from tui.app import BatchApp
-from tui.batch_view import parse_query
 from tui.core.cost_report import build_report
 from tui.core.models import Batch, ResultType
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.request_detail import RequestDetailScreen
-from tui.screens.requests import RequestsScreen
-from tui.widgets.batch_detail import BatchDetail
-from tui.widgets.cost_pane import CostPane
-from tui.widgets.error_groups import ErrorGroupsPanel
-from tui.widgets.key_footer import KeyFooter
-from tui.widgets.results_view import ResultsView
+from tui.ui.app import BatchApp
+from tui.ui.batch_view import parse_query
+from tui.ui.screens.confirm import ConfirmScreen
+from tui.ui.screens.request_detail import RequestDetailScreen
+from tui.ui.screens.requests import RequestsScreen
+from tui.ui.widgets.batch_detail import BatchDetail
+from tui.ui.widgets.cost_pane import CostPane
+from tui.ui.widgets.error_groups import ErrorGroupsPanel
+from tui.ui.widgets.key_footer import KeyFooter
+from tui.ui.widgets.results_view import ResultsView
 
 
 @pytest.fixture(scope="module")
@@ -321,7 +321,7 @@ async def test_a_narrow_status_bar_drops_details_whole_and_keeps_its_end() -> No
     from textual.app import App, ComposeResult
 
     from tui.core.events import ProfileHealth, ProfileStatus
-    from tui.widgets.status_bar import StatusBar
+    from tui.ui.widgets.status_bar import StatusBar
 
     class BarApp(App[None]):
         def compose(self) -> ComposeResult:

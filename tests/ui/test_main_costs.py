@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from main_support import CachedBatchApp, copy_cache, demo_services, prepare_cache, settle
 
-from tui.app import BatchApp
 from tui.core.cost_report import build_report
-from tui.widgets.batch_detail import BatchDetail
-from tui.widgets.cost_pane import CostPane
+from tui.ui.app import BatchApp
+from tui.ui.widgets.batch_detail import BatchDetail
+from tui.ui.widgets.cost_pane import CostPane
 
 
 @pytest.fixture(scope="module")

@@ -18,11 +18,11 @@ from main_support import demo_services, prepare_cache, settle
 from rich.console import Console
 from textual.widgets import Static
 
-from tui.app import BatchApp
 from tui.core.events import ProfileHealth, ProfileStatus
 from tui.core.models import Batch, BatchStatus, ProviderKind
 from tui.core.session import Session
-from tui.screens.confirm import ConfirmScreen
+from tui.ui.app import BatchApp
+from tui.ui.screens.confirm import ConfirmScreen
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,14 @@ from rich.console import Console
 from textual.command import CommandPalette
 from textual.widgets import Button, Input
 
-from tui.app import BatchApp
 from tui.core.lineage import LineageTally, latest_outcomes
 from tui.core.models import BatchStatus, ProviderKind
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.help import HelpScreen
-from tui.screens.requests import RequestsScreen
-from tui.screens.sort import SortScreen
-from tui.widgets.batch_table import BatchTable
+from tui.ui.app import BatchApp
+from tui.ui.screens.confirm import ConfirmScreen
+from tui.ui.screens.help import HelpScreen
+from tui.ui.screens.requests import RequestsScreen
+from tui.ui.screens.sort import SortScreen
+from tui.ui.widgets.batch_table import BatchTable
 
 
 @pytest.fixture(scope="module")

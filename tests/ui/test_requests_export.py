@@ -12,8 +12,8 @@ from textual.widgets import Input, Static
 
 from tui.core.models import ResultType
 from tui.core.store import Store
-from tui.screens.export import ExportScreen
-from tui.screens.requests import RequestsScreen
+from tui.ui.screens.export import ExportScreen
+from tui.ui.screens.requests import RequestsScreen
 
 SIZE = (120, 36)
 TOTAL = 600

@@ -11,9 +11,9 @@ from main_support import demo_services, prepare_cache, settle
 from requests_support import BATCH_ID, HostApp, fill_store, screen_text
 from requests_support import settle as settle_requests
 
-from tui.app import BatchApp
 from tui.core.store import ResultFilter, Store
-from tui.widgets.results_view import ResultsView
+from tui.ui.app import BatchApp
+from tui.ui.widgets.results_view import ResultsView
 
 SIZE = (120, 36)
 WORD = "overloaded"

@@ -14,9 +14,9 @@ from requests_support import HostApp, make_batch, screen_text, settle
 
 from tui.core.models import RequestResult, ResultType, Usage
 from tui.core.store import Store
-from tui.screens.request_detail import RequestDetailScreen
-from tui.widgets.results_view import ResultsView
-from tui.widgets.untrusted import one_line, sanitize
+from tui.ui.screens.request_detail import RequestDetailScreen
+from tui.ui.widgets.results_view import ResultsView
+from tui.ui.widgets.untrusted import one_line, sanitize
 
 HOSTILE = (
     "[bold red]x[/] [link=https://evil.example]click[/link] "

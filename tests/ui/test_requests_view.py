@@ -17,12 +17,12 @@ from textual.widgets import Select
 from tui.core.events import ResultsProgress
 from tui.core.models import ResultType
 from tui.core.store import Store
-from tui.screens.request_detail import RequestDetailScreen
-from tui.screens.requests import RequestsScreen
-from tui.widgets.error_groups import ErrorGroupsPanel
-from tui.widgets.result_filters import ResultFilters
-from tui.widgets.results_view import PAGE_SIZE, ResultsView
-from tui.widgets.tab_strip import TabStrip
+from tui.ui.screens.request_detail import RequestDetailScreen
+from tui.ui.screens.requests import RequestsScreen
+from tui.ui.widgets.error_groups import ErrorGroupsPanel
+from tui.ui.widgets.result_filters import ResultFilters
+from tui.ui.widgets.results_view import PAGE_SIZE, ResultsView
+from tui.ui.widgets.tab_strip import TabStrip
 
 TOTAL = 3000
 SIZE = (120, 36)

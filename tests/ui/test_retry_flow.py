@@ -25,16 +25,16 @@ from submit_support import (
 from textual.pilot import Pilot
 from textual.widgets import Button
 
-from tui.app import BatchApp
-from tui.commands import BatchCommands
 from tui.core.models import Batch, ResultType
 from tui.core.store.codec import error_key
 from tui.core.submit import plan_file, submit_file
-from tui.screens.create_flow import session_of
-from tui.screens.requests import RequestsScreen
-from tui.screens.retry import RetryScreen
-from tui.services import Services
 from tui.sim import Simulator
+from tui.ui.app import BatchApp
+from tui.ui.commands import BatchCommands
+from tui.ui.screens.create_flow import session_of
+from tui.ui.screens.requests import RequestsScreen
+from tui.ui.screens.retry import RetryScreen
+from tui.ui.services import Services
 
 SIZE = (120, 40)
 FAILED = (ResultType.ERRORED, ResultType.EXPIRED, ResultType.CANCELED)

@@ -12,12 +12,12 @@ from main_support import demo_services, import_everything, settle
 from submit_support import PROFILE, failed_batch, params, sim_services, text_of
 from textual.widgets import Button, Input, Switch
 
-from tui.app import BatchApp
 from tui.cli.demo import store_demo_requests
 from tui.core.models import ResultType
-from tui.screens.requests import RequestsScreen
-from tui.screens.retry import RetryScreen
 from tui.sim import Simulator
+from tui.ui.app import BatchApp
+from tui.ui.screens.requests import RequestsScreen
+from tui.ui.screens.retry import RetryScreen
 
 SIZE = (120, 40)
 

@@ -19,14 +19,14 @@ from main_support import (
     settle,
 )
 
-from tui import glyphs
-from tui.app import BatchApp
 from tui.core.attention import needs_attention
 from tui.core.config import Settings, load_config
 from tui.core.errors import ConfigError
 from tui.core.models import BatchStatus
-from tui.formatting import STATUS_LOOKS, progress_text
-from tui.services import Services
+from tui.display import glyphs
+from tui.display.formatting import STATUS_LOOKS, progress_text
+from tui.ui.app import BatchApp
+from tui.ui.services import Services
 
 SIZE = (160, 40)
 

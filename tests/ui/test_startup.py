@@ -17,14 +17,14 @@ from main_support import (
     settle,
 )
 
-import tui.app
-from tui.app import BatchApp
+import tui.ui.app
 from tui.cli.common import Context
 from tui.core.config import Profile
 from tui.core.events import ProfileHealth
 from tui.core.models import ProviderKind
 from tui.core.paths import AppPaths
-from tui.services import Services
+from tui.ui.app import BatchApp
+from tui.ui.services import Services
 
 
 async def test_deferred_engine_builds_the_providers_on_the_first_poll(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ async def test_no_profile_at_all_opens_an_empty_list_that_says_what_to_do(
 
 def test_opening_the_app_module_does_not_import_the_sdks() -> None:
     code = (
-        "import sys, tui.app, tui.services, tui.cli.open_tui, tui.cli.demo\n"
+        "import sys, tui.ui.app, tui.ui.services, tui.cli.open_tui, tui.cli.demo\n"
         "print(sorted(m for m in ('anthropic', 'openai') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
@@ -119,7 +119,7 @@ async def test_the_cached_list_fills_before_or_after_the_screen_is_built(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, head_start: float
 ) -> None:
     """Read during Load it is shown as the screen mounts; read late, it fills in when read."""
-    monkeypatch.setattr(tui.app, "_CACHE_HEAD_START", head_start)
+    monkeypatch.setattr(tui.ui.app, "_CACHE_HEAD_START", head_start)
     async with demo_services(tmp_path, cache=cache) as (_sim, services):
         cached = await services.store.batches.list()
         app = BatchApp(services)
@@ -136,9 +136,9 @@ async def test_the_inspector_is_loaded_after_the_first_paint_not_on_enter(
     """Once the list is painted, the inspector's modules are imported and its widgets' styles
     are in the stylesheet, before any Enter: the first open pays neither. Opening it then adds
     no style source (no full re-parse on the key press)."""
-    from tui.screens.requests import RequestsScreen
-    from tui.warmup import inspector_widgets
-    from tui.widgets.results_view import ResultsView
+    from tui.ui.screens.requests import RequestsScreen
+    from tui.ui.warmup import inspector_widgets
+    from tui.ui.widgets.results_view import ResultsView
 
     async with demo_services(tmp_path, cache=cache) as (_sim, services):
         app = BatchApp(services)

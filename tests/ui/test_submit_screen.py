@@ -23,14 +23,14 @@ from submit_support import (
 )
 from textual.widgets import Button, Input, ProgressBar, Select
 
-import tui.screens.submit as submit_screen
-from tui.app import BatchApp
-from tui.commands import BatchCommands
-from tui.messages import CreateProgressed
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.submit import SubmitScreen, complete_path
-from tui.services import Services
+import tui.ui.screens.submit as submit_screen
 from tui.sim import Simulator
+from tui.ui.app import BatchApp
+from tui.ui.commands import BatchCommands
+from tui.ui.messages import CreateProgressed
+from tui.ui.screens.confirm import ConfirmScreen
+from tui.ui.screens.submit import SubmitScreen, complete_path
+from tui.ui.services import Services
 
 SIZE = (120, 40)
 
@@ -369,7 +369,7 @@ async def test_n_on_the_batch_list_opens_submit_and_lists_the_new_batch(
 
 def test_only_the_file_name_is_bold_in_the_problem_summary() -> None:
     from tui.core.submit.validate import FileScan, Problem
-    from tui.screens.submit_report import invalid_summary
+    from tui.ui.screens.submit_report import invalid_summary
 
     scan = FileScan(Path("bad.jsonl"), count=3, problems=[Problem(2, "invalid JSON")])
     text = invalid_summary(scan)

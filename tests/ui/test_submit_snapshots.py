@@ -28,11 +28,11 @@ from submit_support import (
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tui.app import BatchApp
-from tui.screens.retry import RetryScreen
-from tui.screens.submit import SubmitScreen
-from tui.services import Services
 from tui.sim import SimOptions, Simulator
+from tui.ui.app import BatchApp
+from tui.ui.screens.retry import RetryScreen
+from tui.ui.screens.submit import SubmitScreen
+from tui.ui.services import Services
 
 SIZE = (120, 36)
 CLEAN = SimOptions(seed=1234, speed=0.0, expire_rate=0.0, error_rate=0.0, start=T0)

@@ -12,12 +12,12 @@ from pathlib import Path
 from requests_support import HostApp, fill_store, make_batch, settle
 from textual.app import App, ComposeResult
 
-from tui.batch_view import parse_query
 from tui.core.store import Store
-from tui.screens.annotate import AnnotateScreen
-from tui.screens.requests import RequestsScreen
-from tui.widgets.batch_detail import BatchDetail
-from tui.widgets.batch_table import BatchTable
+from tui.ui.batch_view import parse_query
+from tui.ui.screens.annotate import AnnotateScreen
+from tui.ui.screens.requests import RequestsScreen
+from tui.ui.widgets.batch_detail import BatchDetail
+from tui.ui.widgets.batch_table import BatchTable
 
 
 async def test_requests_and_annotate_screens_keep_textual_batch(tmp_path: Path) -> None:

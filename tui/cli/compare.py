@@ -16,7 +16,7 @@ from tui.core.compare import FILTER_LABELS, ComparedPair, CompareFilter, Only
 from tui.core.known_models import canonical_models
 from tui.core.models import RequestResult, ResultType
 from tui.core.text import one_line
-from tui.presentation import money
+from tui.display.presentation import money
 
 if TYPE_CHECKING:
     from tui.core.compare import Comparison, Side

@@ -65,8 +65,8 @@ from tui.core.costs import GROUPINGS
 from tui.core.errors import ConfigError
 from tui.core.models import utcnow
 from tui.core.text import one_line
-from tui.presentation import money as format_usd
-from tui.presentation import rate as format_rate
+from tui.display.presentation import money as format_usd
+from tui.display.presentation import rate as format_rate
 
 if TYPE_CHECKING:
     from tui.core.cost_report import CostReport

@@ -134,10 +134,10 @@ async def store_demo_requests(sim: Simulator, store: Store) -> int:
 
 async def _demo(args: argparse.Namespace, context: Context) -> int:
     say("starting the batch API simulator…")
-    from tui.app import BatchApp
-    from tui.services import Services
     from tui.sim import SimOptions, Simulator
     from tui.sim.scenarios import seed_model_comparison
+    from tui.ui.app import BatchApp
+    from tui.ui.services import Services
 
     # Quitting while results stream resets the connection; aiohttp would log that as an
     # error with a traceback onto the terminal the TUI just handed back.

@@ -3,7 +3,7 @@
 Textual, the store and the SDKs are imported here, inside the handler, so that ``batchtui
 --help`` and the headless commands never pay for them. The cache is opened first and the list
 painted from it; the providers (and their slow SDK imports) come up behind it, on the first
-poll (see :class:`~tui.services.Services`, the one wiring the demo and the tests share).
+poll (see :class:`~tui.ui.services.Services`, the one wiring the demo and the tests share).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ def run(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _open(args: argparse.Namespace, context: Context) -> int:
-    from tui.app import BatchApp
-    from tui.services import Services
+    from tui.ui.app import BatchApp
+    from tui.ui.services import Services
 
     # No usable profile is no reason to refuse: the cache still opens, each profile without
-    # a key is read-only and the status bar says why (tui.services.key_problem); with no
+    # a key is read-only and the status bar says why (tui.ui.services.key_problem); with no
     # profile at all, the empty list says how to make one.
     config = context.config
     context.paths.ensure_data_dir()

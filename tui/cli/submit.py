@@ -22,7 +22,7 @@ from tui.core.config import Profile
 from tui.core.errors import BatchtuiError, ConfigError, NotFoundError
 from tui.core.models import ProviderKind, ResultsState, ResultType
 from tui.core.text import one_line
-from tui.presentation import estimate_lines, money
+from tui.display.presentation import estimate_lines, money
 
 if TYPE_CHECKING:
     from tui.core.models import Batch
