@@ -195,16 +195,6 @@ async def search_index_is_exact(store: Store) -> None:
         await conn.execute("INSERT INTO results_fts (results_fts) VALUES ('integrity-check')")
 
 
-@pytest.fixture(params=["in-process", "writer-process"])
-def writer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both appenders: the writer connection of this process, and the writer process that
-    takes a large download's inserts (every download counts as large for the latter)."""
-    if request.param == "writer-process":
-        monkeypatch.setattr("tui.core.store.results.PROCESS_WRITER_MIN", 0)
-    return str(request.param)
-
-
-@pytest.mark.usefixtures("writer")
 async def test_appending_indexes_each_chunk_and_resumes_exactly(store: Store) -> None:
     await store.results.write([make_result("x", batch_id="b0", text="other batch fox")])
     await store.results.defer_search_index("b1")
@@ -235,7 +225,6 @@ async def test_appending_indexes_each_chunk_and_resumes_exactly(store: Store) ->
     await search_index_is_exact(store)
 
 
-@pytest.mark.usefixtures("writer")
 async def test_appending_survives_a_custom_id_sent_twice(store: Store) -> None:
     await store.results.defer_search_index("b1")
     async with store.results.appending("b1") as fast:

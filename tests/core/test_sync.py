@@ -280,16 +280,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tui.core.sync.CHUNK_SIZE", 500)
 
 
-@pytest.fixture(params=["in-process", "writer-process"])
-def writer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both ways a download's rows are inserted (see tui.core.store.writer_process): here,
-    or by a second process, which every download uses when the threshold is 0."""
-    if request.param == "writer-process":
-        monkeypatch.setattr("tui.core.store.results.PROCESS_WRITER_MIN", 0)
-    return str(request.param)
-
-
-@pytest.mark.usefixtures("small_chunks", "writer")
+@pytest.mark.usefixtures("small_chunks")
 async def test_dropped_stream_resumes_to_one_row_per_request(
     sim: Simulator, tmp_path: Path
 ) -> None:
@@ -308,7 +299,7 @@ async def test_dropped_stream_resumes_to_one_row_per_request(
         assert await store.results.count(batch_id) == 2000
 
 
-@pytest.mark.usefixtures("small_chunks", "writer")
+@pytest.mark.usefixtures("small_chunks")
 @pytest.mark.parametrize("how", ["exception", "cancelled"])
 async def test_crash_mid_ingest_resumes_exactly(sim: Simulator, tmp_path: Path, how: str) -> None:
     batch_id = await ended_batch(sim, 2000)

@@ -407,7 +407,7 @@ class SyncEngine:
         # closing: whatever goes wrong, the HTTP response is closed now, not when GC runs.
         # A first download appends and indexes chunk by chunk (see ResultRepository.appending).
         async with (
-            self.store.results.appending(batch.id, index=self.index_search, expected=total),
+            self.store.results.appending(batch.id, index=self.index_search),
             closing(stream) as chunks,
         ):
             async for chunk in chunks:

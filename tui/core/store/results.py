@@ -20,24 +20,33 @@ from tui.core.models import RequestResult, ResultType, Usage
 from tui.core.store.codec import RESULT_COLUMNS, result_from_row, result_values
 from tui.core.store.database import Database, describe_sqlite_error
 from tui.core.store.raw_json import RawJsonCodec
-from tui.core.store.result_sql import (
-    APPEND,
-    BATCH_ROWS_NOT_INDEXED,
-    DEFER,
-    INDEX_ROWS_AFTER,
-    LAST_SEQ,
-    MARK_INDEXED,
-    RESET_INDEXED,
-    UNINDEX_ALL,
-    UNINDEX_INDEXED,
-    UPSERT,
+
+_APPEND = (
+    f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in RESULT_COLUMNS)})"
 )
-from tui.core.store.writer_process import ProcessAppender
-
-PROCESS_WRITER_MIN = 20_000
-"""Results a download must expect for its rows to be inserted by a second process: starting
-one costs ~0.1 s of a core, which a smaller download would not win back."""
-
+_INSERT = f"{_APPEND} ON CONFLICT (batch_id, custom_id) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in RESULT_COLUMNS[2:]
+)
+# A batch's rows by a rowid range scan, not through a batch_id index (the unary + keeps the
+# planner off them): one download's rows sit together, so pages are read in order and FTS5 gets
+# rowids ascending. Measured: 1.3 s instead of 3.2 s to index 100,000 results.
+_BATCH_ROWS_IN_ROWID_ORDER = (
+    "FROM results WHERE seq BETWEEN (SELECT min(seq) FROM results WHERE batch_id = ?) "
+    "AND (SELECT max(seq) FROM results WHERE batch_id = ?) AND +batch_id = ? ORDER BY seq"
+)
+# Rows of a deferred batch not yet in the full-text index: those after its indexed_upto.
+_BATCH_ROWS_NOT_INDEXED = (
+    "FROM results WHERE seq BETWEEN max((SELECT min(seq) FROM results WHERE batch_id = ?), "
+    "(SELECT indexed_upto + 1 FROM fts_deferred WHERE batch_id = ?)) "
+    "AND (SELECT max(seq) FROM results WHERE batch_id = ?) AND +batch_id = ? ORDER BY seq"
+)
+# ...and those in it (rows appended and indexed chunk by chunk, see ResultRepository.appending).
+_BATCH_ROWS_INDEXED = (
+    "FROM results WHERE seq BETWEEN (SELECT min(seq) FROM results WHERE batch_id = ?) "
+    "AND (SELECT indexed_upto FROM fts_deferred WHERE batch_id = ?) AND +batch_id = ? "
+    "ORDER BY seq"
+)
 # Every column but the raw JSON: list pages never need it, and it is most of a row's bytes.
 _LIST_COLUMNS = "seq, " + ", ".join(c for c in RESULT_COLUMNS if c != "raw") + ", x'' AS raw"
 
@@ -121,7 +130,7 @@ class ResultRepository:
 
     def __init__(self, db: Database):
         self._db = db
-        self._appending: dict[str, _Appender | ProcessAppender] = {}
+        self._appending: dict[str, _Appender] = {}
         self._raw = RawJsonCodec(db)
 
     async def write(self, results: Sequence[RequestResult]) -> None:
@@ -145,12 +154,10 @@ class ResultRepository:
 
     async def _upsert(self, values: list[tuple[Any, ...]]) -> None:
         async with self._db.transaction() as conn:
-            await conn.executemany(UPSERT, values)
+            await conn.executemany(_INSERT, values)
 
     @contextlib.asynccontextmanager
-    async def appending(
-        self, batch_id: str, *, index: bool = True, expected: int = 0
-    ) -> AsyncIterator[bool]:
+    async def appending(self, batch_id: str, *, index: bool = True) -> AsyncIterator[bool]:
         """Bulk-download mode for a deferred batch (:meth:`defer_search_index`); yields whether
         it applies: the batch has no rows yet, so no chunk can conflict with a stored row.
         ``index=False`` leaves the batch's search index to a later :meth:`build_search_index`.
@@ -161,10 +168,6 @@ class ResultRepository:
         run in the writer's thread without the GIL while the caller parses the next chunk. A
         custom_id sent twice turns the rest of the download back into upserts indexed at the
         end. Leaving the context waits for the last chunk's commit.
-
-        ``expected`` results or more (:data:`PROCESS_WRITER_MIN`): the rows are inserted by a
-        second process (:mod:`tui.core.store.writer_process`), the same way, while this one
-        parses the next chunks.
         """
         fresh_and_deferred = await self._db.fetch_int(
             "SELECT NOT EXISTS (SELECT 1 FROM results WHERE batch_id = ?) "
@@ -174,12 +177,7 @@ class ResultRepository:
         if not fresh_and_deferred or batch_id in self._appending:
             yield False
             return
-        appender: _Appender | ProcessAppender
-        if expected >= PROCESS_WRITER_MIN and not self._db.read_only:
-            appender = await ProcessAppender.start(self._db.path, batch_id, index=index)
-        else:
-            appender = _Appender(self, batch_id, index=index)
-        self._appending[batch_id] = appender
+        appender = self._appending[batch_id] = _Appender(self, batch_id, index=index)
         try:
             yield True
         except BaseException:
@@ -190,8 +188,6 @@ class ResultRepository:
             await appender.flush()
         finally:
             self._appending.pop(batch_id, None)
-            if isinstance(appender, ProcessAppender):
-                await appender.abandon()  # cancelled mid-flush: the child finishes by itself
 
     async def defer_search_index(self, batch_id: str) -> None:
         """Take a batch out of the full-text index until :meth:`build_search_index`.
@@ -200,12 +196,24 @@ class ResultRepository:
         indexed leave the index now, so the final build indexes every row exactly once.
         """
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(DEFER, (batch_id,))
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO fts_deferred (batch_id) VALUES (?)", (batch_id,)
+            )
             if cursor.rowcount:
-                await conn.execute(UNINDEX_ALL, (batch_id, batch_id, batch_id))
+                await conn.execute(
+                    "INSERT INTO results_fts (results_fts, rowid, text, error_message) "
+                    f"SELECT 'delete', seq, text, error_message {_BATCH_ROWS_IN_ROWID_ORDER}",
+                    (batch_id, batch_id, batch_id),
+                )
             else:  # deferred already, by a download cut short: it may have indexed a prefix
-                await conn.execute(UNINDEX_INDEXED, (batch_id, batch_id, batch_id))
-                await conn.execute(RESET_INDEXED, (batch_id,))
+                await conn.execute(
+                    "INSERT INTO results_fts (results_fts, rowid, text, error_message) "
+                    f"SELECT 'delete', seq, text, error_message {_BATCH_ROWS_INDEXED}",
+                    (batch_id, batch_id, batch_id),
+                )
+                await conn.execute(
+                    "UPDATE fts_deferred SET indexed_upto = 0 WHERE batch_id = ?", (batch_id,)
+                )
 
     async def build_search_index(self, batch_id: str) -> None:
         """Index every row of a deferred batch not indexed yet, in one statement (no-op if
@@ -213,7 +221,7 @@ class ResultRepository:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO results_fts (rowid, text, error_message) "
-                f"SELECT seq, text, error_message {BATCH_ROWS_NOT_INDEXED}",
+                f"SELECT seq, text, error_message {_BATCH_ROWS_NOT_INDEXED}",
                 (batch_id, batch_id, batch_id, batch_id),
             )
             await conn.execute("DELETE FROM fts_deferred WHERE batch_id = ?", (batch_id,))
@@ -426,11 +434,11 @@ class _Appender:
         await db._write_lock.acquire()
         try:
             await conn.execute("BEGIN IMMEDIATE")
-            async with conn.execute(LAST_SEQ) as cursor:
+            async with conn.execute("SELECT max(seq) FROM results") as cursor:
                 row = await cursor.fetchone()
             assert row is not None  # an aggregate always answers one row
             (last,) = row
-            await conn.executemany(APPEND, values)
+            await conn.executemany(_APPEND, values)
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 await conn.rollback()
@@ -453,8 +461,17 @@ class _Appender:
         try:
             try:
                 if self.index:
-                    await conn.execute(INDEX_ROWS_AFTER, (last, self.batch_id))
-                    await conn.execute(MARK_INDEXED, (self.batch_id,))
+                    await conn.execute(
+                        "INSERT INTO results_fts (rowid, text, error_message) "
+                        "SELECT seq, text, error_message FROM results "
+                        "WHERE seq > ? AND +batch_id = ? ORDER BY seq",
+                        (last, self.batch_id),
+                    )
+                    await conn.execute(
+                        "UPDATE fts_deferred SET indexed_upto = (SELECT max(seq) FROM results) "
+                        "WHERE batch_id = ?",
+                        (self.batch_id,),
+                    )
                 await conn.commit()
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
