@@ -35,19 +35,21 @@ from datetime import datetime
 from typing import Any
 
 from tui.cli.common import Context, add_command, announcing_call_log, open_cache, print_json
-from tui.cli.sync_cmd import print_status, raise_for_failures, run_sync, unhealthy
 from tui.cli.watch_ends import WatchEnds
 from tui.core.batch_end import outcome_exit_code
-from tui.core.errors import ConfigError
+from tui.core.errors import ConfigError, PartialFailure, ProviderError
 from tui.core.events import (
     BatchChanged,
     ProfileHealth,
     ProfileStatus,
+    ProfileStatusChanged,
+    ResultsProgress,
     SyncEvent,
 )
 from tui.core.known_models import canonical_models
 from tui.core.models import Batch, BatchStatus, ResultType
 from tui.core.session import Session
+from tui.core.store import Store
 from tui.core.text import one_line
 
 SHOWN_REASONS = 5
@@ -65,8 +67,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="one pass: import batches, refresh active ones, download ended results",
     )
     sync.add_argument("--profile", metavar="P", help="only this profile")
-    # A child of a sync over several profiles (see tui.cli.sync_cmd): report as JSON.
-    sync.add_argument("--report-json", action="store_true", help=argparse.SUPPRESS)
 
     ls = add_command(subparsers, "ls", run_ls, help="list cached batches")
     ls.add_argument("--json", action="store_true", help="print JSON (see `batchtui ls --help`)")
@@ -116,6 +116,86 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
 
 
+# --- sync ------------------------------------------------------------------------------------
+
+
+def run_sync(args: argparse.Namespace, context: Context) -> int:
+    return asyncio.run(_sync(args, context))
+
+
+async def _sync(args: argparse.Namespace, context: Context) -> int:
+    context.paths.ensure_data_dir()
+    # The search index of downloaded results is left to the TUI, its only reader (it builds
+    # it after its first paint): the command ends sooner.
+    async with Session.open(
+        context.config,
+        context.paths.database,
+        profile=args.profile,
+        env=context.env,
+        on_event=_say_when_waiting,
+        call_log=announcing_call_log(),
+        index_search=False,
+    ) as session:
+        engine = session.engine
+        engine.wait_for_other_process = True  # then its downloads are not done twice
+        events = await engine.import_all()
+        failed = _unhealthy(engine.statuses)  # an import failure is not undone by a quiet poll
+        events += await engine.poll_once()
+        failed |= _unhealthy(engine.statuses)
+        for name, status in sorted(engine.statuses.items()):
+            if status.health != ProfileHealth.OK:
+                _print_status(name, status)
+        for name, status in sorted(engine.statuses.items()):
+            line = await _summary(session.store, name, events)
+            if name in failed or status.health == ProfileHealth.MISCONFIGURED:
+                line += f" (not synced: {status.health.value}, see above)"
+            print(line)
+        _raise_for_failures(engine.statuses, failed, "sync")
+    return 0
+
+
+def _unhealthy(statuses: dict[str, ProfileStatus]) -> set[str]:
+    """Profiles whose last contact failed. A profile without its key is not one of them: it is
+    skipped with a warning (the others were usable, or opening the session would have failed)."""
+    skipped = (ProfileHealth.OK, ProfileHealth.MISCONFIGURED, ProfileHealth.BUSY)
+    return {name for name, status in statuses.items() if status.health not in skipped}
+
+
+def _raise_for_failures(statuses: dict[str, ProfileStatus], failed: set[str], what: str) -> None:
+    """Exit 4 when every profile failed, 5 (partial failure) when some did."""
+    if not failed:
+        return
+    names = ", ".join(sorted(failed))
+    if failed >= set(statuses) - _misconfigured(statuses):
+        messages = "; ".join(one_line(s.message) for s in statuses.values() if s.message)
+        raise ProviderError(f"{what} failed for every profile: {messages}")
+    raise PartialFailure(f"{what} failed for profile(s) {names}; the others are up to date")
+
+
+def _misconfigured(statuses: dict[str, ProfileStatus]) -> set[str]:
+    return {n for n, s in statuses.items() if s.health == ProfileHealth.MISCONFIGURED}
+
+
+def _say_when_waiting(event: SyncEvent) -> None:
+    """Another batchtui process is syncing a profile: say that this one waits for it."""
+    if isinstance(event, ProfileStatusChanged) and event.status.health == ProfileHealth.BUSY:
+        print(one_line(event.status.message), file=sys.stderr, flush=True)
+
+
+async def _summary(store: Store, profile: str, events: list[SyncEvent]) -> str:
+    batches = await store.batches.list(profile=profile)
+    ids = {b.id for b in batches}
+    active = sum(1 for b in batches if not b.is_terminal)
+    changed = {e.batch.id for e in events if isinstance(e, BatchChanged) and e.batch.id in ids}
+    downloaded = sum(
+        e.stored for e in events if isinstance(e, ResultsProgress) and e.done and e.batch_id in ids
+    )
+    return (
+        f"{profile}: {len(batches)} batches ({active} active), {len(changed)} new or changed, "
+        f"{downloaded:,} results downloaded"
+    )
+
+
 # --- ls --------------------------------------------------------------------------------------
 
 
@@ -145,7 +225,7 @@ async def _refresh(args: argparse.Namespace, context: Context) -> None:
         await session.engine.import_all()
         for name, status in sorted(session.engine.statuses.items()):
             if status.health != ProfileHealth.OK:
-                print_status(name, status)
+                _print_status(name, status)
 
 
 def _statuses(chosen: list[str] | None) -> set[BatchStatus] | None:
@@ -266,7 +346,7 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
         engine = session.engine
         shown: dict[str, ProfileHealth] = {}
         await ends.after(_print_transitions(await engine.import_all(), bell))
-        not_imported = unhealthy(engine.statuses)
+        not_imported = _unhealthy(engine.statuses)
         _print_health(engine.statuses, shown)
         if args.id:
             return await _watch_one(args, session, ends, shown)
@@ -274,7 +354,7 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
             if not_imported:  # a profile's listing failed (a 429, an outage): try it again
                 events = await engine.import_all(only=not_imported)
                 await ends.after(_print_transitions(events, bell))
-                not_imported = unhealthy(engine.statuses)
+                not_imported = _unhealthy(engine.statuses)
             await ends.after(_print_transitions(await engine.poll_once(), bell))
             _print_health(engine.statuses, shown)
             active = [
@@ -285,8 +365,8 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
             ]
             if not active:
                 # "No active batches" is only true of profiles whose batches we could list.
-                failed = not_imported | unhealthy(engine.statuses)
-                raise_for_failures(engine.statuses, failed, "watch")
+                failed = not_imported | _unhealthy(engine.statuses)
+                _raise_for_failures(engine.statuses, failed, "watch")
                 print("no active batches", flush=True)
                 return 0
             delay = engine.next_delay() if args.interval is None else args.interval
@@ -349,11 +429,17 @@ def _print_transitions(events: list[SyncEvent], bell: bool) -> list[Batch]:
     return ended
 
 
+def _print_status(name: str, status: ProfileStatus) -> None:
+    message = one_line(status.message)  # may quote a provider's error body
+    message = message.removeprefix(f"profile {name!r}: ")  # named once is enough
+    print(f"profile {name!r}: {status.health.value}: {message}", file=sys.stderr)
+
+
 def _print_health(statuses: dict[str, ProfileStatus], shown: dict[str, ProfileHealth]) -> None:
     """Report each profile's trouble once, not at every poll; ``shown`` remembers."""
     for name, status in statuses.items():
         if shown.get(name) != status.health and status.health != ProfileHealth.OK:
-            print_status(name, status)
+            _print_status(name, status)
         shown[name] = status.health
 
 
