@@ -147,13 +147,17 @@ class Database:
         """One write transaction: committed on success, rolled back on any error."""
         async with self._write_lock:
             try:
-                await self.writer.execute("BEGIN IMMEDIATE")
                 try:
+                    # Inside the rollback's reach: cancelled while it waits, the BEGIN still
+                    # runs on the writer's thread, and would leave every later write failing
+                    # with "cannot start a transaction within a transaction".
+                    await self.writer.execute("BEGIN IMMEDIATE")
                     yield self.writer
+                    await self.writer.commit()  # a failed (busy) commit leaves it open too
                 except BaseException:
-                    await self.writer.rollback()
+                    with contextlib.suppress(sqlite3.Error):  # none open: nothing to undo
+                        await self.writer.rollback()
                     raise
-                await self.writer.commit()
             except sqlite3.Error as exc:
                 raise StoreError(describe_sqlite_error(self.path, exc)) from None
 
