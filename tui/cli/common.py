@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -13,13 +14,15 @@ from typing import TYPE_CHECKING
 import orjson
 
 from tui.core.config import Config, load_config
-from tui.core.errors import StoreNotWritable
+from tui.core.errors import BatchtuiError, ConfigError, StoreNotWritable
 from tui.core.paths import AppPaths
 from tui.core.text import json_safe, sanitize
 
 if TYPE_CHECKING:
     from tui.core.calllog import CallLog, CallRecord
+    from tui.core.session import Session
     from tui.core.store import Store
+    from tui.core.submit.submitter import SubmitProgress
 
 EXIT_USAGE = 2
 """Exit code for bad input (config, arguments) and for commands not built yet."""
@@ -46,10 +49,15 @@ def add_command(
     handler: Handler,
     help: str,
     description: str | None = None,
+    examples: str | None = None,
 ) -> argparse.ArgumentParser:
-    """Add a subcommand whose handler is ``handler(args, context) -> exit code``."""
+    """Add a subcommand whose handler is ``handler(args, context) -> exit code``; its
+    ``examples`` end its --help as written (line breaks kept)."""
     parser = subparsers.add_parser(name, help=help, description=description or help)
     parser.set_defaults(handler=handler)
+    if examples is not None:
+        parser.epilog = examples
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -113,3 +121,46 @@ def announcing_call_log() -> CallLog:
             )
 
     return CallLog(on_finished=announce)
+
+
+def confirm(yes: bool, question: str) -> bool:
+    """``--yes``, or a "y" typed on a terminal; off a terminal without ``--yes``, an error."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise BatchtuiError(f"{question} Not a terminal: add --yes to go ahead without asking")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def print_progress(step: SubmitProgress) -> None:
+    """A create flow's step (checked, uploaded, created...) on stderr, as it happens."""
+    print(step, file=sys.stderr, flush=True)
+
+
+@contextlib.asynccontextmanager
+async def session_or_store(
+    context: Context, profile: str | None, *, offline_ok: bool
+) -> AsyncIterator[tuple[Store, Session | None]]:
+    """``(store, session)``; with ``offline_ok``, ``(store, None)`` when no profile is usable."""
+    from tui.core.session import Session
+    from tui.core.store import Store
+
+    context.paths.ensure_data_dir()
+    database = context.paths.database
+    async with contextlib.AsyncExitStack() as stack:
+        session = None
+        try:
+            session = await stack.enter_async_context(
+                Session.open(context.config, database, profile=profile, env=context.env)
+            )
+        except ConfigError as exc:
+            if not offline_ok:
+                raise
+            print(f"note: {exc}; working offline", file=sys.stderr)
+        if session is None:
+            store = await Store.open(database)
+            stack.push_async_callback(store.close)
+        else:
+            store = session.store
+        yield store, session

@@ -42,9 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Match two cached batches' results on custom_id and compare them: "
         "outcomes, stop reasons, tokens and cost per side, and which requests failed on one "
         "side only or answered differently. Reads the local cache only.",
+        examples=EXAMPLES,
     )
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("a", metavar="A", help="batch A: an id or a unique prefix of one")
     parser.add_argument("b", metavar="B", help="batch B")
     parser.add_argument(

@@ -88,9 +88,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="cost tallies by batch, model, label, profile or day",
         description="Cost of cached results: paid at batch prices, the standard price, and what "
         "the batch discount and prompt caching saved. Reads the local cache only.",
+        examples=EXAMPLES,
     )
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--by", choices=GROUPINGS, default="batch", help="grouping (batch)")
     parser.add_argument(
         "--since", metavar="DATE", type=parse_since, help="YYYY-MM-DD, YYYY-MM or Nd (days ago)"

@@ -60,9 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Follow a batch's retries (and the batch it retried) and tally the newest "
         "outcome of every request across them, from the local cache: what is still without a "
         "success after all the retries.",
+        examples=EXAMPLES,
     )
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("id", help="any batch of the lineage (a unique prefix is enough)")
     parser.add_argument(
         "--missing", action="store_true", help="list the requests still without a success"

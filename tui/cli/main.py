@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from tui import __version__
 from tui.cli import (
     actions,
+    attach,
     batches,
     cache_cmd,
     compare,
@@ -23,6 +24,8 @@ from tui.cli import (
     demo,
     lineage,
     open_tui,
+    results,
+    retry,
     sim,
     submit,
 )
@@ -32,7 +35,8 @@ from tui.core.paths import resolve_paths
 from tui.core.text import sanitize
 
 COMMAND_MODULES = (
-    demo, sim, batches, submit, lineage, compare, actions, cost, cache_cmd, config_cmd,
+    demo, sim, batches, submit, retry, results, attach, lineage, compare, actions, cost,
+    cache_cmd, config_cmd,
 )  # fmt: skip
 """Modules whose ``register(subparsers)`` adds their subcommands, in the order --help lists them."""
 

@@ -50,6 +50,7 @@ from tui.core.sync_poll import (
     closing,
     differs,
     differs_in_store,
+    each_at_once,
     list_newest,
     merge,
     refresh_each,
@@ -324,15 +325,7 @@ class SyncEngine:
             async with gate:
                 return await self._download_guarded(provider, batch, emit)
 
-        try:
-            async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(one(b)) for b in batches]
-        except BaseExceptionGroup as failures:
-            # One error goes on, as from a plain await: a ProviderError first (it says which
-            # state the profile is in), else whatever failed (a StoreError, say).
-            provider_errors, _ = failures.split(ProviderError)
-            raise (provider_errors or failures).exceptions[0] from None
-        return [task.result() for task in tasks]
+        return await each_at_once(one, batches)
 
     async def _download_guarded(self, provider: Provider, batch: Batch, emit: Emit) -> bool:
         """Download unless someone else just did; returns whether the provider was asked."""

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tui.core.errors import ProviderError
 from tui.core.models import Batch, ResultsState
@@ -94,13 +94,25 @@ async def refresh_each(
         batch = merge(previous, fresh)
         return (batch, previous) if differs(previous, batch) else None
 
+    changes = await each_at_once(refresh, batches)
+    return [change for change in changes if change is not None]
+
+
+async def each_at_once(
+    run: Callable[[Batch], Coroutine[Any, Any, T]], batches: list[Batch]
+) -> list[T]:
+    """``run`` on every batch at the same time, their answers in order.
+
+    One error goes on, as from a plain await: a ProviderError first (it says which state the
+    profile is in), else whatever failed (a StoreError, say). The others are cancelled.
+    """
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(refresh(b)) for b in batches]
+            tasks = [group.create_task(run(b)) for b in batches]
     except BaseExceptionGroup as failures:
         provider_errors, _ = failures.split(ProviderError)
         raise (provider_errors or failures).exceptions[0] from None
-    return [change for task in tasks if (change := task.result()) is not None]
+    return [task.result() for task in tasks]
 
 
 def merge(previous: Batch | None, fresh: Batch) -> Batch:

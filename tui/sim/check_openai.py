@@ -71,18 +71,9 @@ def _output_cap(body: dict[str, Any], models: Catalogue) -> RequestError | None:
         return None
     value = body[name]
     if not is_int(value):
-        return RequestError(
-            f"Invalid type for '{name}': expected an integer, but got {type(value).__name__}.",
-            param=name,
-            code="invalid_type",
-        )
+        return _wrong_type(name, value, "an integer")
     if value < 1:
-        return RequestError(
-            f"Invalid '{name}': integer below minimum value. Expected a value >= 1, but got "
-            f"{value} instead.",
-            param=name,
-            code="integer_below_min_value",
-        )
+        return _out_of_range(name, value, "integer", 1, above=False)
     model = models.find(OPENAI, body["model"])
     assert model is not None  # _model ran first
     if model.max_output and value > model.max_output:
@@ -101,26 +92,34 @@ def _sampling(body: dict[str, Any]) -> RequestError | None:
             continue
         value = body[name]
         if not is_number(value):
-            return RequestError(
-                f"Invalid type for '{name}': expected a decimal, but got {type(value).__name__}.",
-                param=name,
-                code="invalid_type",
-            )
+            return _wrong_type(name, value, "a decimal")
         if value < 0:
-            return RequestError(
-                f"Invalid '{name}': decimal below minimum value. Expected a value >= 0, but got "
-                f"{value} instead.",
-                param=name,
-                code="decimal_below_min_value",
-            )
+            return _out_of_range(name, value, "decimal", 0, above=False)
         if value > high:
-            return RequestError(
-                f"Invalid '{name}': decimal above maximum value. Expected a value <= {high}, "
-                f"but got {value} instead.",
-                param=name,
-                code="decimal_above_max_value",
-            )
+            return _out_of_range(name, value, "decimal", high, above=True)
     return None
+
+
+def _wrong_type(name: str, value: object, expected: str) -> RequestError:
+    """OpenAI's 400 for a parameter of the wrong JSON type."""
+    return RequestError(
+        f"Invalid type for '{name}': expected {expected}, but got {type(value).__name__}.",
+        param=name,
+        code="invalid_type",
+    )
+
+
+def _out_of_range(
+    name: str, value: object, kind: str, bound: float, *, above: bool
+) -> RequestError:
+    """OpenAI's 400 for a number past its bound (``kind``: "integer" or "decimal")."""
+    side, limit, sign = ("above", "max", "<=") if above else ("below", "min", ">=")
+    return RequestError(
+        f"Invalid '{name}': {kind} {side} {limit}imum value. Expected a value {sign} {bound}, "
+        f"but got {value} instead.",
+        param=name,
+        code=f"{kind}_{side}_{limit}_value",
+    )
 
 
 def _messages(body: dict[str, Any]) -> RequestError | None:

@@ -205,6 +205,12 @@ def openai_body(
     """The response body a successful request to ``endpoint`` would have returned."""
     tag = d[8:12].hex()
     text = reply_text(custom_id, tag, completion)
+    finish_reason = "length" if stop == MAX_TOKENS else "stop"
+    token_counts = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }  # the usage of both completion endpoints (chat adds its details)
     if endpoint == "/v1/embeddings":
         vector = [round(unit(d, i % 8) - 0.5, 6) for i in range(8)]
         return {
@@ -230,14 +236,10 @@ def openai_body(
                     "index": 0,
                     "text": text,
                     "logprobs": None,
-                    "finish_reason": "length" if stop == MAX_TOKENS else "stop",
+                    "finish_reason": finish_reason,
                 }
             ],
-            "usage": {
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-            },
+            "usage": token_counts,
         }
     if endpoint == "/v1/responses":
         return {
@@ -273,13 +275,11 @@ def openai_body(
                 "index": 0,
                 "message": {"role": "assistant", "content": text, "refusal": None},
                 "logprobs": None,
-                "finish_reason": "length" if stop == MAX_TOKENS else "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
+            **token_counts,
             "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
             "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
         },

@@ -84,6 +84,16 @@ class SimState:
         self.seq += 1
         return self.seq, oc.digest(self.seed, kind, self.seq)
 
+    def _planner(self, batch_id: str, error_rate: float | None) -> Planner:
+        """What each request of a new batch will do (the simulator's rate unless one is given)."""
+        rate = self.error_rate if error_rate is None else error_rate
+        return Planner(seed=self.seed, batch_id=batch_id, error_rate=rate)
+
+    def _plan_times(self, table: RequestTable, batch_id: str, duration: float | None) -> None:
+        """When each request of a new batch ends (over ``duration``, or the batch's own)."""
+        planned, rng = plan_duration(self.seed, batch_id, self.expire_rate)
+        table.plan_finish_times(rng, planned if duration is None else duration)
+
     # --- Anthropic -----------------------------------------------------------------------------
 
     def create_anthropic(
@@ -98,8 +108,7 @@ class SimState:
         ``batch_id`` names it (scenarios that need a known id); by default a new id is made."""
         seq, d = self._next("anthropic")
         batch_id = _unused(batch_id, self.anthropic) or "msgbatch_01" + base62(d, 22)
-        rate = self.error_rate if error_rate is None else error_rate
-        planner = Planner(seed=self.seed, batch_id=batch_id, error_rate=rate)
+        planner = self._planner(batch_id, error_rate)
         table = RequestTable()
         with no_gc():
             for custom_id, params in requests:
@@ -110,8 +119,7 @@ class SimState:
                     _intern(model),
                     planner.anthropic(custom_id, params),
                 )
-        planned, rng = plan_duration(self.seed, batch_id, self.expire_rate)
-        table.plan_finish_times(rng, planned if duration is None else duration)
+        self._plan_times(table, batch_id, duration)
         batch = AnthropicBatch(
             id=batch_id,
             created=created,
@@ -198,11 +206,9 @@ class SimState:
     ) -> OpenAIBatch:
         seq, d = self._next("openai")
         batch_id = _unused(batch_id, self.openai) or "batch_" + d[:16].hex()
-        rate = self.error_rate if error_rate is None else error_rate
-        planner = Planner(seed=self.seed, batch_id=batch_id, error_rate=rate)
+        planner = self._planner(batch_id, error_rate)
         table, model, errors = parse_openai_input(input_file.path, endpoint, planner)
-        planned, rng = plan_duration(self.seed, batch_id, self.expire_rate)
-        table.plan_finish_times(rng, planned if duration is None else duration)
+        self._plan_times(table, batch_id, duration)
         batch = OpenAIBatch(
             id=batch_id,
             created=created,

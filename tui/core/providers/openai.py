@@ -8,7 +8,7 @@ deletes its files. The SDK is imported when a provider is built, never when this
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -17,8 +17,8 @@ from tui.core.errors import ProviderError
 from tui.core.models import Batch, ProviderKind, RequestResult
 from tui.core.providers.base import ProgressCallback
 from tui.core.providers.normalize import openai_batch, openai_result
-from tui.core.providers.sdk_provider import SdkProvider
-from tui.core.providers.streaming import parse_chunks, split_lines
+from tui.core.providers.sdk_provider import Requests, SdkFacts, SdkProvider
+from tui.core.providers.streaming import split_lines
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -29,38 +29,21 @@ DEFAULT_ENDPOINT = "/v1/chat/completions"
 class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
     """One OpenAI profile (:class:`~tui.core.providers.base.Provider`)."""
 
+    client: AsyncOpenAI
+
     kind = ProviderKind.OPENAI
-    PAGE_SIZE = 100
-    AFTER_PARAM = "after"
+    SDK = SdkFacts("openai", "AsyncOpenAI", 100, after_param="after", batch_from_json=openai_batch)
 
-    def _sdk_classes(self) -> tuple[type[AsyncOpenAI], Callable[..., Any]]:
-        from openai import AsyncOpenAI, DefaultAsyncHttpxClient
-
-        return AsyncOpenAI, DefaultAsyncHttpxClient
-
-    async def _list_page(self, query: dict[str, Any]) -> bytes:
-        response = await self.client.batches.with_raw_response.list(**query)
-        return response.content
+    def _raw_batches(self) -> Any:
+        return self.client.batches.with_raw_response
 
     def _next_after(self, page: dict[str, Any], data: list[Any]) -> str | None:
         last: str = data[-1]["id"]  # as the SDK pages: by the last item, not last_id
         return last
 
-    def _batch(self, data: dict[str, Any]) -> Batch:
-        return openai_batch(data, self.profile.name)
-
-    async def get_batch(self, batch_id: str) -> Batch:
-        with self._translated():
-            response = await self.client.batches.with_raw_response.retrieve(batch_id)
-        return self._parsed(response.content)
-
-    async def create_batch(
-        self,
-        requests: Sequence[tuple[str, bytes]],
-        *,
-        endpoint: str | None = None,
-        metadata: dict[str, str] | None = None,
-    ) -> Batch:
+    async def _create(
+        self, requests: Requests, endpoint: str | None, metadata: dict[str, str] | None
+    ) -> bytes:
         """Upload the requests as a JSONL file, then create the batch over it.
 
         ``metadata`` rides on the batch, so the submit ledger can recognise a batch whose
@@ -69,28 +52,18 @@ class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
         url = endpoint or DEFAULT_ENDPOINT
         data = b"".join(_input_line(custom_id, body, url) for custom_id, body in requests)
         extra: dict[str, Any] = {"metadata": metadata} if metadata else {}
-        with self._translated():
-            uploaded = await self.client.files.create(
-                file=("batch.jsonl", data, "application/jsonl"), purpose="batch"
-            )
-            # No automatic retry of the create: a response lost after the batch was made would
-            # make a second one. The ledger adopts the first on the next run instead.
-            response = await self.client.with_options(
-                max_retries=0
-            ).batches.with_raw_response.create(
-                input_file_id=uploaded.id,
-                # The SDK types endpoint as a Literal of the endpoints it knows; ours is a
-                # str checked against OPENAI_ENDPOINTS when the file was validated.
-                endpoint=url,  # type: ignore[arg-type]
-                completion_window="24h",
-                **extra,
-            )
-        return self._parsed(response.content)
-
-    async def cancel_batch(self, batch_id: str) -> Batch:
-        with self._translated():
-            response = await self.client.batches.with_raw_response.cancel(batch_id)
-        return self._parsed(response.content)
+        uploaded = await self.client.files.create(
+            file=("batch.jsonl", data, "application/jsonl"), purpose="batch"
+        )
+        response = await self.client.with_options(max_retries=0).batches.with_raw_response.create(
+            input_file_id=uploaded.id,
+            # The SDK types endpoint as a Literal of the endpoints it knows; ours is a
+            # str checked against OPENAI_ENDPOINTS when the file was validated.
+            endpoint=url,  # type: ignore[arg-type]
+            completion_window="24h",
+            **extra,
+        )
+        return response.content
 
     async def delete_batch(self, batch_id: str) -> None:
         batch = await self.get_batch(batch_id)
@@ -125,18 +98,12 @@ class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
                 received = n
                 overall(n)
 
-            with self._translated():
-                streaming = self.client.files.with_streaming_response
-                async with streaming.content(file_id) as response:
-                    chunks = parse_chunks(
-                        response.iter_bytes(),
-                        openai_result,
-                        batch.id,
-                        chunk_size=chunk_size,
-                        progress=counted,
-                    )
-                    async for results in chunks:
-                        yield results
+            streamed = self.client.files.with_streaming_response.content(file_id)
+            chunks = self._stream_parsed(
+                streamed, openai_result, batch.id, chunk_size=chunk_size, progress=counted
+            )
+            async for results in chunks:
+                yield results
             received_before += received
 
     async def stream_input_requests(

@@ -3,22 +3,28 @@
 :class:`SdkProvider` holds the profile and the key, builds the SDK client on first need (the SDK
 is imported then, never when a module is), records every HTTP call in the call log through the
 SDK's own httpx hooks, turns SDK and network errors into :class:`~tui.core.errors.ProviderError`
-(the key never in the message), and pages through the batch listing. Each provider says what
-differs: how its client is built, how one listing page is asked for and where the next starts,
-and how a batch is normalised.
+(the key never in the message), reads, cancels and pages through batches as the exact JSON the
+API sent. Each provider says what differs: its :class:`SdkFacts` (the SDK, the listing's page
+size and cursor parameter, the batch normaliser), its SDK's batches resource, and where the
+next listing page starts.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+import importlib
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import orjson
 
 from tui.core.calllog import CallLog, failures_noted
 from tui.core.config import Profile
-from tui.core.models import Batch
+from tui.core.models import Batch, RequestResult
+from tui.core.providers.base import ProgressCallback
+from tui.core.providers.streaming import LineParser, parse_chunks
 from tui.core.providers.translate import translated_errors
 
 TIMEOUT = 120.0
@@ -31,14 +37,32 @@ class _SdkClient(Protocol):
 
 ClientT = TypeVar("ClientT", bound=_SdkClient)
 
+Requests = Sequence[tuple[str, bytes]]
+"""``(custom_id, body_json)`` pairs, as :meth:`~tui.core.providers.base.Provider.create_batch`
+takes them."""
+
+
+@dataclass(frozen=True)
+class SdkFacts:
+    """What differs between two providers that is only data."""
+
+    module: str
+    """The SDK's import name. It is imported when a client is built (seconds on a cold start),
+    never when a module is."""
+    client_class: str
+    """The SDK's async client class; the SDK's ``DefaultAsyncHttpxClient`` goes with it."""
+    page_size: int
+    """Batches per list request (the API's maximum)."""
+    after_param: str
+    """The listing's query parameter naming the batch a page starts after."""
+    batch_from_json: Callable[[dict[str, Any], str], Batch]
+    """The normaliser of one batch's JSON, given the profile's name."""
+
 
 class SdkProvider(Generic[ClientT]):
     """The common half of a provider (:class:`~tui.core.providers.base.Provider`)."""
 
-    PAGE_SIZE: ClassVar[int]
-    """Batches per list request (the API's maximum)."""
-    AFTER_PARAM: ClassVar[str]
-    """The listing's query parameter naming the batch a page starts after."""
+    SDK: ClassVar[SdkFacts]
 
     def __init__(
         self,
@@ -56,26 +80,32 @@ class SdkProvider(Generic[ClientT]):
 
     # --- what each provider says ---
 
-    def _sdk_classes(self) -> tuple[Callable[..., ClientT], Callable[..., Any]]:
-        """The SDK's async client class and its ``DefaultAsyncHttpxClient`` (imports the SDK:
-        seconds on a cold start, so only when a client is built)."""
+    def _raw_batches(self) -> Any:
+        """The SDK's batches resource answering raw responses (its ``with_raw_response``), so a
+        batch is read as the exact JSON the API sent."""
         raise NotImplementedError
 
-    async def _list_page(self, query: dict[str, Any]) -> bytes:
-        """The raw JSON of one listing page for ``query``."""
+    async def _create(
+        self, requests: Requests, endpoint: str | None, metadata: dict[str, str] | None
+    ) -> bytes:
+        """Send one create and return the new batch's raw JSON. Never retried automatically: a
+        connection dropped after the batch was made would make a second one (the submit
+        ledger recovers such a create on the next run)."""
         raise NotImplementedError
 
     def _next_after(self, page: dict[str, Any], data: list[Any]) -> str | None:
         """Where the listing page after ``page`` starts (None: it was the last)."""
         raise NotImplementedError
 
-    def _batch(self, data: dict[str, Any]) -> Batch:
-        raise NotImplementedError
-
     # --- shared ---
 
+    def _batch(self, data: dict[str, Any]) -> Batch:
+        return self.SDK.batch_from_json(data, self.profile.name)
+
     def _sdk_client(self, api_key: str) -> ClientT:
-        client_class, httpx_factory = self._sdk_classes()
+        sdk = importlib.import_module(self.SDK.module)
+        client_class: Callable[..., ClientT] = getattr(sdk, self.SDK.client_class)
+        httpx_factory: Callable[..., Any] = sdk.DefaultAsyncHttpxClient
         # The SDK's own httpx client reports to the call log (without one, the SDK's default).
         http_client = (
             self.call_log.http_client(self.profile.name, httpx_factory)
@@ -100,8 +130,34 @@ class SdkProvider(Generic[ClientT]):
     def _parsed(self, content: bytes) -> Batch:
         return self._batch(orjson.loads(content))
 
+    async def _list_page(self, query: dict[str, Any]) -> bytes:
+        """The raw JSON of one listing page for ``query``."""
+        return _body(await self._raw_batches().list(**query))
+
+    async def get_batch(self, batch_id: str) -> Batch:
+        with self._translated():
+            response = await self._raw_batches().retrieve(batch_id)
+        return self._parsed(_body(response))
+
+    async def create_batch(
+        self,
+        requests: Requests,
+        *,
+        endpoint: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> Batch:
+        with self._translated():
+            content = await self._create(requests, endpoint, metadata)
+        return self._parsed(content)
+
+    async def cancel_batch(self, batch_id: str) -> Batch:
+        with self._translated():
+            response = await self._raw_batches().cancel(batch_id)
+        return self._parsed(_body(response))
+
     async def list_batches(self, *, page_size: int | None = None) -> AsyncIterator[Batch]:
-        query: dict[str, Any] = {"limit": min(page_size or self.PAGE_SIZE, self.PAGE_SIZE)}
+        most = self.SDK.page_size
+        query: dict[str, Any] = {"limit": min(page_size or most, most)}
         while True:
             with self._translated():
                 content = await self._list_page(query)
@@ -114,7 +170,32 @@ class SdkProvider(Generic[ClientT]):
             after = self._next_after(page, data)
             if not after:
                 return
-            query = {**query, self.AFTER_PARAM: after}
+            query = {**query, self.SDK.after_param: after}
+
+    async def _stream_parsed(
+        self,
+        streamed: AbstractAsyncContextManager[Any],
+        parse: LineParser,
+        batch_id: str,
+        *,
+        chunk_size: int,
+        progress: ProgressCallback | None,
+    ) -> AsyncIterator[list[RequestResult]]:
+        """The results in one streamed SDK response (results or a file's content), each line
+        parsed by ``parse``, in chunks of ``chunk_size``."""
+        with self._translated():
+            async with streamed as response:
+                chunks = parse_chunks(
+                    response.iter_bytes(), parse, batch_id, chunk_size=chunk_size, progress=progress
+                )
+                async for results in chunks:
+                    yield results
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def _body(raw_response: Any) -> bytes:
+    """The bytes of an SDK raw response (both SDKs keep the httpx response, already read)."""
+    content: bytes = raw_response.http_response.content
+    return content

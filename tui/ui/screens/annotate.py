@@ -5,21 +5,22 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
 from tui.core.models import Batch
 from tui.display.formatting import batch_name, safe
+from tui.ui.screens.form_dialog import FormDialog
 from tui.ui.widgets.key_footer import KeyFooter
 
 
-class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
+class AnnotateScreen(FormDialog[tuple[str, str]]):
     """Dismisses with ``(label, notes)``, or None if the user backed out."""
 
     AUTO_FOCUS = "#annotate-label"
+    ACCEPT_BUTTON = "save"
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="annotate.back"),
-        Binding("ctrl+s", "save", "Save", id="annotate.save"),
+        Binding("ctrl+s", "accept", "Save", id="annotate.save"),
     ]
 
     def __init__(self, batch: Batch) -> None:
@@ -45,18 +46,7 @@ class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
                 yield Button("Save", id="save", variant="primary")
         yield KeyFooter(compact=True)  # the modal's keys, not the screen's below
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.dismiss(None)
-
-    def action_save(self) -> None:
+    def action_accept(self) -> None:
         """Dismiss with what was typed, as typed (sanitising is for display only)."""
         label = self.query_one("#annotate-label", Input).value
         notes = self.query_one("#annotate-notes", TextArea).text
@@ -65,6 +55,3 @@ class AnnotateScreen(ModalScreen[tuple[str, str] | None]):
         if notes == self.shown_notes:
             notes = self.shown_batch.notes or ""
         self.dismiss((label.strip(), notes.strip()))
-
-    def action_back(self) -> None:
-        self.dismiss(None)

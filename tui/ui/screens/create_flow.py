@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.text import Text
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -98,16 +99,21 @@ class CreateFlow(Screen[ResultT]):
     # --- in the workers ---
 
     async def create(
-        self, step: str, create: Callable[[ServicesSession], Awaitable[CreatedT]]
-    ) -> CreatedT | None:
-        """Run the core's create call; a refusal or a failure comes back as a message (None)."""
+        self,
+        step: str,
+        create: Callable[[ServicesSession], Awaitable[CreatedT]],
+        created: Callable[[CreatedT], Message],
+    ) -> None:
+        """Run the core's create call and post ``created(what it made)``; a refusal or a failure
+        comes back as a message instead."""
         try:
-            return await create(await session_of(self.services))
+            made = await create(await session_of(self.services))
         except AlreadySubmitted as exc:
             self.post_message(CreateRefused(str(exc)))
         except BatchtuiError as exc:  # AmbiguousSubmission too: its message says what to do
             self.post_message(CreateFailed(step, str(exc)))
-        return None
+        else:
+            self.post_message(created(made))
 
     def report_progress(self, step: SubmitProgress) -> None:
         # Called by the core while it creates; post_message is safe from any thread.

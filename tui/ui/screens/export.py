@@ -14,19 +14,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.core.export import format_for
 from tui.core.store.results import ResultFilter
 from tui.core.text import one_line
+from tui.ui.screens.form_dialog import FormDialog
 from tui.ui.widgets.key_footer import KeyFooter
 
 
-class ExportScreen(ModalScreen[Path | None]):
+class ExportScreen(FormDialog[Path]):
     """Ask where to export; dismisses with an absolute path, or None if the user backed out."""
 
     AUTO_FOCUS = "#export-path"
+    ACCEPT_BUTTON = "export"
     BINDINGS = [Binding("escape,q", "back", "Back", id="export.back")]
 
     def __init__(self, scope: str, default: Path, *, cwd: Path) -> None:
@@ -82,25 +83,10 @@ class ExportScreen(ModalScreen[Path | None]):
         replaces = "replaces the file there" if path.exists() else "a new file"
         note.update(f"{kind} · {replaces} · readable only by you")
 
-    @on(Input.Submitted, "#export-path")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._export()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "export":
-            self._export()
-        else:
-            self.dismiss(None)
-
-    def _export(self) -> None:
+    def action_accept(self) -> None:
         path = self.chosen(self.query_one("#export-path", Input).value)
         if self.problem(path) is None:
             self.dismiss(path)
-
-    def action_back(self) -> None:
-        self.dismiss(None)
 
 
 def filter_words(flt: ResultFilter) -> str:

@@ -282,12 +282,11 @@ class RetryScreen(CreateFlow[str | None], ModalScreen[str | None]):
         description="Creating the retry batch",
     )
     async def run_retry(self, plan: RetryPlan, force: bool) -> None:
-        batch = await self.create(
+        await self.create(
             "retry",
             lambda session: submit_retry(session, plan, force=force, progress=self.report_progress),
+            self.Retried,
         )
-        if batch is not None:
-            self.post_message(self.Retried(batch))
 
     # --- outcomes ---
 

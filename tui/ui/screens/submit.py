@@ -367,12 +367,11 @@ class SubmitScreen(CreateFlow[list[str] | None]):
     async def run_submit(self, plan: FilePlan, force: bool) -> None:
         """Create the batches; progress and the outcome come back as messages."""
         self.post_message(CreateProgressed(SubmitProgress(0, len(plan.job.chunks), "starting", 0)))
-        batches = await self.create(
+        await self.create(
             "submit",
             lambda session: submit_file(session, plan, force=force, progress=self.report_progress),
+            self.Submitted,
         )
-        if batches is not None:
-            self.post_message(self.Submitted(batches))
 
     # --- outcomes (messages up from the workers) ---
 

@@ -112,12 +112,6 @@ class BatchTable(LineList):
 
     BINDINGS = [
         Binding("enter", "choose", "Open", show=False, id="batches.open"),
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="batches.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="batches.down"),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="batches.page_up"),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="batches.page_down"),
-        Binding("home,ctrl+home,g", "first", "First", show=False, id="batches.first"),
-        Binding("end,ctrl+end,G", "last", "Last", show=False, id="batches.last"),
     ]
 
     COMPONENT_CLASSES = {

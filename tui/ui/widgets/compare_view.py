@@ -20,6 +20,7 @@ from textual.strip import Strip
 from tui.core.compare import ComparedPair, CompareFilter
 from tui.core.models import RequestResult, ResultType
 from tui.core.store import Store
+from tui.ui.widgets.line_list import CURSOR_BINDINGS
 from tui.ui.widgets.result_cells import (
     OUTCOME_GLYPHS,
     compact_number,
@@ -28,7 +29,7 @@ from tui.ui.widgets.result_cells import (
     reason_of,
     strip_of,
 )
-from tui.ui.widgets.results_view import CURSOR_BINDINGS, PAGE_SIZE, ResultsView
+from tui.ui.widgets.results_view import PAGE_SIZE, ResultsView
 from tui.ui.widgets.untrusted import one_line
 
 ABSENT = ("·", "dim")

@@ -11,12 +11,25 @@ click on a row does. The cursor, scrolling it into view and the key actions live
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+CURSOR_BINDINGS: list[BindingType] = [
+    Binding("up,k", "cursor(-1)", "Up", show=False, id="list.up"),
+    Binding("down,j", "cursor(1)", "Down", show=False, id="list.down"),
+    Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="list.page_up"),
+    Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="list.page_down"),
+    Binding("home,ctrl+home,g", "first", "First", show=False, id="list.first"),
+    Binding("end,ctrl+end,G", "last", "Last", show=False, id="list.last"),
+]
+"""The cursor keys of every list (a subclass that does not inherit bindings spreads them in)."""
 
 
 class LineList(ScrollView, can_focus=True):
     """A header line over rows, a row cursor, and the keys that move it."""
+
+    BINDINGS = CURSOR_BINDINGS
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection
 from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
@@ -49,16 +49,6 @@ MAX_PAGES = 64
 MAX_STRIPS = 2000
 """Rendered rows kept; the cursor row is never cached (it is styled differently)."""
 
-CURSOR_BINDINGS: list[BindingType] = [
-    Binding("up,k", "cursor(-1)", "Up", show=False),
-    Binding("down,j", "cursor(1)", "Down", show=False),
-    Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
-    Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
-    Binding("home,g", "first", "First", show=False),
-    Binding("end,G", "last", "Last", show=False),
-]
-"""The cursor keys of the requests list, and of the comparison's list that reuses it."""
-
 CostFunction = Callable[[RequestResult], float | None]
 """Returns what a request cost in dollars at the batch price, or None when unknown."""
 
@@ -69,7 +59,6 @@ class ResultsView(LineList):
     BINDINGS = [
         Binding("enter", "select", "Open", id="requests.open"),
         Binding("space", "toggle_mark", "Mark", id="requests.mark"),
-        *CURSOR_BINDINGS,
     ]
 
     COMPONENT_CLASSES = {
