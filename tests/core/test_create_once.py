@@ -12,7 +12,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from submitkit import profile_for, write_file
+from builders import write_requests
+from submitkit import profile_for
 
 from tui.core.config import Config, Profile
 from tui.core.errors import ProviderError
@@ -44,7 +45,7 @@ async def test_a_lost_create_answer_makes_one_batch(
 ) -> None:
     if provider == "anthropic":
         profile = profile_for(sim)
-        path = write_file(tmp_path / "job.jsonl", 12)
+        path = write_requests(tmp_path / "job.jsonl", 12)
         route, created = "anthropic.create", sim.state.anthropic
     else:
         profile = Profile("a", ProviderKind.OPENAI, api_key="sk-o", base_url=sim.openai_base_url)
@@ -85,7 +86,7 @@ async def test_a_lost_create_is_adopted_when_the_providers_clock_runs_behind(
     try:
         if provider == "anthropic":
             profile = profile_for(sim)
-            path = write_file(tmp_path / "job.jsonl", 12)
+            path = write_requests(tmp_path / "job.jsonl", 12)
             route, created = "anthropic.create", sim.state.anthropic
         else:
             url = sim.openai_base_url

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from builders import write_requests
 from main_support import settle
 from submit_support import (
     BAD_ID,
@@ -20,7 +21,6 @@ from submit_support import (
     sim_batch_count,
     sim_services,
     text_of,
-    write_requests,
 )
 from textual.pilot import Pilot
 from textual.widgets import Button

@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+from builders import params
 from main_support import demo_services, import_everything, settle
-from submit_support import PROFILE, failed_batch, params, sim_services, text_of
+from submit_support import PROFILE, failed_batch, sim_services, text_of
 from textual.widgets import Button, Input, Switch
 
 from tui.cli.demo import store_demo_requests

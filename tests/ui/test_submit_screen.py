@@ -10,16 +10,15 @@ from pathlib import Path
 
 import orjson
 import pytest
+from builders import params, write_requests
 from main_support import settle
 from submit_support import (
     OPENAI_PROFILE,
     PROFILE,
-    params,
     sim_batch_count,
     sim_services,
     text_of,
     write_openai_requests,
-    write_requests,
 )
 from textual.widgets import Button, Input, ProgressBar, Select
 

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import orjson
 import pytest
+from builders import params, write_requests
 from main_support import T0, settle
 from submit_support import (
     FAILING,
     failed_batch,
-    params,
     sim_config,
     sim_services_for,
-    write_requests,
 )
 from textual.pilot import Pilot
 from textual.widgets import Input
