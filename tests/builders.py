@@ -32,8 +32,9 @@ MODEL = "claude-haiku-4-5"
 
 def make_batch(batch_id: str = "b1", minutes: int = 0, **changes: Any) -> Batch:
     """An Anthropic batch of profile ``work`` as the provider lists it: in progress (10
-    requests processing), created ``minutes`` after :data:`T0`, expiring 24 hours later."""
-    created = T0 + timedelta(minutes=minutes)
+    requests processing), created ``minutes`` after :data:`T0` (or at ``created_at``), expiring
+    24 hours after it was created."""
+    created = changes.pop("created_at", T0 + timedelta(minutes=minutes))
     fields: dict[str, Any] = dict(
         id=batch_id,
         profile="work",
