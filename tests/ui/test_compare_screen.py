@@ -181,7 +181,7 @@ HOSTILE = "[bold red]not markup[/] \x1b]52;c;cGF5bG9hZA==\x07\x1b[2J\u202eevil"
 
 
 async def test_hostile_texts_and_custom_ids_are_shown_inert(tmp_path: Path) -> None:
-    from requests_support import make_batch
+    from requests_support import inspected_batch
 
     from tui.core.models import RequestResult
     from tui.core.store import Store
@@ -190,7 +190,9 @@ async def test_hostile_texts_and_custom_ids_are_shown_inert(tmp_path: Path) -> N
         CSS_PATH = BatchApp.CSS_PATH
 
     async with await Store.open(tmp_path / "cache.db") as store:
-        batches = [make_batch(1, batch_id=batch_id) for batch_id in ("msgbatch_A", "msgbatch_B")]
+        batches = [
+            inspected_batch(1, batch_id=batch_id) for batch_id in ("msgbatch_A", "msgbatch_B")
+        ]
         await store.batches.upsert(batches)
         for batch in batches:
             custom_id = "id-[b]x[/b]\x1b[31m"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from requests_support import HostApp, make_batch, screen_text, settle
+from requests_support import HostApp, inspected_batch, screen_text, settle
 
 from tui.core.models import RequestResult, ResultType, Usage
 from tui.core.store import Store
@@ -35,7 +35,7 @@ def test_sanitize_strips_sequences_and_keeps_brackets():
 @pytest.fixture
 async def hostile_store(tmp_path: Path):
     store = await Store.open(tmp_path / "cache.db")
-    batch = make_batch(2)
+    batch = inspected_batch(2)
     await store.batches.upsert([batch])
     await store.results.write(
         [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from requests_support import HostApp, fill_store, make_result, screen_text, settle
+from requests_support import HostApp, fill_store, random_result, screen_text, settle
 from textual.widgets import Select
 
 from tui.core.events import ResultsProgress
@@ -299,7 +299,7 @@ async def test_results_still_downloading(store):
         assert view_of(app).count == 1000
         # The rest arrives; the App forwards the sync engine's ResultsProgress events.
         rng = random.Random(1)
-        rest = [make_result(batch.id, n, rng) for n in range(1000, TOTAL)]
+        rest = [random_result(batch.id, n, rng) for n in range(1000, TOTAL)]
         await store.results.write(rest[:1000])
         other = ResultsProgress("msgbatch_other", 5, 10)
         screen.apply_sync_events([other, ResultsProgress(batch.id, 2000, TOTAL)])
