@@ -7,44 +7,14 @@ asked through the official SDK or its counters) says happened.
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
-from conftest import Workspace
+from builders import write_requests
+from e2e_support import open_list
 from harness import Terminal
 
 ROW = re.compile(r"^\s+([✓✗⧗⊘…]) (\S+)\s+(\S+)")
 """A row of the requests inspector: outcome glyph, custom_id, reason."""
-
-
-def write_requests(path: Path, count: int, prefix: str = "e2e") -> Path:
-    lines = (
-        json.dumps(
-            {
-                "custom_id": f"{prefix}-{i:03d}",
-                "params": {
-                    "model": "claude-haiku-4-5",
-                    "max_tokens": 64,
-                    "messages": [{"role": "user", "content": f"Question {i}"}],
-                },
-            }
-        )
-        for i in range(count)
-    )
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def open_list(space: Workspace, expected: str) -> Terminal:
-    """Plain ``batchtui``; wait until the first poll (import, refresh, downloads) is over,
-    both profiles reached, and the list shows ``expected``."""
-    terminal = space.open_tui()
-    # "synced" shows once a profile's round went well; "next poll" once the whole first poll
-    # (its downloads included) is over and the next one is armed.
-    terminal.wait_for(lambda text: "● work ● oa" in text and "next poll" in text)
-    terminal.wait_for(expected)
-    return terminal
 
 
 def confirm(terminal: Terminal, title: str) -> None:
@@ -91,7 +61,7 @@ def test_readme_try_it_starts_the_demo_in_a_terminal(make_workspace) -> None:
 
 def test_submit_a_file_from_the_tui_creates_exactly_one_batch(make_workspace) -> None:
     space = make_workspace()
-    path = write_requests(space.root / "questions.jsonl", 5)
+    path = write_requests(space.root / "questions.jsonl", 5, prefix="e2e", width=3, max_tokens=64)
     terminal = open_list(space, "All 0")
     terminal.press("n")
     terminal.wait_for("Submit a requests file")
@@ -110,7 +80,7 @@ def test_submit_a_file_from_the_tui_creates_exactly_one_batch(make_workspace) ->
 
 def test_retry_resends_only_the_failed_requests_as_one_new_batch(make_workspace) -> None:
     space = make_workspace("--error-rate", "0.3")
-    path = write_requests(space.root / "nightly.jsonl", 30, prefix="n")
+    path = write_requests(space.root / "nightly.jsonl", 30, prefix="n", width=3, max_tokens=64)
     space.run("submit", str(path), "--profile", "work", "--label", "nightly", "--yes")
     space.sim.advance(3600 * 2)
     client = space.anthropic()
