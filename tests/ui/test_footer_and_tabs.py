@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from main_support import demo_services, prepare_cache, settle
+from main_support import demo_services, settle
 
 from tui.core.models import BatchStatus
 from tui.ui.app import BatchApp
@@ -13,11 +12,6 @@ from tui.ui.batch_view import View, in_view
 from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.key_footer import KeyFooter
 from tui.ui.widgets.tab_strip import TabStrip
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 def column_of(footer: KeyFooter, action: str) -> int:

@@ -7,8 +7,7 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-from main_support import demo_services, prepare_cache, settle
+from main_support import demo_services, settle
 from textual.command import CommandPalette
 from textual.widgets import OptionList, Select
 
@@ -24,11 +23,6 @@ from tui.ui.widgets.cost_pane import CostPane
 from tui.ui.widgets.error_groups import ErrorGroupsPanel
 from tui.ui.widgets.key_footer import KeyFooter
 from tui.ui.widgets.results_view import ResultsView
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 def most_failed(app: BatchApp) -> Batch:

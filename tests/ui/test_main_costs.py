@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from main_support import CachedBatchApp, copy_cache, demo_services, prepare_cache, settle
+from main_support import CachedBatchApp, copy_cache, demo_services, settle
 
 from tui.core.cost_report import build_report
 from tui.ui.app import BatchApp
 from tui.ui.widgets.batch_detail import BatchDetail
 from tui.ui.widgets.cost_pane import CostPane
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 async def test_dollar_shows_costs_of_the_batches_in_view(tmp_path: Path, cache: Path) -> None:

@@ -13,8 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import orjson
-import pytest
-from main_support import demo_services, prepare_cache, settle
+from main_support import demo_services, settle
 from rich.console import Console
 from textual.widgets import Static
 
@@ -23,11 +22,6 @@ from tui.core.models import Batch, BatchStatus, ProviderKind
 from tui.core.session import Session
 from tui.ui.app import BatchApp
 from tui.ui.screens.confirm import ConfirmScreen
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 def bar_text(app: BatchApp) -> str:

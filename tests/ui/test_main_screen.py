@@ -9,8 +9,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
-from main_support import demo_services, prepare_cache, settle
+from main_support import demo_services, settle
 from rich.console import Console
 from textual.command import CommandPalette
 from textual.widgets import Button, Input
@@ -23,12 +22,6 @@ from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.requests import RequestsScreen
 from tui.ui.screens.sort import SortScreen
 from tui.ui.widgets.batch_table import BatchTable
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo workspace imported and downloaded once for the whole module."""
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 def running_anthropic_ids(app: BatchApp) -> list[str]:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from main_support import demo_services, prepare_cache, settle
+from main_support import demo_services, settle
 from requests_support import BATCH_ID, HostApp, fill_store, screen_text
 from requests_support import settle as settle_requests
 
@@ -53,11 +52,6 @@ async def test_rows_first_then_search_once_indexed(tmp_path: Path) -> None:
         finally:
             if lock.locked():
                 lock.release()
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 async def test_the_app_indexes_such_batches_after_its_first_paint(

@@ -29,15 +29,6 @@ SIZE = (120, 36)
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    store = await Store.open(tmp_path / "cache.db")
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
-@pytest.fixture
 async def batch(store: Store):
     return await fill_store(store, TOTAL)
 

@@ -15,7 +15,6 @@ from main_support import (
     demo_services,
     import_everything,
     offline_demo_config,
-    prepare_cache,
     settle,
 )
 
@@ -29,11 +28,6 @@ from tui.ui.app import BatchApp
 from tui.ui.services import Services
 
 SIZE = (160, 40)
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 def cached_app(cache: Path, tmp_path: Path, settings: Settings | None = None) -> BatchApp:

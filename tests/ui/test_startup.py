@@ -13,7 +13,6 @@ from main_support import (
     demo_services_for,
     make_sim,
     offline_demo_config,
-    prepare_cache,
     settle,
 )
 
@@ -107,11 +106,6 @@ def test_opening_the_app_module_does_not_import_the_sdks() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "[]"
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.mark.parametrize("head_start", [0.3, 0.0])
