@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import orjson
-from main_support import demo_services, settle
+from main_support import demo_app, demo_services, settle
 from rich.console import Console
 from textual.widgets import Static
 
@@ -99,49 +99,43 @@ async def test_next_poll_and_rate_limit_waits_are_shown_to_the_second(
 
 
 async def test_a_poll_and_r_discover_a_batch_created_elsewhere(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            await app.sync_batches().wait()  # the first poll imports
-            await settle(pilot)
-            provider = (await services.providers())["anthropic"]
-            params = orjson.dumps(
-                {
-                    "model": "claude-haiku-4-5",
-                    "max_tokens": 5,
-                    "messages": [{"role": "user", "content": "hi"}],
-                }
-            )
-            made = await provider.create_batch([("one", params)])  # a pipeline's batch
-            await pilot.press("r")
-            await settle(pilot)
-            assert made.id in app.main.table.batches
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        await app.sync_batches().wait()  # the first poll imports
+        await settle(pilot)
+        provider = (await app.services.providers())["anthropic"]
+        params = orjson.dumps(
+            {
+                "model": "claude-haiku-4-5",
+                "max_tokens": 5,
+                "messages": [{"role": "user", "content": "hi"}],
+            }
+        )
+        made = await provider.create_batch([("one", params)])  # a pipeline's batch
+        await pilot.press("r")
+        await settle(pilot)
+        assert made.id in app.main.table.batches
 
 
 async def test_delete_shows_the_batch_as_deleted(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        for provider, words in (
+            (ProviderKind.ANTHROPIC, "deleted at the provider"),
+            (ProviderKind.OPENAI, "files deleted at OpenAI"),
+        ):
+            batch = ended_batch(app, provider)
+            app.main.table.select(batch.id)
+            await pilot.pause()
+            await pilot.press("d")
             await settle(pilot)
-            for provider, words in (
-                (ProviderKind.ANTHROPIC, "deleted at the provider"),
-                (ProviderKind.OPENAI, "files deleted at OpenAI"),
-            ):
-                batch = ended_batch(app, provider)
-                app.main.table.select(batch.id)
-                await pilot.pause()
-                await pilot.press("d")
-                await settle(pilot)
-                assert isinstance(app.screen, ConfirmScreen)
-                stakes = str(app.screen.query_one("#confirm-stakes", Static).content)
-                if provider is ProviderKind.OPENAI:
-                    assert "OpenAI deletes only this batch's files" in stakes
-                    assert "The provider deletes this batch" not in stakes
-                await pilot.press("tab", "enter")
-                await settle(pilot)
-                assert app.main.table.cell(batch.id, "status").plain == "✗ deleted"
-                assert words in detail_text(app)
+            assert isinstance(app.screen, ConfirmScreen)
+            stakes = str(app.screen.query_one("#confirm-stakes", Static).content)
+            if provider is ProviderKind.OPENAI:
+                assert "OpenAI deletes only this batch's files" in stakes
+                assert "The provider deletes this batch" not in stakes
+            await pilot.press("tab", "enter")
+            await settle(pilot)
+            assert app.main.table.cell(batch.id, "status").plain == "✗ deleted"
+            assert words in detail_text(app)
 
 
 async def test_download_of_archived_results_says_the_local_rows_are_intact(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from main_support import demo_services, settle
+from main_support import demo_app, demo_services, settle
 from rich.console import Console
 from textual.command import CommandPalette
 from textual.widgets import Button, Input
@@ -79,67 +79,61 @@ async def test_first_poll_imports_and_polls_update_rows_in_place(tmp_path: Path)
 
 
 async def test_filter_and_sort(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            table = app.main.table
-            everything = table.row_count
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        table = app.main.table
+        everything = table.row_count
 
-            await pilot.press("slash")
-            assert isinstance(app.focused, Input)
-            await pilot.press(*"status:running", "enter")
-            await pilot.pause()
-            shown = [table.batches[i] for i in table.shown_ids]
-            assert shown
-            assert all(b.status is BatchStatus.IN_PROGRESS for b in shown)
-            assert app.focused is table
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"status:running", "enter")
+        await pilot.pause()
+        shown = [table.batches[i] for i in table.shown_ids]
+        assert shown
+        assert all(b.status is BatchStatus.IN_PROGRESS for b in shown)
+        assert app.focused is table
 
-            await pilot.press("escape")
-            await pilot.pause()
-            assert table.row_count == everything
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.row_count == everything
 
-            await pilot.press("slash", *"model:gpt-4.1 !status:ended", "enter")
-            await pilot.pause()
-            shown = [table.batches[i] for i in table.shown_ids]
-            assert shown
-            assert all("gpt-4.1" in b.models for b in shown)
-            assert all(b.status is not BatchStatus.ENDED for b in shown)
-            await pilot.press("escape")
+        await pilot.press("slash", *"model:gpt-4.1 !status:ended", "enter")
+        await pilot.pause()
+        shown = [table.batches[i] for i in table.shown_ids]
+        assert shown
+        assert all("gpt-4.1" in b.models for b in shown)
+        assert all(b.status is not BatchStatus.ENDED for b in shown)
+        await pilot.press("escape")
 
-            await pilot.press("s")  # the column picker
-            await pilot.pause()
-            assert isinstance(app.screen, SortScreen)
-            await pilot.press("s")  # status, by its letter
-            await pilot.pause()
-            assert table.sort_column.key == "status"
-            statuses = [table.batches[i].status for i in table.shown_ids]
-            order = list(BatchStatus)
-            ranks = [order.index(s) for s in statuses]
-            assert ranks == sorted(ranks)
-            await pilot.press("S")
-            await pilot.pause()
-            ranks = [order.index(table.batches[i].status) for i in table.shown_ids]
-            assert ranks == sorted(ranks, reverse=True)
+        await pilot.press("s")  # the column picker
+        await pilot.pause()
+        assert isinstance(app.screen, SortScreen)
+        await pilot.press("s")  # status, by its letter
+        await pilot.pause()
+        assert table.sort_column.key == "status"
+        statuses = [table.batches[i].status for i in table.shown_ids]
+        order = list(BatchStatus)
+        ranks = [order.index(s) for s in statuses]
+        assert ranks == sorted(ranks)
+        await pilot.press("S")
+        await pilot.pause()
+        ranks = [order.index(table.batches[i].status) for i in table.shown_ids]
+        assert ranks == sorted(ranks, reverse=True)
 
 
 async def test_quick_views(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            table = app.main.table
-            await pilot.press("1")
-            await pilot.pause()
-            assert table.row_count
-            assert all(not table.batches[i].is_terminal for i in table.shown_ids)
-            await pilot.press("3")
-            await pilot.pause()
-            assert all(table.batches[i].is_terminal for i in table.shown_ids)
-            await pilot.press("2")
-            await pilot.pause()
-            attention = [table.batches[i] for i in table.shown_ids]
-            assert any(b.status is BatchStatus.EXPIRED for b in attention)
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        table = app.main.table
+        await pilot.press("1")
+        await pilot.pause()
+        assert table.row_count
+        assert all(not table.batches[i].is_terminal for i in table.shown_ids)
+        await pilot.press("3")
+        await pilot.pause()
+        assert all(table.batches[i].is_terminal for i in table.shown_ids)
+        await pilot.press("2")
+        await pilot.pause()
+        attention = [table.batches[i] for i in table.shown_ids]
+        assert any(b.status is BatchStatus.EXPIRED for b in attention)
 
 
 async def test_cancel_confirmed_cancels_at_the_provider(tmp_path: Path, cache: Path) -> None:
@@ -237,48 +231,39 @@ async def test_read_only_hides_every_provider_action(tmp_path: Path, cache: Path
 
 
 async def test_help_lists_every_binding(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            await pilot.press("question_mark")
-            await pilot.pause()
-            assert isinstance(app.screen, HelpScreen)
-            console = Console(width=120, file=io.StringIO(), record=True)
-            console.print(app.screen.help_table())
-            text = console.export_text()
-            for binding in [*app.main.BINDINGS, *app.BINDINGS]:
-                assert binding.description in text
-            await pilot.press("escape")
-            await pilot.pause()
-            assert not isinstance(app.screen, HelpScreen)
+    async with demo_app(tmp_path, cache, size=(120, 40)) as (app, pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=120, file=io.StringIO(), record=True)
+        console.print(app.screen.help_table())
+        text = console.export_text()
+        for binding in [*app.main.BINDINGS, *app.BINDINGS]:
+            assert binding.description in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
 
 
 async def test_palette_runs_actions_by_name(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            selected = app.main.table.selected
-            assert selected is not None
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            assert isinstance(app.screen, CommandPalette)
-            await pilot.press(*"copy the batch id")
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
-            assert app.clipboard == selected.id
+    async with demo_app(tmp_path, cache, size=(120, 40)) as (app, pilot):
+        selected = app.main.table.selected
+        assert selected is not None
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"copy the batch id")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.clipboard == selected.id
 
 
 async def test_copy_id_with_y(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            await pilot.press("down", "down", "y")
-            await pilot.pause()
-            assert app.clipboard == app.main.table.selected.id
+    async with demo_app(tmp_path, cache, size=(120, 40)) as (app, pilot):
+        await pilot.press("down", "down", "y")
+        await pilot.pause()
+        assert app.clipboard == app.main.table.selected.id
 
 
 async def test_a_batch_ending_is_announced_with_a_toast_and_the_bell(
@@ -317,37 +302,31 @@ async def test_no_bell_when_the_setting_is_off(tmp_path: Path, cache: Path) -> N
 
 
 async def test_label_and_notes_are_saved_and_never_markup(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            target = app.main.table.selected.id
-            await pilot.press("e")
-            await pilot.pause()
-            await pilot.press(*"[red]nightly[/red]", "enter")
-            await settle(pilot)
-            assert (await services.store.batches.get(target)).label == "[red]nightly[/red]"
-            cell = app.main.table.cell(target, "label")
-            assert cell.plain == "[red]nightly[/red]"
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        target = app.main.table.selected.id
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press(*"[red]nightly[/red]", "enter")
+        await settle(pilot)
+        assert (await app.services.store.batches.get(target)).label == "[red]nightly[/red]"
+        cell = app.main.table.cell(target, "label")
+        assert cell.plain == "[red]nightly[/red]"
 
 
 async def test_fits_80_by_24_and_200_by_60(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            keys = app.main.table.column_keys
-            assert keys[:2] == ["status", "id"]
-            assert "progress" in keys
-            assert "left" in keys
-            assert "profile" not in keys
-            header = app.main.table.render_line(0)
-            assert header.text.rstrip().endswith("Left")  # every kept title is on screen
-            assert header.cell_length == app.main.table.size.width <= 80
-            await pilot.resize_terminal(200, 60)
-            await settle(pilot)
-            keys = app.main.table.column_keys
-            assert {"profile", "models", "cost", "created"} <= set(keys)
+    async with demo_app(tmp_path, cache, size=(80, 24)) as (app, pilot):
+        keys = app.main.table.column_keys
+        assert keys[:2] == ["status", "id"]
+        assert "progress" in keys
+        assert "left" in keys
+        assert "profile" not in keys
+        header = app.main.table.render_line(0)
+        assert header.text.rstrip().endswith("Left")  # every kept title is on screen
+        assert header.cell_length == app.main.table.size.width <= 80
+        await pilot.resize_terminal(200, 60)
+        await settle(pilot)
+        keys = app.main.table.column_keys
+        assert {"profile", "models", "cost", "created"} <= set(keys)
 
 
 async def test_a_refused_key_and_a_rate_limit_show_in_the_status_bar(
@@ -403,34 +382,28 @@ async def test_a_failed_cancel_is_shown_not_swallowed(tmp_path: Path, cache: Pat
 
 
 async def test_enter_opens_the_requests_of_the_selected_batch(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
-            assert isinstance(app.screen, RequestsScreen)
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestsScreen)
 
 
 async def test_help_in_the_inspector_lists_the_inspectors_keys(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
-            assert isinstance(app.screen, RequestsScreen)
-            await pilot.press("question_mark")
-            await settle(pilot)
-            assert isinstance(app.screen, HelpScreen)
-            console = Console(width=120, file=io.StringIO(), record=True)
-            console.print(app.screen.help_table())
-            text = console.export_text()
-            assert RequestsScreen.HELP_TITLE in text
-            for words in ("Mark", "Retry", "Export", "Errored tab", "Go to id", "Back", "j k"):
-                assert words in text
-            assert "Quit" not in text  # q goes back here; it quits from the batch list only
-            assert "Cancel batch" not in text  # the batch list's keys are not active here
+    async with demo_app(tmp_path, cache, size=(120, 40)) as (app, pilot):
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestsScreen)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=120, file=io.StringIO(), record=True)
+        console.print(app.screen.help_table())
+        text = console.export_text()
+        assert RequestsScreen.HELP_TITLE in text
+        for words in ("Mark", "Retry", "Export", "Errored tab", "Go to id", "Back", "j k"):
+            assert words in text
+        assert "Quit" not in text  # q goes back here; it quits from the batch list only
+        assert "Cancel batch" not in text  # the batch list's keys are not active here
 
 
 async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from main_support import (
     copy_cache,
+    demo_app,
     demo_services,
     demo_services_for,
     make_sim,
@@ -134,16 +135,13 @@ async def test_the_inspector_is_loaded_after_the_first_paint_not_on_enter(
     from tui.ui.warmup import inspector_widgets
     from tui.ui.widgets.results_view import ResultsView
 
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settle(pilot)
-            sources = set(app.stylesheet.source)
-            assert any(name == "ResultsView.DEFAULT_CSS" for _, name in sources)
-            assert not app.query(ResultsView)  # loaded, nothing mounted
-            assert len(inspector_widgets()) > 10
-            await pilot.press("enter")
-            await settle(pilot)
-            assert isinstance(app.screen, RequestsScreen)
-            assert app.screen.query(ResultsView)
-            assert set(app.stylesheet.source) == sources
+    async with demo_app(tmp_path, cache, size=(120, 36)) as (app, pilot):
+        sources = set(app.stylesheet.source)
+        assert any(name == "ResultsView.DEFAULT_CSS" for _, name in sources)
+        assert not app.query(ResultsView)  # loaded, nothing mounted
+        assert len(inspector_widgets()) > 10
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestsScreen)
+        assert app.screen.query(ResultsView)
+        assert set(app.stylesheet.source) == sources
