@@ -10,7 +10,7 @@ from pathlib import Path
 
 from builders import write_requests
 from conftest import Workspace
-from e2e_support import open_list
+from steps import open_list
 
 
 def with_model(path: Path, model: str) -> Path:

@@ -10,23 +10,7 @@ from __future__ import annotations
 import re
 
 from builders import write_requests
-from e2e_support import open_list
-from harness import Terminal
-
-ROW = re.compile(r"^\s+([✓✗⧗⊘…]) (\S+)\s+(\S+)")
-"""A row of the requests inspector: outcome glyph, custom_id, reason."""
-
-
-def confirm(terminal: Terminal, title: str) -> None:
-    """Answer yes in a confirm modal, whose focus starts on Cancel."""
-    terminal.wait_for(title)
-    terminal.press("tab", "enter")
-    terminal.wait_until_gone(title)
-
-
-def visible_rows(text: str) -> list[tuple[str, str, str]]:
-    return [match.groups() for line in text.splitlines() if (match := ROW.match(line))]
-
+from steps import confirm, open_list, visible_rows
 
 # --- the stories -------------------------------------------------------------------------------
 
