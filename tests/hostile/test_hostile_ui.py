@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hostile_support import BATCH_ID, LABEL, NOTES, store_hostile_batch, unsafe_characters
-from main_support import demo_services, settle
+from main_support import demo_services, running_app, settle
 from textual.widgets import Select
 
 from tui.display.formatting import safe
@@ -38,9 +38,7 @@ def assert_safe(app: BatchApp) -> str:
 async def test_batch_list_detail_and_cost_pane(tmp_path: Path) -> None:
     async with demo_services(tmp_path) as (_sim, services):
         await store_hostile_batch(services.store)
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=SIZE) as (app, pilot):
             app.main.table.select(BATCH_ID)
             await settle(pilot)
             text = assert_safe(app)
@@ -55,9 +53,7 @@ async def test_batch_list_detail_and_cost_pane(tmp_path: Path) -> None:
 async def test_requests_inspector_request_detail_and_filters(tmp_path: Path) -> None:
     async with demo_services(tmp_path) as (_sim, services):
         await store_hostile_batch(services.store)
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=SIZE) as (app, pilot):
             app.main.table.select(BATCH_ID)
             await pilot.press("enter")
             await settle(pilot)
@@ -101,9 +97,7 @@ async def test_requests_inspector_request_detail_and_filters(tmp_path: Path) -> 
 async def test_retry_and_annotate_dialogs(tmp_path: Path) -> None:
     async with demo_services(tmp_path) as (_sim, services):
         await store_hostile_batch(services.store)
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=SIZE) as (app, pilot):
             app.main.table.select(BATCH_ID)
             await pilot.press("R")
             await settle(pilot)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from main_support import demo_app, demo_services, settle
+from main_support import demo_app, demo_services, running_app, settle
 
 from tui.core.models import BatchStatus
-from tui.ui.app import BatchApp
 from tui.ui.batch_view import View, in_view
 from tui.ui.screens.help import HelpScreen
 from tui.ui.widgets.key_footer import KeyFooter
@@ -44,30 +43,30 @@ async def test_the_footer_shows_the_screens_keys_and_follows_them(
 async def test_a_disabled_key_is_dim_and_a_click_on_it_does_nothing_but_ring(
     tmp_path: Path, cache: Path
 ) -> None:
-    async with demo_services(tmp_path, cache=cache) as (sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            running = next(
-                i for i in app.main.table.shown_ids
-                if app.main.table.batches[i].status is BatchStatus.IN_PROGRESS
-            )  # fmt: skip
-            app.main.table.select(running)
-            await settle(pilot)
-            footer = app.main.query_one(KeyFooter)
-            delete = next(key for key in footer.keys if key.action == "delete_batch")
-            assert not delete.enabled  # a running batch cannot be deleted
-            x = column_of(footer, "delete_batch")
-            segment = next(s for s in footer.render_line(0) if s.text.strip() == "d")
-            assert segment.style is not None
-            assert segment.style.dim
-            rung: list[bool] = []
-            app.bell = lambda: rung.append(True)  # type: ignore[method-assign]
-            await pilot.click(KeyFooter, offset=(x, 0))
-            await settle(pilot)
-            assert rung == [True]
-            assert app.screen is app.main
-            assert not [name for name, n in sim.counters.items() if name.endswith("delete") and n]
+    async with (
+        demo_services(tmp_path, cache=cache) as (sim, services),
+        running_app(services, size=(160, 48)) as (app, pilot),
+    ):
+        running = next(
+            i for i in app.main.table.shown_ids
+            if app.main.table.batches[i].status is BatchStatus.IN_PROGRESS
+        )  # fmt: skip
+        app.main.table.select(running)
+        await settle(pilot)
+        footer = app.main.query_one(KeyFooter)
+        delete = next(key for key in footer.keys if key.action == "delete_batch")
+        assert not delete.enabled  # a running batch cannot be deleted
+        x = column_of(footer, "delete_batch")
+        segment = next(s for s in footer.render_line(0) if s.text.strip() == "d")
+        assert segment.style is not None
+        assert segment.style.dim
+        rung: list[bool] = []
+        app.bell = lambda: rung.append(True)  # type: ignore[method-assign]
+        await pilot.click(KeyFooter, offset=(x, 0))
+        await settle(pilot)
+        assert rung == [True]
+        assert app.screen is app.main
+        assert not [name for name, n in sim.counters.items() if name.endswith("delete") and n]
 
 
 async def test_clicking_a_footer_key_presses_it_and_hovering_shows_its_tooltip(

@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from main_support import demo_app, demo_services, settle
+from main_support import demo_app, demo_services, running_app, settle
 from textual.command import CommandPalette
 from textual.widgets import OptionList, Select
 
@@ -279,9 +279,7 @@ async def test_the_theme_chosen_is_saved_to_the_config(tmp_path: Path, cache: Pa
 
     async with demo_services(tmp_path, cache=cache) as (_sim, services):
         write_starter_config(services.config.path)  # the demo's config, as a file now
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=(120, 36)) as (app, pilot):
             app.theme = "nord"  # what picking it in the palette does
             await settle(pilot)
         assert load_config(services.config.path, {}).settings.theme == "nord"

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from builders import write_requests
-from main_support import settle
+from main_support import running_app, select_batch, settle
 from submit_support import (
     BAD_ID,
     failed_batch,
@@ -250,11 +250,8 @@ async def test_r_on_the_batch_list_retries_the_selected_batch_and_lists_the_chil
         batch_id = await failed_batch(sim, services)
         failed = await failed_ids(services, batch_id)
         expected = sorted(c for c, kind in failed.items() if kind != "invalid_request_error")
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.main.table.select(batch_id)
-            await pilot.pause()
+        async with running_app(services, size=SIZE) as (app, pilot):
+            await select_batch(pilot, batch_id)
             await pilot.press("R")
             await settle(pilot)
             assert isinstance(app.screen, RetryScreen)
@@ -279,11 +276,8 @@ async def test_r_is_refused_with_a_reason_when_nothing_failed(
         [batch] = await submit_file(await session_of(services), plan_file(path, profile_for(sim)))
         sim.clock.advance(hours=10)  # no errors, no expiry at this simulator
         await services.engine.poll_once()
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.main.table.select(batch.id)
-            await pilot.pause()
+        async with running_app(services, size=SIZE) as (app, pilot):
+            await select_batch(pilot, batch.id)
             assert app.main.check_action("retry", ()) is None  # shown dimmed
             before = sim_batch_count(sim)
             await pilot.press("R")
@@ -302,11 +296,8 @@ async def test_retry_requested_in_the_inspector_plans_the_marked_requests(
         batch_id = await failed_batch(sim, services)
         failed = await failed_ids(services, batch_id)
         marked = frozenset(sorted(c for c, k in failed.items() if k != "invalid_request_error")[:2])
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.main.table.select(batch_id)
-            await pilot.pause()
+        async with running_app(services, size=SIZE) as (app, pilot):
+            await select_batch(pilot, batch_id)
             await app.main.run_action("open_requests")
             await settle(pilot)
             inspector = app.screen
@@ -332,11 +323,8 @@ async def test_read_only_hides_submit_and_retry_everywhere(
     sim = failing_sim
     async with sim_services(sim, tmp_path, read_only=True) as services:
         batch_id = await failed_batch(sim, services, count=8)
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.main.table.select(batch_id)
-            await pilot.pause()
+        async with running_app(services, size=SIZE) as (app, pilot):
+            await select_batch(pilot, batch_id)
             assert app.main.check_action("retry", ()) is False
             assert app.main.check_action("submit", ()) is False
             before = sim_batch_count(sim)

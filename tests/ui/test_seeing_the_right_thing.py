@@ -15,6 +15,7 @@ from main_support import (
     demo_services,
     import_everything,
     offline_demo_config,
+    running_app,
     settle,
 )
 
@@ -184,9 +185,7 @@ async def test_a_running_openai_batch_shows_its_pace_and_eta(tmp_path: Path) -> 
         await import_everything(services)  # the first sample of every running batch
         sim.clock.advance(minutes=10)
         await services.engine.poll_once()  # the second
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=SIZE) as (app, pilot):
             table = app.main.table
             running = [b for b in table.batches.values() if not b.is_terminal]
             openai = next(b for b in running if b.provider.value == "openai" and b.counts.finished)

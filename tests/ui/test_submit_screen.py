@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 from builders import params, write_requests
-from main_support import settle
+from main_support import running_app, settle
 from submit_support import (
     OPENAI_PROFILE,
     PROFILE,
@@ -55,22 +55,22 @@ async def test_a_bad_file_lists_every_problem_by_line_and_sends_nothing(
     lines[1] = b"{not json"
     lines[3] = b'{"custom_id": "req-0000", "params": {"model": "m"}}'
     path.write_bytes(b"\n".join(lines) + b"\n")
-    async with sim_services(sim, tmp_path) as services:
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            before = sim_batch_count(sim)
-            screen = await open_submit(app, services, [])
-            await check(pilot, path)
+    async with (
+        sim_services(sim, tmp_path) as services,
+        running_app(services, size=SIZE) as (app, pilot),
+    ):
+        before = sim_batch_count(sim)
+        screen = await open_submit(app, services, [])
+        await check(pilot, path)
 
-            problems = text_of(pilot, "#submit-problems")
-            assert "line 2: invalid JSON" in problems
-            assert "line 4:" in problems
-            assert "problem(s); nothing can be sent" in text_of(pilot, "#submit-summary")
-            assert screen.query_one("#submit-go", Button).disabled
-            assert screen.plan is None
-            assert sim_batch_count(sim) == before
-            assert await services.store.batches.list() == []
+        problems = text_of(pilot, "#submit-problems")
+        assert "line 2: invalid JSON" in problems
+        assert "line 4:" in problems
+        assert "problem(s); nothing can be sent" in text_of(pilot, "#submit-summary")
+        assert screen.query_one("#submit-go", Button).disabled
+        assert screen.plan is None
+        assert sim_batch_count(sim) == before
+        assert await services.store.batches.list() == []
 
 
 async def test_untrusted_text_in_problems_is_shown_literally(
@@ -346,24 +346,24 @@ async def test_n_on_the_batch_list_opens_submit_and_lists_the_new_batch(
     sim: Simulator, tmp_path: Path
 ) -> None:
     path = write_requests(tmp_path / "from-main.jsonl", 3)
-    async with sim_services(sim, tmp_path) as services:
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("n")
-            await pilot.pause()
-            assert isinstance(app.screen, SubmitScreen)
-            await check(pilot, path)
-            await pilot.click("#submit-go")
-            await pilot.pause()
-            await pilot.click("#confirm")
-            await settle(pilot)
+    async with (
+        sim_services(sim, tmp_path) as services,
+        running_app(services, size=SIZE) as (app, pilot),
+    ):
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, SubmitScreen)
+        await check(pilot, path)
+        await pilot.click("#submit-go")
+        await pilot.pause()
+        await pilot.click("#confirm")
+        await settle(pilot)
 
-            assert app.screen is app.main
-            [batch_id] = list(sim.state.anthropic)
-            assert batch_id in app.main.table.batches
-            titles = [title for title, _, _ in BatchCommands(app.main)._available()]
-            assert "Submit a requests file" in titles
+        assert app.screen is app.main
+        [batch_id] = list(sim.state.anthropic)
+        assert batch_id in app.main.table.batches
+        titles = [title for title, _, _ in BatchCommands(app.main)._available()]
+        assert "Submit a requests file" in titles
 
 
 def test_only_the_file_name_is_bold_in_the_problem_summary() -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 from builders import params, write_requests
-from main_support import T0, settle
+from main_support import T0, select_batch, settle
 from submit_support import (
     FAILING,
     failed_batch,
@@ -149,8 +149,7 @@ def test_retry_failed_requests_of_an_ended_batch(snap_compare, workdir: Path) ->
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
         assert isinstance(app.prepared, str)  # the failed batch's id
-        app.main.table.select(app.prepared)
-        await pilot.pause()
+        await select_batch(pilot, app.prepared)
         await pilot.press("R")  # as a user would, on the batch list
         await settle(pilot)
         assert isinstance(app.screen, RetryScreen)
