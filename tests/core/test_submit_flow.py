@@ -107,19 +107,27 @@ class CrashAfterCreate:
         raise KeyboardInterrupt("crash between create and ledger")
 
 
+async def submit_and_crash_after_create(session: Session, sim: Simulator, path: Path) -> None:
+    """Submit ``path`` as a process that dies once the provider has made the batch, before the
+    ledger hears of it; the session gets its real provider back for the next try."""
+    real = session.providers["a"]
+    session.providers["a"] = CrashAfterCreate(real)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            await submit_file(session, plan_file(path, profile_for(sim)))
+    finally:
+        session.providers["a"] = real
+
+
 async def test_a_crash_between_create_and_ledger_never_makes_a_second_batch(
     sim: Simulator, tmp_path: Path
 ) -> None:
     path = write_requests(tmp_path / "job.jsonl", 15)
     async with session_on(sim, tmp_path) as session:
-        real = session.providers["a"]
-        session.providers["a"] = CrashAfterCreate(real)
-        with pytest.raises(KeyboardInterrupt):
-            await submit_file(session, plan_file(path, profile_for(sim)))
+        await submit_and_crash_after_create(session, sim, path)
         [entry] = await Ledger(session.store).pending()
         assert entry.state is SubmissionState.PENDING
 
-        session.providers["a"] = real
         progress = []
         [batch] = await submit_file(
             session, plan_file(path, profile_for(sim)), progress=progress.append
@@ -300,13 +308,11 @@ async def test_two_lookalike_batches_after_a_crash_are_ambiguous_and_nothing_is_
 
     path = write_requests(tmp_path / "job.jsonl", 4)
     async with session_on(sim, tmp_path) as session:
-        real = session.providers["a"]
-        session.providers["a"] = CrashAfterCreate(real)
-        with pytest.raises(KeyboardInterrupt):
-            await submit_file(session, plan_file(path, profile_for(sim)))
-        session.providers["a"] = real
+        await submit_and_crash_after_create(session, sim, path)
         # Another tool creates a batch of the same size at about the same time.
-        await real.create_batch([(f"other-{i}", orjson.dumps(params(i))) for i in range(4)])
+        await session.providers["a"].create_batch(
+            [(f"other-{i}", orjson.dumps(params(i))) for i in range(4)]
+        )
         with pytest.raises(AmbiguousSubmission):
             await submit_file(session, plan_file(path, profile_for(sim)))
         assert len(sim.state.anthropic) == 2
