@@ -29,6 +29,13 @@ def most_failed(app: BatchApp) -> Batch:
     return max(app.main.table.batches.values(), key=lambda b: b.counts.errored)
 
 
+async def open_the_most_failed(app: BatchApp, pilot) -> None:
+    """Select the batch with the most errors and open its requests (enter)."""
+    await select(app, pilot, most_failed(app))
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def select(app: BatchApp, pilot, batch: Batch) -> None:
     table = app.main.table
     table.move_cursor(table.shown_ids.index(batch.id))
@@ -71,9 +78,7 @@ async def test_q_goes_back_from_sub_screens_and_quits_from_the_list_only(
     tmp_path: Path, cache: Path
 ) -> None:
     async with demo_app(tmp_path, cache, size=(120, 36)) as (app, pilot):
-        await select(app, pilot, most_failed(app))
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_the_most_failed(app, pilot)
         assert isinstance(app.screen, RequestsScreen)
         await pilot.press("enter")  # a request
         await settle(pilot)
@@ -130,9 +135,7 @@ async def test_j_k_in_the_error_groups_and_a_dropdown_hands_the_focus_back(
     tmp_path: Path, cache: Path
 ) -> None:
     async with demo_app(tmp_path, cache, size=(120, 36)) as (app, pilot):
-        await select(app, pilot, most_failed(app))
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_the_most_failed(app, pilot)
         groups = app.screen.query_one(ErrorGroupsPanel)
         assert len(groups.groups) > 1
         groups.focus()
