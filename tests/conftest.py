@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from tui.core.store import Store
     from tui.sim import Simulator
 
 _PROVIDER_VARIABLES = (
@@ -84,3 +85,15 @@ async def sim(sim_with: Callable[..., Awaitable[Simulator]]) -> Simulator:
 async def failing_sim(sim_with: Callable[..., Awaitable[Simulator]]) -> Simulator:
     """A simulator with :data:`FAILING` options: expiries and 30 % errors in every batch."""
     return await sim_with(**FAILING)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """An open, empty cache in ``tmp_path/data`` (a directory the store creates), closed after."""
+    from tui.core.store import Store
+
+    opened = await Store.open(tmp_path / "data" / "cache.db")
+    try:
+        yield opened
+    finally:
+        await opened.close()

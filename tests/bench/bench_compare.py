@@ -28,10 +28,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/builders.py
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_requests_view import PaintProbe
-from requests_support import make_batch, make_result
+from requests_support import inspected_batch, random_result
 from textual.app import App
 
 from tui.core.compare import CompareFilter, Only
@@ -46,10 +47,10 @@ SEARCHES = (None, "overloaded", "invoice")
 
 async def fill(store: Store, total: int) -> None:
     for batch_id, seed, gap in ((A, 1, 97), (B, 2, 89)):
-        await store.batches.upsert([make_batch(total, batch_id=batch_id)])
+        await store.batches.upsert([inspected_batch(total, batch_id=batch_id)])
         rng = random.Random(seed)
         for start in range(0, total, 5000):
-            rows = [make_result(batch_id, n, rng) for n in range(start, min(start + 5000, total))]
+            rows = [random_result(batch_id, n, rng) for n in range(start, min(start + 5000, total))]
             await store.results.write([r for r in rows if int(r.custom_id[4:]) % gap])
 
 

@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/builders.py
 
 from requests_support import HostApp, fill_store, settle
 from textual.app import App, ComposeResult

@@ -22,7 +22,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 import harness
-from harness import BIN, SimProcess
+from harness import BIN, SimProcess, batchtui_env, write_workspace_config
 
 ANTHROPIC_KEY = "sk-ant-bench-key"
 OPENAI_KEY = "sk-bench-key"
@@ -95,30 +95,14 @@ def make_workspace(
 ) -> Workspace:
     """A config naming ``profiles`` (an Anthropic ``work``, an OpenAI ``oa``) on ``sim``."""
     (root / "home").mkdir(parents=True, exist_ok=True)
-    sections = {
-        "work": f'provider = "anthropic"\napi_key_env = "ANTHROPIC_API_KEY"\n'
-        f'base_url = "{sim.anthropic_base_url}"\n',
-        "oa": f'provider = "openai"\napi_key_env = "OPENAI_API_KEY"\n'
-        f'base_url = "{sim.openai_base_url}"\n',
-    }
-    text = (
-        f"[settings]\npoll_interval = {poll_interval}\nmax_poll_interval = {max_poll_interval}\n"
-        "bell = false\n"
+    config = write_workspace_config(
+        root,
+        sim,
+        poll_interval=poll_interval,
+        max_poll_interval=max_poll_interval,
+        profiles=profiles,
     )
-    for name in profiles:
-        text += f"\n[profiles.{name}]\n{sections[name]}"
-    config = root / "config.toml"
-    config.write_text(text)
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(root / "home"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "BATCHTUI_CONFIG": str(config),
-        "BATCHTUI_DATA_DIR": str(root / "data"),
-        "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
-        "OPENAI_API_KEY": OPENAI_KEY,
-    }
+    env = batchtui_env(root, config, anthropic_key=ANTHROPIC_KEY, openai_key=OPENAI_KEY)
     return Workspace(root, env)
 
 

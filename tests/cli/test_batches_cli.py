@@ -12,41 +12,16 @@ from pathlib import Path
 
 import orjson
 import pytest
+from cli_support import ANTHROPIC_KEY, FAST_POLL, OPENAI_KEY, PARAMS, write_sim_config
 
-from tui.cli.main import main
 from tui.sim import Simulator
-
-ANTHROPIC_KEY = "sk-ant-cli-0123456789"
-OPENAI_KEY = "sk-openai-cli-0123456789"
-PARAMS = {
-    "model": "claude-haiku-4-5",
-    "max_tokens": 50,
-    "messages": [{"role": "user", "content": "hi"}],
-}
 
 
 @pytest.fixture
-def cli(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
-    """Run ``batchtui ARGS`` in a thread; returns (exit code, stdout, stderr)."""
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[settings]\npoll_interval = 1\nmax_poll_interval = 2\n\n"
-        f'[profiles.a]\nprovider = "anthropic"\napi_key_env = "ANTHROPIC_API_KEY"\n'
-        f'base_url = "{sim.anthropic_base_url}"\n\n'
-        f'[profiles.o]\nprovider = "openai"\napi_key_env = "OPENAI_API_KEY"\n'
-        f'base_url = "{sim.openai_base_url}"\n'
-    )
-    monkeypatch.setenv("ANTHROPIC_API_KEY", ANTHROPIC_KEY)
-    monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
-    base = ["--config", str(config), "--data-dir", str(tmp_path / "data")]
-
-    async def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = await asyncio.to_thread(main, [*base, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def cli(sim: Simulator, tmp_path: Path, batchtui):
+    """Run ``batchtui ARGS`` with profiles ``a`` and ``o``; returns (exit code, stdout, stderr)."""
+    write_sim_config(tmp_path / "config.toml", sim, openai="o", settings=FAST_POLL)
+    return batchtui
 
 
 def anthropic_batch(sim: Simulator, count: int = 5, hours_ago: float = 0.0) -> str:
@@ -285,9 +260,7 @@ async def test_results_of_a_batch_with_nothing_downloaded_says_so(sim: Simulator
     assert f"no results of {batch_id} are stored locally" in err
 
 
-async def test_a_dropped_download_says_so_and_names_the_profile_once(
-    sim: Simulator, cli
-) -> None:
+async def test_a_dropped_download_says_so_and_names_the_profile_once(sim: Simulator, cli) -> None:
     anthropic_batch(sim, count=2000, hours_ago=2)
     sim.faults.inject(route="anthropic.results", kind="drop", after_bytes=200_000)
     code, _, err = await cli("sync", "--profile", "a")

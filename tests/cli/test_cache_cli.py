@@ -3,13 +3,12 @@ simulator (through ``main``, each command in a thread as in test_batches_cli.py)
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from test_batches_cli import PARAMS
+from cli_support import PARAMS, write_sim_config
 
 from tui.cli.cache_cmd import describe_prune
 from tui.cli.main import main
@@ -17,7 +16,6 @@ from tui.core.store import ResultFilter, Store
 from tui.core.store.housekeeping import PruneReport
 from tui.sim import SimOptions, Simulator
 
-KEY = "sk-ant-cache-0123456789"
 DAY = 86_400.0
 
 
@@ -33,22 +31,9 @@ async def sim() -> AsyncIterator[Simulator]:
 
 
 @pytest.fixture
-def cli(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[profiles.work]\nprovider = "anthropic"\napi_key_env = "ANTHROPIC_API_KEY"\n'
-        f'base_url = "{sim.anthropic_base_url}"\n'
-    )
-    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
-    base = ["--config", str(config), "--data-dir", str(tmp_path / "data")]
-
-    async def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = await asyncio.to_thread(main, [*base, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def cli(sim: Simulator, tmp_path: Path, batchtui):
+    write_sim_config(tmp_path / "config.toml", sim, anthropic="work")
+    return batchtui
 
 
 def ended_batch(sim: Simulator, count: int, days_ago: float) -> str:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from builders import ended_batch
 
 from tui import __version__
 from tui.cli.main import build_parser, main
@@ -85,23 +86,11 @@ def test_malformed_config_is_one_line_exit_2_no_traceback(tmp_path: Path) -> Non
 
 
 async def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from tui.core.models import Batch, BatchStatus, ProviderKind, RequestCounts
     from tui.core.store import Store
 
-    start = datetime(2026, 11, 1, tzinfo=UTC)
     async with await Store.open(tmp_path / "batchtui.db") as store:
         await store.batches.upsert(
-            Batch(
-                id=f"msgbatch_{n:06d}",
-                profile="work",
-                provider=ProviderKind.ANTHROPIC,
-                status=BatchStatus.ENDED,
-                provider_status="ended",
-                counts=RequestCounts(succeeded=1),
-                created_at=start + timedelta(minutes=n),
-            )
+            ended_batch(f"msgbatch_{n:06d}", minutes=n)
             for n in range(3000)  # more output than a pipe buffers
         )
     process = subprocess.Popen(

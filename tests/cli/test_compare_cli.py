@@ -3,38 +3,22 @@ sync`` caches it, and compare reads the cache (text, ``--only``, ``--json``, bad
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
+from cli_support import write_sim_config
 
-from tui.cli.main import main
 from tui.core.store import Store
 from tui.sim import Simulator
 from tui.sim.scenarios import seed_model_comparison
 
-KEY = "sk-ant-cli-0123456789"
-
 
 @pytest.fixture
-def cli(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
-    """Run ``batchtui ARGS`` in a thread (it has its own event loop): (code, stdout, stderr)."""
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[profiles.a]\nprovider = "anthropic"\napi_key_env = "ANTHROPIC_API_KEY"\n'
-        f'base_url = "{sim.anthropic_base_url}"\n'
-    )
-    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
-    base = ["--config", str(config), "--data-dir", str(tmp_path / "data")]
-
-    async def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = await asyncio.to_thread(main, [*base, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def cli(sim: Simulator, tmp_path: Path, batchtui):
+    """Run ``batchtui ARGS`` with profile ``a``: (code, stdout, stderr)."""
+    write_sim_config(tmp_path / "config.toml", sim)
+    return batchtui
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from builders import ended_batch
 
 from tui.cli.main import main
-from tui.core.models import Batch, BatchStatus, ProviderKind, RequestCounts, utcnow
+from tui.core.models import RequestCounts, utcnow
 from tui.core.store import Store
 
 
@@ -95,11 +96,9 @@ def test_an_unwritable_cache_is_read_read_only_and_says_so(
 
     async def fill() -> None:
         async with await Store.open(data / "batchtui.db") as store:
-            batch = Batch(
-                id="msgbatch_readonly1", profile="work", provider=ProviderKind.ANTHROPIC,
-                status=BatchStatus.ENDED, provider_status="ended",
-                counts=RequestCounts(succeeded=3), created_at=utcnow(),
-            )  # fmt: skip
+            batch = ended_batch(
+                "msgbatch_readonly1", counts=RequestCounts(succeeded=3), created_at=utcnow()
+            )
             await store.batches.upsert([batch])
 
     asyncio.run(fill())

@@ -6,29 +6,23 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from builders import T0, ended_batch, make_result
 
 from tui.cli.cost import parse_since, render_table
 from tui.cli.main import main
 from tui.core.cost_report import build_report
 from tui.core.models import (
-    Batch,
-    BatchStatus,
-    ProviderKind,
-    RequestCounts,
-    RequestResult,
     ResultsState,
-    ResultType,
     Usage,
 )
 from tui.core.prices import load_price_table
 from tui.core.store import Store
 
 KEY = "sk-test"
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def write_config(path: Path, extra: str = "") -> Path:
@@ -45,27 +39,18 @@ async def fill_store(database: Path, profile: str = "simulated") -> None:
     """Two ended batches of one profile, one with an unpriced model."""
     async with await Store.open(database) as store:
         for batch_id, day, label in (("b_one", 0, "nightly"), ("b_two", 3, None)):
+            created = T0 + timedelta(days=day)
             await store.batches.insert_local(
-                Batch(
-                    id=batch_id,
-                    profile=profile,
-                    provider=ProviderKind.ANTHROPIC,
-                    status=BatchStatus.ENDED,
-                    provider_status="ended",
-                    counts=RequestCounts(succeeded=2),
-                    created_at=T0 + timedelta(days=day),
-                    label=label,
-                )
+                ended_batch(batch_id, profile=profile, created_at=created, label=label)
             )
             await store.batches.set_results_state(batch_id, ResultsState.COMPLETE)
-        ok = ResultType.SUCCEEDED
         await store.results.write(
             [
                 # 1000 x 1 + 500 x 5 = 3500 µ$ standard, 1750 µ$ paid
-                RequestResult(
-                    "b_one", "a", ok, "claude-haiku-4-5", usage=Usage(1000, 0, 0, 0, 500)
+                make_result(
+                    "a", batch_id="b_one", model="claude-haiku-4-5", usage=Usage(1000, 0, 0, 0, 500)
                 ),
-                RequestResult("b_two", "a", ok, "claude-mythos-preview", usage=Usage(10)),
+                make_result("a", batch_id="b_two", model="claude-mythos-preview", usage=Usage(10)),
             ]
         )
 
@@ -154,9 +139,11 @@ async def test_by_model_json_counts_dated_ids_under_their_model(
     database = tmp_path / "data" / "batchtui.db"
     await fill_store(database)
     async with await Store.open(database) as store:
-        ok = ResultType.SUCCEEDED
-        dated = RequestResult(
-            "b_one", "b", ok, "claude-haiku-4-5-20251001", usage=Usage(1000, 0, 0, 0, 500)
+        dated = make_result(
+            "b",
+            batch_id="b_one",
+            model="claude-haiku-4-5-20251001",
+            usage=Usage(1000, 0, 0, 0, 500),
         )
         await store.results.write([dated])
     document = json.loads(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from test_submit_cli import cli, write_requests
+from builders import write_requests
+from cli_support import OPENAI_KEY, cli
 
 from tui.core.store import Store
 from tui.sim import Simulator
@@ -22,7 +23,7 @@ async def failing_sim(sim_with: Callable[..., Awaitable[Simulator]]) -> Simulato
 async def openai_batch_made_elsewhere(sim: Simulator, count: int) -> str:
     from openai import AsyncOpenAI
 
-    client = AsyncOpenAI(api_key="sk-openai-cli", base_url=sim.openai_base_url)
+    client = AsyncOpenAI(api_key=OPENAI_KEY, base_url=sim.openai_base_url)
     lines = [
         orjson.dumps(
             {
@@ -154,14 +155,14 @@ async def test_a_canceled_openai_batch_counts_its_unrun_requests_as_canceled(
     sim = failing_sim
     batch_id = await openai_batch_made_elsewhere(sim, 200)
     sim.clock.advance(minutes=1)
-    client = AsyncOpenAI(api_key="sk-openai-cli", base_url=sim.openai_base_url)
+    client = AsyncOpenAI(api_key=OPENAI_KEY, base_url=sim.openai_base_url)
     await client.batches.cancel(batch_id)
     await client.close()
     sim.clock.advance(hours=1)
 
     # Before any result is downloaded: what the provider says, unrun requests as canceled.
     provider = make_provider(
-        Profile("o", ProviderKind.OPENAI, api_key="sk-openai-cli", base_url=sim.openai_base_url)
+        Profile("o", ProviderKind.OPENAI, api_key=OPENAI_KEY, base_url=sim.openai_base_url)
     )
     batch = await provider.get_batch(batch_id)
     await provider.close()

@@ -6,7 +6,6 @@ worker thread, exactly as from a shell.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from collections.abc import Awaitable, Callable
@@ -14,53 +13,13 @@ from pathlib import Path
 
 import orjson
 import pytest
+from builders import params, write_requests
+from cli_support import ANTHROPIC_KEY, cli
 
 from tui.cli.main import main
 from tui.core.models import ResultType
 from tui.core.store import Store
 from tui.sim import Simulator
-
-KEY = "sk-ant-test-cli"
-
-
-def write_config(tmp_path: Path, sim: Simulator) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        "[profiles.a]\n"
-        'provider = "anthropic"\n'
-        f'api_key = "{KEY}"\n'
-        f'base_url = "{sim.anthropic_base_url}"\n'
-        "[profiles.o]\n"
-        'provider = "openai"\n'
-        'api_key = "sk-openai-cli"\n'
-        f'base_url = "{sim.openai_base_url}"\n'
-    )
-    path.chmod(0o600)
-    return path
-
-
-def params(i: int) -> dict:
-    return {
-        "model": "claude-haiku-4-5",
-        "max_tokens": 100,
-        "messages": [{"role": "user", "content": f"Question {i}"}],
-    }
-
-
-def write_requests(path: Path, count: int) -> Path:
-    lines = [orjson.dumps({"custom_id": f"q-{i:03d}", "params": params(i)}) for i in range(count)]
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    return path
-
-
-async def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, sim: Simulator, *args: str):
-    config = tmp_path / "config.toml"
-    if not config.exists():
-        write_config(tmp_path, sim)
-    argv = ["--config", str(config), "--data-dir", str(tmp_path / "data"), *args]
-    code = await asyncio.to_thread(main, argv)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
@@ -128,19 +87,8 @@ async def test_retry_results_and_retry_file_round_trip(
     _, out, _ = await cli(capsys, tmp_path, sim, "submit", str(path), "--yes")
     batch_id = out.strip().splitlines()[-1]
     sim.clock.advance(hours=40)
+    await _sync_results(tmp_path, sim, batch_id)
     async with await Store.open(tmp_path / "data" / "batchtui.db") as store:
-        from tui.core.config import Profile
-        from tui.core.models import ProviderKind
-        from tui.core.providers.factory import make_provider
-
-        provider = make_provider(
-            Profile("a", ProviderKind.ANTHROPIC, api_key=KEY, base_url=sim.anthropic_base_url)
-        )
-        await store.batches.upsert([await provider.get_batch(batch_id)])
-        batch = await store.batches.get(batch_id)
-        async for chunk in provider.stream_results(batch):
-            await store.results.write(chunk)
-        await provider.close()
         counts = await store.results.counts_by_type(batch_id)
     failed = counts[ResultType.ERRORED] + counts[ResultType.EXPIRED]
     assert failed > 0
@@ -152,9 +100,9 @@ async def test_retry_results_and_retry_file_round_trip(
     rows = [orjson.loads(line) for line in out_file.read_text().splitlines()]
     assert len(rows) == 40
     by_id = {r["custom_id"]: r for r in rows}
-    assert by_id["q-007"]["params"] == params(7)
+    assert by_id["req-0007"]["params"] == params(7)
     assert {r["type"] for r in rows} <= {t.value for t in ResultType}
-    assert KEY not in out_file.read_text()
+    assert ANTHROPIC_KEY not in out_file.read_text()
 
     # CSV export of the errored ones only.
     code, out, _ = await cli(
@@ -219,9 +167,9 @@ async def test_attach_links_params_of_a_batch_made_elsewhere(
     from anthropic import AsyncAnthropic
 
     path = write_requests(tmp_path / "orig.jsonl", 5)
-    client = AsyncAnthropic(api_key=KEY, base_url=sim.anthropic_base_url)
+    client = AsyncAnthropic(api_key=ANTHROPIC_KEY, base_url=sim.anthropic_base_url)
     created = await client.messages.batches.create(
-        requests=[{"custom_id": f"q-{i:03d}", "params": params(i)} for i in range(5)]
+        requests=[{"custom_id": f"req-{i:04d}", "params": params(i)} for i in range(5)]
     )
     await client.close()
     code, out, _ = await cli(
@@ -266,7 +214,9 @@ async def _sync_results(tmp_path: Path, sim: Simulator, batch_id: str) -> None:
 
     async with await Store.open(tmp_path / "data" / "batchtui.db") as store:
         provider = make_provider(
-            Profile("a", ProviderKind.ANTHROPIC, api_key=KEY, base_url=sim.anthropic_base_url)
+            Profile(
+                "a", ProviderKind.ANTHROPIC, api_key=ANTHROPIC_KEY, base_url=sim.anthropic_base_url
+            )
         )
         await store.batches.upsert([await provider.get_batch(batch_id)])
         batch = await store.batches.get(batch_id)

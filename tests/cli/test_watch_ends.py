@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 import sys
 from pathlib import Path
 
 import orjson
 import pytest
+from cli_support import ANTHROPIC_KEY, FAST_POLL, PARAMS, write_sim_config
 
-from tui.cli.main import main
 from tui.sim import Simulator
-
-ANTHROPIC_KEY = "sk-ant-watch-0123456789"
-PARAMS = {
-    "model": "claude-haiku-4-5",
-    "max_tokens": 50,
-    "messages": [{"role": "user", "content": "hi"}],
-}
 
 DUMP_ENVIRONMENT = (
     "import json, os, sys; open(sys.argv[1], 'a').write(json.dumps(dict(os.environ)) + '\\n')"
@@ -27,22 +19,12 @@ DUMP_ENVIRONMENT = (
 
 
 @pytest.fixture
-def cli(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
-    """Run ``batchtui ARGS`` in a thread with extra ``[settings]`` lines; (code, out, err)."""
+def cli(sim: Simulator, tmp_path: Path, batchtui):
+    """Run ``batchtui ARGS`` with extra ``[settings]`` lines; (code, out, err)."""
 
     async def run(*args: str, settings: str = "") -> tuple[int, str, str]:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            f"[settings]\npoll_interval = 1\nmax_poll_interval = 2\n{settings}\n"
-            f'[profiles.a]\nprovider = "anthropic"\napi_key_env = "ANTHROPIC_API_KEY"\n'
-            f'base_url = "{sim.anthropic_base_url}"\n'
-        )
-        monkeypatch.setenv("ANTHROPIC_API_KEY", ANTHROPIC_KEY)
-        base = ["--config", str(config), "--data-dir", str(tmp_path / "data")]
-        capsys.readouterr()
-        code = await asyncio.to_thread(main, [*base, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
+        write_sim_config(tmp_path / "config.toml", sim, settings=FAST_POLL + settings)
+        return await batchtui(*args)
 
     return run
 
@@ -83,6 +65,7 @@ async def test_exec_runs_once_with_the_batch_in_its_environment_and_no_key(
     assert env["BATCHTUI_PROFILE"] == "a"
     assert env["BATCHTUI_EXIT_CODE"] == "0"
     assert "ANTHROPIC_API_KEY" not in env
+    assert "OPENAI_API_KEY" not in env  # no provider key at all, though both are set
     assert ANTHROPIC_KEY not in orjson.dumps(env).decode()
 
 

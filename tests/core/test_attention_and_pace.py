@@ -4,35 +4,17 @@ migration; running batches get a pace and an ETA from their count history (issue
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_store import T0, make_batch, make_result
+from builders import T0, ended_batch, make_batch, make_result
 
 from tui.core.attention import BY_RETRIES, BY_USER, needs_attention, settle_lineages
-from tui.core.models import BatchStatus, RequestCounts, ResultsState, ResultType
+from tui.core.models import RequestCounts, ResultType
 from tui.core.pace import pace_of, read_pace
 from tui.core.store import Store
 from tui.core.store.migrations import LATEST_VERSION, MIGRATIONS
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "cache.db")
-    yield opened
-    await opened.close()
-
-
-def ended(batch_id: str, **counts: int):
-    return make_batch(
-        batch_id,
-        status=BatchStatus.ENDED,
-        provider_status="ended",
-        counts=RequestCounts(**counts),
-        results_state=ResultsState.COMPLETE,
-    )
 
 
 async def test_version_4_caches_upgrade_and_keep_their_batches(tmp_path: Path) -> None:
@@ -64,18 +46,20 @@ async def test_version_4_caches_upgrade_and_keep_their_batches(tmp_path: Path) -
 
 
 async def test_a_lineage_with_no_failure_left_clears_from_attention(store: Store) -> None:
-    await store.batches.upsert([ended("parent", succeeded=1, errored=1)])
+    await store.batches.upsert(
+        [ended_batch("parent", counts=RequestCounts(succeeded=1, errored=1))]
+    )
     await store.results.write(
         [
             make_result("a", batch_id="parent"),
             make_result("b", ResultType.ERRORED, batch_id="parent"),
         ]
     )
-    child = ended("child", succeeded=1)
+    child = ended_batch("child", counts=RequestCounts(succeeded=1))
     child.parent_id = "parent"
     await store.batches.insert_local(child)
     await store.results.write([make_result("b", batch_id="child")])
-    lonely = ended("lonely", succeeded=0, errored=1)
+    lonely = ended_batch("lonely", counts=RequestCounts(succeeded=0, errored=1))
     await store.batches.upsert([lonely])
 
     assert await settle_lineages(store, ["child", "lonely"], T0) == ["parent"]
@@ -86,14 +70,14 @@ async def test_a_lineage_with_no_failure_left_clears_from_attention(store: Store
 
 
 async def test_a_lineage_still_failing_stays(store: Store) -> None:
-    await store.batches.upsert([ended("parent", errored=2)])
+    await store.batches.upsert([ended_batch("parent", counts=RequestCounts(errored=2))])
     await store.results.write(
         [
             make_result("a", ResultType.ERRORED, batch_id="parent"),
             make_result("b", ResultType.ERRORED, batch_id="parent"),
         ]
     )
-    child = ended("child", succeeded=1)
+    child = ended_batch("child", counts=RequestCounts(succeeded=1))
     child.parent_id = "parent"
     await store.batches.insert_local(child)
     await store.results.write([make_result("a", batch_id="child")])
@@ -106,7 +90,7 @@ async def test_pace_and_eta_from_the_count_history(store: Store) -> None:
     await store.batches.record_counts([batch], T0)
     moved = make_batch("run", counts=RequestCounts(processing=70, succeeded=30))
     await store.batches.record_counts(
-        [moved, ended("done", succeeded=5)], T0 + timedelta(minutes=10)
+        [moved, ended_batch("done", counts=RequestCounts(succeeded=5))], T0 + timedelta(minutes=10)
     )
     assert [s[1] for s in await store.batches.count_samples("run")] == [0, 30]
     assert await store.batches.count_samples("done") == []  # ended: no pace to keep

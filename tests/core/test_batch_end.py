@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import make_batch
 
 from tui.core.batch_end import (
     command_environment,
@@ -17,10 +18,8 @@ from tui.core.models import Batch, BatchStatus, ProviderKind, RequestCounts, utc
 
 
 def batch(status: BatchStatus, counts: RequestCounts, label: str | None = None) -> Batch:
-    return Batch(
-        id="msgbatch_1",
-        profile="work",
-        provider=ProviderKind.ANTHROPIC,
+    return make_batch(
+        "msgbatch_1",
         status=status,
         provider_status=status.value,
         counts=counts,

@@ -6,20 +6,18 @@ rates in ``tui/core/prices.toml`` (per million tokens) and the 50 % batch discou
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import orjson
 import pytest
+from builders import T0, ended_batch, make_batch, make_result
 
 from tui.core.config import load_config
 from tui.core.cost_report import build_report, estimate_usage
 from tui.core.costs import Tally, hit_rate, price_usage, request_cost
 from tui.core.models import (
-    Batch,
-    BatchStatus,
-    ProviderKind,
     RequestCounts,
     RequestResult,
     ResultsState,
@@ -30,7 +28,6 @@ from tui.core.prices import load_price_table
 from tui.core.store import Store
 
 D = Decimal
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PRICES = load_price_table()
 
 HAIKU_USAGE = Usage(input_tokens=1000, cache_write_5m_tokens=2000, output_tokens=500)
@@ -226,60 +223,65 @@ def test_estimate_from_params() -> None:
 # --- Roll-ups from the store -----------------------------------------------------------------
 
 
-def make_batch(batch_id: str, created: datetime, **changes) -> Batch:
-    fields = dict(
-        id=batch_id,
-        profile="work",
-        provider=ProviderKind.ANTHROPIC,
-        status=BatchStatus.ENDED,
-        provider_status="ended",
-        counts=RequestCounts(succeeded=2, errored=1, expired=1),
-        created_at=created,
-        results_state=ResultsState.COMPLETE,
-    )
-    fields.update(changes)
-    return Batch(**fields)
-
-
-def result(batch_id: str, custom_id: str, model: str | None, usage: Usage, kind=None):
-    return RequestResult(
-        batch_id, custom_id, kind or ResultType.SUCCEEDED, model=model, usage=usage
-    )
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    store = await Store.open(tmp_path / "cache.db")
-    yield store
-    await store.close()
+THREE_OUTCOMES = RequestCounts(succeeded=2, errored=1, expired=1)
 
 
 @pytest.fixture
 async def filled(store: Store) -> Store:
     """Three batches on three days, two labels, two profiles; failures carrying usage that must
     not be billed, one unpriced model, one long prompt, one running batch with stored params."""
-    mixed = make_batch("b_mixed", T0, label="nightly")
-    long = make_batch("b_long", T0 + timedelta(days=1), label="nightly", profile="lab")
-    odd = make_batch("b_odd", T0 + timedelta(days=40), results_state=ResultsState.PARTIAL)
+    mixed = ended_batch("b_mixed", created_at=T0, counts=THREE_OUTCOMES, label="nightly")
+    long = ended_batch(
+        "b_long",
+        created_at=T0 + timedelta(days=1),
+        counts=THREE_OUTCOMES,
+        label="nightly",
+        profile="lab",
+    )
+    odd = ended_batch(
+        "b_odd",
+        created_at=T0 + timedelta(days=40),
+        counts=THREE_OUTCOMES,
+        results_state=ResultsState.PARTIAL,
+    )
     running = make_batch(
-        "b_run",
-        T0 + timedelta(days=40),
-        status=BatchStatus.IN_PROGRESS,
-        counts=RequestCounts(processing=2),
-        results_state=ResultsState.NONE,
+        "b_run", created_at=T0 + timedelta(days=40), counts=RequestCounts(processing=2)
     )
     for batch in (mixed, long, odd, running):
         await store.batches.insert_local(batch)
         await store.batches.set_results_state(batch.id, batch.results_state)
     await store.results.write(
         [
-            result("b_mixed", "a", "claude-haiku-4-5", HAIKU_USAGE),
-            result("b_mixed", "b", "claude-sonnet-4-5-20250929", SONNET_USAGE),
-            result("b_mixed", "c", "claude-sonnet-4-5", SONNET_USAGE, ResultType.ERRORED),
-            result("b_mixed", "d", "claude-haiku-4-5", HAIKU_USAGE, ResultType.EXPIRED),
-            result("b_long", "a", "claude-haiku-5-5", Usage(input_tokens=100_001)),
-            result("b_long", "b", "claude-haiku-5-5", Usage(input_tokens=100_000)),
-            result("b_odd", "a", "claude-mythos-5-2", Usage(input_tokens=5, output_tokens=5)),
+            make_result("a", batch_id="b_mixed", model="claude-haiku-4-5", usage=HAIKU_USAGE),
+            make_result(
+                "b", batch_id="b_mixed", model="claude-sonnet-4-5-20250929", usage=SONNET_USAGE
+            ),
+            make_result(
+                "c",
+                ResultType.ERRORED,
+                batch_id="b_mixed",
+                model="claude-sonnet-4-5",
+                usage=SONNET_USAGE,
+            ),
+            make_result(
+                "d",
+                ResultType.EXPIRED,
+                batch_id="b_mixed",
+                model="claude-haiku-4-5",
+                usage=HAIKU_USAGE,
+            ),
+            make_result(
+                "a", batch_id="b_long", model="claude-haiku-5-5", usage=Usage(input_tokens=100_001)
+            ),
+            make_result(
+                "b", batch_id="b_long", model="claude-haiku-5-5", usage=Usage(input_tokens=100_000)
+            ),
+            make_result(
+                "a",
+                batch_id="b_odd",
+                model="claude-mythos-5-2",
+                usage=Usage(input_tokens=5, output_tokens=5),
+            ),
         ]
     )
     params = {"model": "claude-haiku-4-5", "max_tokens": 1000, "messages": []}
@@ -350,16 +352,18 @@ async def test_report_by_model_label_profile_day_month(filled: Store) -> None:
 async def test_dated_snapshot_ids_group_under_their_model(store: Store) -> None:
     """The request alias and the dated id the API answers with are one model: one row, both
     requests, each priced (haiku 0.003 paid per HAIKU_USAGE; gpt-4o-mini priced from its row)."""
-    batch = make_batch("b_dated", T0, counts=RequestCounts(succeeded=4))
+    batch = ended_batch("b_dated", created_at=T0, counts=RequestCounts(succeeded=4))
     await store.batches.insert_local(batch)
     await store.batches.set_results_state(batch.id, ResultsState.COMPLETE)
     gpt = Usage(input_tokens=1000, output_tokens=1000)
     await store.results.write(
         [
-            result("b_dated", "a", "claude-haiku-4-5", HAIKU_USAGE),
-            result("b_dated", "b", "claude-haiku-4-5-20251001", HAIKU_USAGE),
-            result("b_dated", "c", "gpt-4o-mini", gpt),
-            result("b_dated", "d", "gpt-4o-mini-2024-07-18", gpt),
+            make_result("a", batch_id="b_dated", model="claude-haiku-4-5", usage=HAIKU_USAGE),
+            make_result(
+                "b", batch_id="b_dated", model="claude-haiku-4-5-20251001", usage=HAIKU_USAGE
+            ),
+            make_result("c", batch_id="b_dated", model="gpt-4o-mini", usage=gpt),
+            make_result("d", batch_id="b_dated", model="gpt-4o-mini-2024-07-18", usage=gpt),
         ]
     )
     report = await build_report(store, PRICES, group_by="model")
@@ -399,9 +403,7 @@ async def test_report_json_is_stable(filled: Store) -> None:
 
 async def test_running_batch_without_params_is_unknown(filled: Store) -> None:
     """A batch submitted by another tool has no stored params: no estimate, never $0."""
-    elsewhere = make_batch(
-        "b_elsewhere", T0, status=BatchStatus.IN_PROGRESS, counts=RequestCounts(processing=9)
-    )
+    elsewhere = make_batch("b_elsewhere", created_at=T0, counts=RequestCounts(processing=9))
     await filled.batches.insert_local(elsewhere)
     report = await build_report(filled, PRICES)
     assert report.unestimated_batches == ["b_elsewhere"]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
-from submitkit import profile_for, write_file
+from builders import write_requests
+from submitkit import profile_for
 
 from tui.core.config import Config, Profile
 from tui.core.errors import ProviderError
@@ -38,18 +40,24 @@ def openai_file(path: Path, count: int) -> Path:
     return path
 
 
+def twelve_requests_for(
+    sim: Simulator, tmp_path: Path, provider: str
+) -> tuple[Profile, Path, str, dict[str, Any]]:
+    """Profile ``a`` at ``provider`` on ``sim``, a file of 12 requests for it, the route of its
+    create call, and the simulator's batches of that provider."""
+    if provider == "anthropic":
+        path = write_requests(tmp_path / "job.jsonl", 12)
+        return profile_for(sim), path, "anthropic.create", sim.state.anthropic
+    profile = Profile("a", ProviderKind.OPENAI, api_key="sk-o", base_url=sim.openai_base_url)
+    path = openai_file(tmp_path / "job.jsonl", 12)
+    return profile, path, "openai.batches.create", sim.state.openai
+
+
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
 async def test_a_lost_create_answer_makes_one_batch(
     sim: Simulator, tmp_path: Path, provider: str
 ) -> None:
-    if provider == "anthropic":
-        profile = profile_for(sim)
-        path = write_file(tmp_path / "job.jsonl", 12)
-        route, created = "anthropic.create", sim.state.anthropic
-    else:
-        profile = Profile("a", ProviderKind.OPENAI, api_key="sk-o", base_url=sim.openai_base_url)
-        path = openai_file(tmp_path / "job.jsonl", 12)
-        route, created = "openai.batches.create", sim.state.openai
+    profile, path, route, created = twelve_requests_for(sim, tmp_path, provider)
     config = Config(path=tmp_path / "config.toml", profiles={"a": profile})
     async with Session.open(config, tmp_path / "cache.db") as session:
         sim.faults.inject(route=route, kind="drop", count=1)
@@ -83,15 +91,7 @@ async def test_a_lost_create_is_adopted_when_the_providers_clock_runs_behind(
     )
     await sim.start(host="127.0.0.1", port=0)
     try:
-        if provider == "anthropic":
-            profile = profile_for(sim)
-            path = write_file(tmp_path / "job.jsonl", 12)
-            route, created = "anthropic.create", sim.state.anthropic
-        else:
-            url = sim.openai_base_url
-            profile = Profile("a", ProviderKind.OPENAI, api_key="sk-o", base_url=url)
-            path = openai_file(tmp_path / "job.jsonl", 12)
-            route, created = "openai.batches.create", sim.state.openai
+        profile, path, route, created = twelve_requests_for(sim, tmp_path, provider)
         config = Config(path=tmp_path / "config.toml", profiles={"a": profile})
         async with Session.open(config, tmp_path / "cache.db") as session:
             sim.faults.inject(route=route, kind="drop", count=1)

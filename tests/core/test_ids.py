@@ -3,11 +3,8 @@ the one batch through the store's ``find``, the resolver every command uses (iss
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-from test_store import make_batch
+from builders import make_batch
 
 from tui.core.errors import NotFoundError
 from tui.core.ids import distinctive_part, id_candidates
@@ -16,13 +13,6 @@ from tui.display.formatting import short_id
 
 ANTHROPIC = "msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d"
 OPENAI = "batch_6839f4c1e8b08190a3b5c2f1d0e9a7b6"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "cache.db")
-    yield opened
-    await opened.close()
 
 
 def test_candidates_put_the_provider_prefix_back() -> None:

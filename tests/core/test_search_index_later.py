@@ -8,8 +8,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from storekit import search_index_is_exact
 from synckit import anthropic_profile, simple_requests
-from test_store import search_index_is_exact
 
 from tui.core.config import Settings
 from tui.core.models import ResultsState

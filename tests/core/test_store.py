@@ -3,66 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from builders import T0, make_batch, make_result
+from storekit import search_index_is_exact
 
 from tui.core.errors import NotFoundError, StoreError
 from tui.core.models import (
-    Batch,
     BatchStatus,
-    ProviderKind,
     RequestCounts,
-    RequestResult,
     ResultsState,
     ResultType,
     Usage,
 )
 from tui.core.store import ResultFilter, Store
-
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-
-
-def make_batch(batch_id: str, minutes: int = 0, **changes) -> Batch:
-    fields = dict(
-        id=batch_id,
-        profile="work",
-        provider=ProviderKind.ANTHROPIC,
-        status=BatchStatus.IN_PROGRESS,
-        provider_status="in_progress",
-        counts=RequestCounts(processing=10),
-        created_at=T0 + timedelta(minutes=minutes),
-        expires_at=T0 + timedelta(minutes=minutes, hours=24),
-        raw={"id": batch_id},
-    )
-    fields.update(changes)
-    return Batch(**fields)
-
-
-def make_result(
-    custom_id: str, kind: ResultType = ResultType.SUCCEEDED, **changes
-) -> RequestResult:
-    fields = dict(
-        batch_id="b1",
-        custom_id=custom_id,
-        type=kind,
-        model="claude-haiku-4-5",
-        text=f"answer for {custom_id}",
-        usage=Usage(input_tokens=10, output_tokens=5),
-        raw=b'{"custom_id": "%s"}' % custom_id.encode(),
-    )
-    if kind is not ResultType.SUCCEEDED:
-        fields.update(text=None, usage=Usage(), error_type="api_error", error_message="boom")
-    fields.update(changes)
-    return RequestResult(**fields)
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    store = await Store.open(tmp_path / "data" / "cache.db")
-    yield store
-    await store.close()
 
 
 async def test_database_file_is_private(store: Store) -> None:
@@ -187,12 +143,6 @@ async def test_search_words_are_single_tokens(store: Store) -> None:
     assert await store.results.count("b1", ResultFilter(search="parse_chunks")) == 1
     assert await store.results.count("b1", ResultFilter(search="parse_chunk")) == 1
     assert await store.results.count("b1", ResultFilter(search="chunks parse")) == 1
-
-
-async def search_index_is_exact(store: Store) -> None:
-    """FTS5's own check of the index against the rows (only valid with nothing deferred)."""
-    async with store.db.transaction() as conn:
-        await conn.execute("INSERT INTO results_fts (results_fts) VALUES ('integrity-check')")
 
 
 async def test_appending_indexes_each_chunk_and_resumes_exactly(store: Store) -> None:

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import orjson
-from test_store import make_result
+from builders import make_result
 
 from tui.core.store import Store
 from tui.core.store.migrations import MIGRATIONS

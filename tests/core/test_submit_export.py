@@ -5,17 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import stat
-from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import pytest
+from builders import ended_batch, make_result
 
 from tui.core.errors import BatchtuiError
 from tui.core.export import export_results, format_for, private_file, write_retry_file
 from tui.core.models import (
     Batch,
-    BatchStatus,
     ProviderKind,
     RequestCounts,
     RequestResult,
@@ -27,39 +26,32 @@ from tui.core.submit.validate import scan_requests_file
 
 
 def batch(provider: ProviderKind = ProviderKind.ANTHROPIC) -> Batch:
-    return Batch(
-        id="b1",
+    return ended_batch(
         profile="p",
         provider=provider,
-        status=BatchStatus.ENDED,
-        provider_status="ended",
         counts=RequestCounts(succeeded=1, errored=1, expired=1),
-        created_at=datetime(2026, 11, 1, tzinfo=UTC),
         endpoint="/v1/chat/completions" if provider is ProviderKind.OPENAI else None,
     )
 
 
 def results() -> list[RequestResult]:
     return [
-        RequestResult(
-            "b1",
+        make_result(
             "a",
-            ResultType.SUCCEEDED,
-            model="claude-haiku-4-5",
             stop_reason="end_turn",
             text='Hello, "world"\nsecond line',
             usage=Usage(input_tokens=10, cache_read_tokens=3, output_tokens=5),
             raw=b'{"custom_id":"a","result":{"type":"succeeded"}}',
         ),
-        RequestResult(
-            "b1",
+        make_result(
             "b",
             ResultType.ERRORED,
+            model=None,
             error_type="overloaded_error",
             error_message="Overloaded",
             raw=b'{"custom_id":"b","result":{"type":"errored"}}',
         ),
-        RequestResult("b1", "c", ResultType.EXPIRED, raw=b'{"custom_id":"c"}'),
+        make_result("c", ResultType.EXPIRED, model=None, error_type=None, error_message=None),
     ]
 
 

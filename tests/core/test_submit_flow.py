@@ -6,7 +6,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from submitkit import KEY, params, profile_for, session_on, write_file
+from builders import params, write_requests
+from submitkit import KEY, profile_for, session_on
 
 from tui.core.config import Config, Profile
 from tui.core.lineage import latest_outcomes
@@ -28,7 +29,7 @@ from tui.sim import Simulator
 async def test_estimate_small_file_counts_every_request_at_the_sim(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_file(tmp_path / "small.jsonl", 12)
+    path = write_requests(tmp_path / "small.jsonl", 12)
     async with session_on(sim, tmp_path) as session:
         provider = session.providers["a"]
         plan = plan_file(path, profile_for(sim))
@@ -44,7 +45,7 @@ async def test_estimate_small_file_counts_every_request_at_the_sim(
 async def test_estimate_large_file_extrapolates_from_a_sample(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_file(tmp_path / "large.jsonl", 260)
+    path = write_requests(tmp_path / "large.jsonl", 260)
     async with session_on(sim, tmp_path) as session:
         provider = session.providers["a"]
         estimate = await estimate_file(plan_file(path, profile_for(sim)), provider, None)
@@ -75,7 +76,7 @@ async def test_estimate_prices_with_the_shipped_table_and_warns_on_short_cache_p
 async def test_submit_stores_params_and_refuses_the_same_file_twice(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_file(tmp_path / "job.jsonl", 20)
+    path = write_requests(tmp_path / "job.jsonl", 20)
     async with session_on(sim, tmp_path) as session:
         plan = plan_file(path, profile_for(sim), label="job")
         progress = []
@@ -106,19 +107,27 @@ class CrashAfterCreate:
         raise KeyboardInterrupt("crash between create and ledger")
 
 
+async def submit_and_crash_after_create(session: Session, sim: Simulator, path: Path) -> None:
+    """Submit ``path`` as a process that dies once the provider has made the batch, before the
+    ledger hears of it; the session gets its real provider back for the next try."""
+    real = session.providers["a"]
+    session.providers["a"] = CrashAfterCreate(real)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            await submit_file(session, plan_file(path, profile_for(sim)))
+    finally:
+        session.providers["a"] = real
+
+
 async def test_a_crash_between_create_and_ledger_never_makes_a_second_batch(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_file(tmp_path / "job.jsonl", 15)
+    path = write_requests(tmp_path / "job.jsonl", 15)
     async with session_on(sim, tmp_path) as session:
-        real = session.providers["a"]
-        session.providers["a"] = CrashAfterCreate(real)
-        with pytest.raises(KeyboardInterrupt):
-            await submit_file(session, plan_file(path, profile_for(sim)))
+        await submit_and_crash_after_create(session, sim, path)
         [entry] = await Ledger(session.store).pending()
         assert entry.state is SubmissionState.PENDING
 
-        session.providers["a"] = real
         progress = []
         [batch] = await submit_file(
             session, plan_file(path, profile_for(sim)), progress=progress.append
@@ -134,7 +143,7 @@ async def test_retry_resends_exactly_the_errored_and_expired_requests(
     failing_sim: Simulator, tmp_path: Path
 ) -> None:
     sim = failing_sim
-    path = write_file(tmp_path / "job.jsonl", 60)
+    path = write_requests(tmp_path / "job.jsonl", 60)
     async with session_on(sim, tmp_path) as session:
         [batch] = await submit_file(session, plan_file(path, profile_for(sim)))
         sim.clock.advance(hours=40)
@@ -173,7 +182,7 @@ async def test_attach_then_retry_a_batch_created_with_the_sdk(
     from anthropic import AsyncAnthropic
 
     sim = failing_sim
-    path = write_file(tmp_path / "elsewhere.jsonl", 40, prefix="ext")
+    path = write_requests(tmp_path / "elsewhere.jsonl", 40, prefix="ext")
     bad = {"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "x"}]}
     requests = [{"custom_id": f"ext-{i:04d}", "params": params(i)} for i in range(40)]
     requests.append({"custom_id": "ext-bad", "params": bad})  # no max_tokens: invalid_request
@@ -297,15 +306,13 @@ async def test_two_lookalike_batches_after_a_crash_are_ambiguous_and_nothing_is_
 ) -> None:
     from tui.core.submit.ledger import AmbiguousSubmission
 
-    path = write_file(tmp_path / "job.jsonl", 4)
+    path = write_requests(tmp_path / "job.jsonl", 4)
     async with session_on(sim, tmp_path) as session:
-        real = session.providers["a"]
-        session.providers["a"] = CrashAfterCreate(real)
-        with pytest.raises(KeyboardInterrupt):
-            await submit_file(session, plan_file(path, profile_for(sim)))
-        session.providers["a"] = real
+        await submit_and_crash_after_create(session, sim, path)
         # Another tool creates a batch of the same size at about the same time.
-        await real.create_batch([(f"other-{i}", orjson.dumps(params(i))) for i in range(4)])
+        await session.providers["a"].create_batch(
+            [(f"other-{i}", orjson.dumps(params(i))) for i in range(4)]
+        )
         with pytest.raises(AmbiguousSubmission):
             await submit_file(session, plan_file(path, profile_for(sim)))
         assert len(sim.state.anthropic) == 2

@@ -111,6 +111,20 @@ async def test_polling_sees_every_openai_stage(sim: Simulator, tmp_path: Path) -
         assert batch.counts.total == 10
 
 
+async def past_the_window(
+    sim: Simulator, engine: SyncEngine, store: Store, batch_id: str
+) -> dict[ResultType, int]:
+    """Import, move 31 hours on and poll: the batch has expired with every result downloaded;
+    its results counted by type."""
+    await engine.import_all()
+    sim.clock.advance(hours=31)
+    await engine.poll_once()
+    batch = await store.batches.get(batch_id)
+    assert batch.status == BatchStatus.EXPIRED
+    assert batch.results_state == ResultsState.COMPLETE
+    return await store.results.counts_by_type(batch_id)
+
+
 async def test_anthropic_results_of_every_type_with_usage_columns(
     sim: Simulator, tmp_path: Path
 ) -> None:
@@ -127,13 +141,7 @@ async def test_anthropic_results_of_every_type_with_usage_columns(
     # Planned to run 30 hours: the requests that would finish after 24 hours expire.
     planned = sim.state.create_anthropic(pairs, sim.clock.time(), error_rate=0.1, duration=108000)
     async with engine_for(sim, tmp_path, anthropic_profile(sim)) as (engine, store, _):
-        await engine.import_all()
-        sim.clock.advance(hours=31)
-        await engine.poll_once()
-        batch = await store.batches.get(planned.id)
-        assert batch.status == BatchStatus.EXPIRED
-        assert batch.results_state == ResultsState.COMPLETE
-        counts = await store.results.counts_by_type(planned.id)
+        counts = await past_the_window(sim, engine, store, planned.id)
         assert counts[ResultType.SUCCEEDED]
         assert counts[ResultType.EXPIRED]
         assert counts[ResultType.ERRORED] >= 1
@@ -208,17 +216,12 @@ async def test_openai_output_and_error_files_judged_line_by_line(
         duration=30 * 3600,
     )
     async with engine_for(sim, tmp_path, openai_profile(sim)) as (engine, store, _):
-        await engine.import_all()
-        sim.clock.advance(hours=31)
-        await engine.poll_once()
-        batch = await store.batches.get(planned.id)
-        assert batch.status == BatchStatus.EXPIRED
-        assert batch.results_state == ResultsState.COMPLETE
-        counts = await store.results.counts_by_type(planned.id)
+        counts = await past_the_window(sim, engine, store, planned.id)
         assert sum(counts.values()) == 31
         assert counts[ResultType.EXPIRED] > 0
         assert counts[ResultType.SUCCEEDED] > 0
         # Counts refined from the files: expired requests are no longer lumped in "errored".
+        batch = await store.batches.get(planned.id)
         assert batch.counts.expired == counts[ResultType.EXPIRED]
         assert batch.counts.errored == counts[ResultType.ERRORED]
 

@@ -7,7 +7,6 @@ tests never share state. The TUI is the installed console script, started like a
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import anthropic
 import pytest
-from harness import BIN, SimProcess, Terminal
+from harness import BIN, SimProcess, Terminal, batchtui_env, write_workspace_config
 
 ANTHROPIC_KEY = "sk-ant-e2e-key"
 OPENAI_KEY = "sk-e2e-key"
@@ -53,23 +52,6 @@ class Workspace:
         return anthropic.Anthropic(base_url=self.sim.anthropic_base_url, api_key=ANTHROPIC_KEY)
 
 
-def _config_text(sim: SimProcess) -> str:
-    return f"""[settings]
-poll_interval = 3600
-bell = false
-
-[profiles.work]
-provider = "anthropic"
-api_key_env = "ANTHROPIC_API_KEY"
-base_url = "{sim.anthropic_base_url}"
-
-[profiles.oa]
-provider = "openai"
-api_key_env = "OPENAI_API_KEY"
-base_url = "{sim.openai_base_url}"
-"""
-
-
 @pytest.fixture
 def make_workspace(tmp_path: Path) -> Iterator[Callable[..., Workspace]]:
     """``make_workspace(*sim_args)``: a simulator started with those arguments (frozen clock,
@@ -80,18 +62,8 @@ def make_workspace(tmp_path: Path) -> Iterator[Callable[..., Workspace]]:
         sim = SimProcess("--speed", "0", "--seed", "7", *sim_args)
         root = tmp_path / f"space{len(spaces)}"
         (root / "home").mkdir(parents=True)
-        config = root / "config.toml"
-        config.write_text(_config_text(sim))
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(root / "home"),
-            "TERM": "xterm-256color",
-            "LANG": "C.UTF-8",
-            "BATCHTUI_CONFIG": str(config),
-            "BATCHTUI_DATA_DIR": str(root / "data"),
-            "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
-            "OPENAI_API_KEY": OPENAI_KEY,
-        }
+        config = write_workspace_config(root, sim)
+        env = batchtui_env(root, config, anthropic_key=ANTHROPIC_KEY, openai_key=OPENAI_KEY)
         spaces.append(Workspace(root, sim, env))
         return spaces[-1]
 

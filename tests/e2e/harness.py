@@ -222,6 +222,52 @@ class Terminal:
         self._reader.join(5)
 
 
+def write_workspace_config(
+    root: Path,
+    sim: SimProcess,
+    *,
+    poll_interval: float = 3600,
+    max_poll_interval: float | None = None,
+    profiles: tuple[str, ...] = ("work", "oa"),
+) -> Path:
+    """``root/config.toml`` naming ``profiles`` (an Anthropic ``work``, an OpenAI ``oa``) on
+    ``sim``, their keys read from the environment (see :func:`batchtui_env`); its path."""
+    sections = {
+        "work": ("anthropic", "ANTHROPIC_API_KEY", sim.anthropic_base_url),
+        "oa": ("openai", "OPENAI_API_KEY", sim.openai_base_url),
+    }
+    text = f"[settings]\npoll_interval = {poll_interval:g}\n"
+    if max_poll_interval is not None:
+        text += f"max_poll_interval = {max_poll_interval:g}\n"
+    text += "bell = false\n"
+    for name in profiles:
+        provider, variable, base_url = sections[name]
+        text += (
+            f'\n[profiles.{name}]\nprovider = "{provider}"\napi_key_env = "{variable}"\n'
+            f'base_url = "{base_url}"\n'
+        )
+    config = root / "config.toml"
+    config.write_text(text)
+    return config
+
+
+def batchtui_env(
+    root: Path, config: Path, *, anthropic_key: str, openai_key: str
+) -> dict[str, str]:
+    """The whole environment of a child ``batchtui``: HOME and the data directory under
+    ``root``, the ``config``, both providers' keys, and nothing else of this process's but PATH."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(root / "home"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "BATCHTUI_CONFIG": str(config),
+        "BATCHTUI_DATA_DIR": str(root / "data"),
+        "ANTHROPIC_API_KEY": anthropic_key,
+        "OPENAI_API_KEY": openai_key,
+    }
+
+
 SYNC_QUERY = b"\x1b[?2026$p"
 """DECRQM: does the terminal support synchronized output (mode 2026)?"""
 SYNC_SUPPORTED = b"\x1b[?2026;2$y"

@@ -1,35 +1,16 @@
-"""Steps the end-to-end stories share: a requests file, the list after its first poll, a
-confirmation answered yes, and the rows of the requests inspector as the screen shows them."""
+"""Steps the end-to-end stories share: the list after its first poll, a confirmation answered
+yes, and the rows of the requests inspector as the screen shows them (requests files come from
+tests/builders.py)."""
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 from conftest import Workspace
 from harness import Terminal
 
 ROW = re.compile(r"^\s+([✓✗⧗⊘…]) (\S+)\s+(\S+)")
 """A row of the requests inspector: outcome glyph, custom_id, reason."""
-
-
-def write_requests(path: Path, count: int, prefix: str = "e2e") -> Path:
-    lines = (
-        json.dumps(
-            {
-                "custom_id": f"{prefix}-{i:03d}",
-                "params": {
-                    "model": "claude-haiku-4-5",
-                    "max_tokens": 64,
-                    "messages": [{"role": "user", "content": f"Question {i}"}],
-                },
-            }
-        )
-        for i in range(count)
-    )
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 FIRST_POLL_TIMEOUT = 90.0

@@ -8,8 +8,9 @@ import json
 import re
 from pathlib import Path
 
+from builders import write_requests
 from conftest import Workspace
-from steps import open_list, write_requests
+from steps import open_list
 
 
 def with_model(path: Path, model: str) -> Path:
@@ -23,7 +24,10 @@ def with_model(path: Path, model: str) -> Path:
 def test_mark_two_batches_and_compare_them(make_workspace) -> None:
     space: Workspace = make_workspace("--error-rate", "0.25")
     for label, model in (("eval-haiku", "claude-haiku-4-5"), ("eval-sonnet", "claude-sonnet-4-5")):
-        path = with_model(write_requests(space.root / f"{label}.jsonl", 12, prefix="q"), model)
+        path = with_model(
+            write_requests(space.root / f"{label}.jsonl", 12, prefix="q", width=3, max_tokens=64),
+            model,
+        )
         space.run("submit", str(path), "--profile", "work", "--label", label, "--yes")
     space.sim.advance(3600 * 2)
 

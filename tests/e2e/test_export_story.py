@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 
+from builders import write_requests
 from conftest import Workspace
-from steps import open_list, write_requests
+from steps import open_list
 
 
 def test_mark_two_batches_and_export_their_results_a_file_each(make_workspace) -> None:
     space: Workspace = make_workspace("--error-rate", "0.25")
     for label in ("night-a", "night-b"):
-        path = write_requests(space.root / f"{label}.jsonl", 12, prefix=label)
+        path = write_requests(
+            space.root / f"{label}.jsonl", 12, prefix=label, width=3, max_tokens=64
+        )
         space.run("submit", str(path), "--profile", "work", "--label", label, "--yes")
     space.sim.advance(3600 * 2)
     ids = {batch.id for batch in space.anthropic().messages.batches.list()}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from steps import confirm, open_list, visible_rows, write_requests
+from builders import write_requests
+from steps import confirm, open_list, visible_rows
 
 # --- the stories -------------------------------------------------------------------------------
 
@@ -44,7 +45,7 @@ def test_readme_try_it_starts_the_demo_in_a_terminal(make_workspace) -> None:
 
 def test_submit_a_file_from_the_tui_creates_exactly_one_batch(make_workspace) -> None:
     space = make_workspace()
-    path = write_requests(space.root / "questions.jsonl", 5)
+    path = write_requests(space.root / "questions.jsonl", 5, prefix="e2e", width=3, max_tokens=64)
     terminal = open_list(space, "All 0")
     terminal.press("n")
     terminal.wait_for("Submit a requests file")
@@ -63,7 +64,7 @@ def test_submit_a_file_from_the_tui_creates_exactly_one_batch(make_workspace) ->
 
 def test_retry_resends_only_the_failed_requests_as_one_new_batch(make_workspace) -> None:
     space = make_workspace("--error-rate", "0.3")
-    path = write_requests(space.root / "nightly.jsonl", 30, prefix="n")
+    path = write_requests(space.root / "nightly.jsonl", 30, prefix="n", width=3, max_tokens=64)
     space.run("submit", str(path), "--profile", "work", "--label", "nightly", "--yes")
     space.sim.advance(3600 * 2)
     client = space.anthropic()

@@ -9,10 +9,10 @@ goes into the cache through the store's own write path, as the sync engine would
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+from builders import T0, make_batch, make_result
 
 from tui.core.models import (
     Batch,
@@ -22,12 +22,11 @@ from tui.core.models import (
     RequestResult,
     ResultsState,
     ResultType,
-    Usage,
 )
 from tui.core.store import Store
 
 BATCH_ID = "batch_hostile0001"
-CREATED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+CREATED = T0
 
 ESCAPES = "\x1b[2J\x1b]52;c;ZXZpbA==\x07\x1b]0;pwned\x07\x9b31m\x9d8;;x\x9c\u202e"
 """Screen clear, clipboard write, window title, 8-bit CSI and OSC, a right-to-left override."""
@@ -53,8 +52,8 @@ def unsafe_characters(text: str) -> list[str]:
 
 
 def hostile_batch() -> Batch:
-    return Batch(
-        id=BATCH_ID,
+    return make_batch(
+        BATCH_ID,
         profile="openai",
         provider=ProviderKind.OPENAI,
         status=BatchStatus.FAILED,
@@ -73,17 +72,16 @@ def hostile_batch() -> Batch:
 
 
 def hostile_results() -> list[RequestResult]:
-    usage = Usage(input_tokens=10, output_tokens=5)
     succeeded = [
-        RequestResult(
-            BATCH_ID, custom_id, ResultType.SUCCEEDED, MODEL, "stop[/]\x1b[1m", text=RESULT_TEXT,
-            usage=usage, raw=orjson.dumps({"custom_id": custom_id, "text": RESULT_TEXT}),
+        make_result(
+            custom_id, batch_id=BATCH_ID, model=MODEL, stop_reason="stop[/]\x1b[1m",
+            text=RESULT_TEXT, raw=orjson.dumps({"custom_id": custom_id, "text": RESULT_TEXT}),
         )
         for custom_id in CUSTOM_IDS[:2]
     ]  # fmt: skip
     errored = [
-        RequestResult(
-            BATCH_ID, custom_id, ResultType.ERRORED, error_type=ERROR_TYPE,
+        make_result(
+            custom_id, ResultType.ERRORED, batch_id=BATCH_ID, model=None, error_type=ERROR_TYPE,
             error_message=ERROR_MESSAGE,
             raw=orjson.dumps({"custom_id": custom_id, "error": ERROR_MESSAGE}),
         )

@@ -75,6 +75,38 @@ async def demo_services(
         await sim.stop()
 
 
+@contextlib.asynccontextmanager
+async def demo_app(
+    tmp_path: Path, cache: Path | None = None, *, size: tuple[int, int], read_only: bool = False
+) -> AsyncIterator[tuple[BatchApp, Pilot]]:
+    """The App on :func:`demo_services` (``app.services``), running at ``size``, its first
+    load settled."""
+    async with (
+        demo_services(tmp_path, read_only=read_only, cache=cache) as (_sim, services),
+        running_app(services, size=size) as (app, pilot),
+    ):
+        yield app, pilot
+
+
+@contextlib.asynccontextmanager
+async def running_app(
+    services: Services, *, size: tuple[int, int]
+) -> AsyncIterator[tuple[BatchApp, Pilot]]:
+    """The App on ``services``, running at ``size``, its first load settled."""
+    app = BatchApp(services)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield app, pilot
+
+
+async def select_batch(pilot: Pilot, batch_id: str) -> None:
+    """Put the batch list's cursor on ``batch_id`` and let the detail follow."""
+    app = pilot.app
+    assert isinstance(app, BatchApp)
+    app.main.table.select(batch_id)
+    await pilot.pause()
+
+
 async def settle(pilot: Pilot) -> None:
     """Wait until no worker runs and every posted message has landed (no sleeps)."""
     app = pilot.app

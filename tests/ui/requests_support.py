@@ -9,16 +9,14 @@ do not change when another pane's styles do.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+from builders import T0, ended_batch
 from textual.app import App
 
 from tui.core.models import (
     Batch,
-    BatchStatus,
-    ProviderKind,
     RequestCounts,
     RequestResult,
     ResultsState,
@@ -29,7 +27,7 @@ from tui.core.store import Store
 from tui.ui.screens.requests import RequestsScreen
 
 BATCH_ID = "msgbatch_01TESTBATCH"
-CREATED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+CREATED = T0
 MODEL = "claude-sonnet-4-5"
 
 _WORDS = (
@@ -45,7 +43,7 @@ _ERRORS = (
 )
 
 
-def make_result(batch_id: str, n: int, rng: random.Random) -> RequestResult:
+def random_result(batch_id: str, n: int, rng: random.Random) -> RequestResult:
     """Request ``n`` of a batch: ~94 % succeeded (some at max_tokens), 4 % errored,
     1.5 % expired, 0.5 % canceled."""
     custom_id = f"req-{n:06d}"
@@ -83,15 +81,13 @@ def make_result(batch_id: str, n: int, rng: random.Random) -> RequestResult:
     return RequestResult(batch_id, custom_id, kind, raw=orjson.dumps(raw))
 
 
-def make_batch(
+def inspected_batch(
     total: int, *, batch_id: str = BATCH_ID, results_state: ResultsState = ResultsState.COMPLETE
 ) -> Batch:
-    return Batch(
-        id=batch_id,
+    """The ended batch of ``total`` succeeded requests the inspector's tests open."""
+    return ended_batch(
+        batch_id,
         profile="default",
-        provider=ProviderKind.ANTHROPIC,
-        status=BatchStatus.ENDED,
-        provider_status="ended",
         counts=RequestCounts(succeeded=total),
         created_at=CREATED,
         ended_at=CREATED,
@@ -107,12 +103,12 @@ async def fill_store(
     """Store a batch of ``total`` requests and the first ``stored`` (default all) results."""
     stored = total if stored is None else stored
     state = ResultsState.COMPLETE if stored == total else ResultsState.PARTIAL
-    batch = make_batch(total, results_state=state)
+    batch = inspected_batch(total, results_state=state)
     await store.batches.upsert([batch])
     await store.batches.set_results_state(batch.id, state)
     rng = random.Random(seed)
     for start in range(0, stored, chunk):
-        rows = [make_result(batch.id, n, rng) for n in range(start, min(start + chunk, stored))]
+        rows = [random_result(batch.id, n, rng) for n in range(start, min(start + chunk, stored))]
         await store.results.write(rows)
     return batch
 

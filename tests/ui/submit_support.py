@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import orjson
+from builders import params
 from main_support import services_on
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -58,22 +59,6 @@ async def sim_services(
     services.config = sim_config(sim, tmp_path, openai=openai)
     async with services:
         yield services
-
-
-def params(i: int, max_tokens: int = 200) -> dict:
-    return {
-        "model": "claude-haiku-4-5",
-        "max_tokens": max_tokens,
-        "messages": [{"role": "user", "content": f"Question number {i}: " + "word " * (i % 7)}],
-    }
-
-
-def write_requests(path: Path, count: int, prefix: str = "req") -> Path:
-    lines = (
-        orjson.dumps({"custom_id": f"{prefix}-{i:04d}", "params": params(i)}) for i in range(count)
-    )
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    return path
 
 
 def write_openai_requests(path: Path, count: int) -> Path:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from main_support import demo_services, prepare_cache, settle
+from main_support import demo_services, settle
 from textual.widgets import DataTable
 
 from tui.cli.demo import DEMO_KEYS
@@ -20,11 +20,6 @@ from tui.core.models import BatchStatus
 from tui.ui.app import BatchApp
 from tui.ui.screens.call_log import CallLogScreen
 from tui.ui.screens.main import MainScreen
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 def table_text(screen: CallLogScreen) -> list[str]:

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from call_log_support import CallLogApp
-from main_support import copy_cache, prepare_cache, settle
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
+from main_support import copy_cache, settle
 
 
 def test_call_log_80x24(snap_compare, cache: Path, tmp_path: Path) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from builders import T0, ended_batch, make_batch, make_result
 from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.widgets import Sparkline, Static
@@ -20,9 +21,6 @@ from textual.widgets import Sparkline, Static
 from tui.core.cost_report import CostReport, build_report
 from tui.core.costs import Tally
 from tui.core.models import (
-    Batch,
-    BatchStatus,
-    ProviderKind,
     RequestCounts,
     RequestResult,
     ResultsState,
@@ -35,7 +33,6 @@ from tui.display.presentation import money
 from tui.ui.widgets.cost_pane import CostPane, notes_text
 
 APP_CSS = Path(__file__).resolve().parents[2] / "tui" / "ui" / "app.tcss"
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 HOSTILE_MODEL = "[bold red]evil[/] \x1b]52;c;cHduZWQ=\x07model"
 
 
@@ -64,7 +61,8 @@ class Host(App):
 
 
 def succeeded(batch_id: str, custom_id: str, model: str, *tokens: int) -> RequestResult:
-    return RequestResult(batch_id, custom_id, ResultType.SUCCEEDED, model, usage=Usage(*tokens))
+    """A succeeded request whose usage is given in :class:`Usage`'s field order."""
+    return make_result(custom_id, batch_id=batch_id, model=model, usage=Usage(*tokens))
 
 
 async def sample_report(database: Path, *, hostile: bool = False) -> CostReport:
@@ -73,27 +71,12 @@ async def sample_report(database: Path, *, hostile: bool = False) -> CostReport:
     days = [("b_a", 0, "claude-haiku-4-5"), ("b_b", 2, "claude-sonnet-4-5"), ("b_c", 5, None)]
     async with await Store.open(database) as store:
         for batch_id, day, _ in days:
-            await store.batches.insert_local(
-                Batch(
-                    id=batch_id,
-                    profile="work",
-                    provider=ProviderKind.ANTHROPIC,
-                    status=BatchStatus.ENDED,
-                    provider_status="ended",
-                    counts=RequestCounts(succeeded=2),
-                    created_at=T0 + timedelta(days=day),
-                )
-            )
+            created = T0 + timedelta(days=day)
+            await store.batches.insert_local(ended_batch(batch_id, created_at=created))
             await store.batches.set_results_state(batch_id, ResultsState.COMPLETE)
         await store.batches.insert_local(
-            Batch(
-                id="b_run",
-                profile="work",
-                provider=ProviderKind.ANTHROPIC,
-                status=BatchStatus.IN_PROGRESS,
-                provider_status="in_progress",
-                counts=RequestCounts(processing=1),
-                created_at=T0 + timedelta(days=5),
+            make_batch(
+                "b_run", created_at=T0 + timedelta(days=5), counts=RequestCounts(processing=1)
             )
         )
         await store.requests.put(
@@ -108,7 +91,7 @@ async def sample_report(database: Path, *, hostile: bool = False) -> CostReport:
                 succeeded("b_b", "1", "claude-sonnet-4-5", 5_000, 0, 30_000, 0, 4_000),
                 succeeded("b_b", "2", "claude-sonnet-4-5", 5_000, 0, 0, 30_000, 4_000),
                 succeeded("b_c", "1", odd, 1_000, 0, 0, 0, 100),
-                RequestResult("b_c", "2", ResultType.ERRORED, "claude-opus-4-5"),
+                make_result("2", ResultType.ERRORED, batch_id="b_c", model="claude-opus-4-5"),
             ]
         )
         return await build_report(store, load_price_table(), group_by="model")

@@ -4,54 +4,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from main_support import CachedBatchApp, copy_cache, demo_services, prepare_cache, settle
+from main_support import CachedBatchApp, copy_cache, demo_app, settle
 
 from tui.core.cost_report import build_report
-from tui.ui.app import BatchApp
 from tui.ui.widgets.batch_detail import BatchDetail
 from tui.ui.widgets.cost_pane import CostPane
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
-
-
 async def test_dollar_shows_costs_of_the_batches_in_view(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            assert not app.query(CostPane)  # built on the first $, not at start-up
-            await pilot.press("dollar_sign")
-            await settle(pilot)
-            pane = app.query_one(CostPane)
-            assert pane.display
-            assert not app.query_one(BatchDetail).display
-            shown = app.main.table.shown_ids
-            expected = await build_report(
-                services.store, app.main.prices, group_by="model", batch_ids=shown
-            )
-            assert pane.report is not None
-            assert pane.report.totals.paid == expected.totals.paid > 0
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        assert not app.query(CostPane)  # built on the first $, not at start-up
+        await pilot.press("dollar_sign")
+        await settle(pilot)
+        pane = app.query_one(CostPane)
+        assert pane.display
+        assert not app.query_one(BatchDetail).display
+        shown = app.main.table.shown_ids
+        expected = await build_report(
+            app.services.store, app.main.prices, group_by="model", batch_ids=shown
+        )
+        assert pane.report is not None
+        assert pane.report.totals.paid == expected.totals.paid > 0
 
-            # The pane follows the filter: only the OpenAI batches are tallied now.
-            await pilot.press("slash", *"provider:openai", "enter")
-            await settle(pilot)
-            openai_ids = app.main.table.shown_ids
-            assert 0 < len(openai_ids) < len(shown)
-            narrowed = await build_report(
-                services.store, app.main.prices, group_by="model", batch_ids=openai_ids
-            )
-            assert pane.report.totals.paid == narrowed.totals.paid
-            assert {t.key for t in pane.report.by_model} <= {
-                m for b in openai_ids for m in app.main.table.batches[b].models
-            }
+        # The pane follows the filter: only the OpenAI batches are tallied now.
+        await pilot.press("slash", *"provider:openai", "enter")
+        await settle(pilot)
+        openai_ids = app.main.table.shown_ids
+        assert 0 < len(openai_ids) < len(shown)
+        narrowed = await build_report(
+            app.services.store, app.main.prices, group_by="model", batch_ids=openai_ids
+        )
+        assert pane.report.totals.paid == narrowed.totals.paid
+        assert {t.key for t in pane.report.by_model} <= {
+            m for b in openai_ids for m in app.main.table.batches[b].models
+        }
 
-            await pilot.press("dollar_sign")
-            await settle(pilot)
-            assert app.query_one(BatchDetail).display
+        await pilot.press("dollar_sign")
+        await settle(pilot)
+        assert app.query_one(BatchDetail).display
 
 
 def test_cost_pane_snapshot(snap_compare, cache: Path, tmp_path: Path) -> None:

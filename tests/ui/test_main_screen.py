@@ -9,8 +9,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
-from main_support import demo_services, prepare_cache, settle
+from main_support import demo_app, demo_services, running_app, settle
 from rich.console import Console
 from textual.command import CommandPalette
 from textual.widgets import Button, Input
@@ -23,12 +22,6 @@ from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.requests import RequestsScreen
 from tui.ui.screens.sort import SortScreen
 from tui.ui.widgets.batch_table import BatchTable
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo workspace imported and downloaded once for the whole module."""
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 def running_anthropic_ids(app: BatchApp) -> list[str]:
@@ -48,9 +41,7 @@ def select(app: BatchApp, batch_id: str) -> None:
 async def test_list_fills_from_the_store(tmp_path: Path, cache: Path) -> None:
     async with demo_services(tmp_path, cache=cache) as (_sim, services):
         cached = await services.store.batches.list()
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=(160, 48)) as (app, _pilot):
             table = app.query_one(BatchTable)
             assert table.row_count == len(cached) > 20
             # Newest first by default, like the store.
@@ -58,234 +49,219 @@ async def test_list_fills_from_the_store(tmp_path: Path, cache: Path) -> None:
 
 
 async def test_first_poll_imports_and_polls_update_rows_in_place(tmp_path: Path) -> None:
-    async with demo_services(tmp_path) as (sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            assert app.main.table.row_count == 0
-            await app.sync_batches().wait()
-            await settle(pilot)
-            table = app.main.table
-            assert table.row_count > 20
-            target = running_anthropic_ids(app)[1]
-            select(app, target)
-            await pilot.pause()
-            row_before = table.cursor_row
-            progress_before = table.cell(target, "progress").plain
-            scroll_before = table.scroll_offset
+    async with (
+        demo_services(tmp_path) as (sim, services),
+        running_app(services, size=(160, 48)) as (app, pilot),
+    ):
+        assert app.main.table.row_count == 0
+        await app.sync_batches().wait()
+        await settle(pilot)
+        table = app.main.table
+        assert table.row_count > 20
+        target = running_anthropic_ids(app)[1]
+        select(app, target)
+        await pilot.pause()
+        row_before = table.cursor_row
+        progress_before = table.cell(target, "progress").plain
+        scroll_before = table.scroll_offset
 
-            sim.clock.advance(hours=7)  # the 3-hour sonnet batch ends meanwhile
-            await app.sync_batches().wait()
-            await settle(pilot)
+        sim.clock.advance(hours=7)  # the 3-hour sonnet batch ends meanwhile
+        await app.sync_batches().wait()
+        await settle(pilot)
 
-            assert table.cursor_row == row_before
-            assert table.selected is not None
-            assert table.selected.id == target
-            assert table.scroll_offset == scroll_before
-            assert table.cell(target, "progress").plain != progress_before
+        assert table.cursor_row == row_before
+        assert table.selected is not None
+        assert table.selected.id == target
+        assert table.scroll_offset == scroll_before
+        assert table.cell(target, "progress").plain != progress_before
 
 
 async def test_filter_and_sort(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            table = app.main.table
-            everything = table.row_count
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        table = app.main.table
+        everything = table.row_count
 
-            await pilot.press("slash")
-            assert isinstance(app.focused, Input)
-            await pilot.press(*"status:running", "enter")
-            await pilot.pause()
-            shown = [table.batches[i] for i in table.shown_ids]
-            assert shown
-            assert all(b.status is BatchStatus.IN_PROGRESS for b in shown)
-            assert app.focused is table
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"status:running", "enter")
+        await pilot.pause()
+        shown = [table.batches[i] for i in table.shown_ids]
+        assert shown
+        assert all(b.status is BatchStatus.IN_PROGRESS for b in shown)
+        assert app.focused is table
 
-            await pilot.press("escape")
-            await pilot.pause()
-            assert table.row_count == everything
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.row_count == everything
 
-            await pilot.press("slash", *"model:gpt-4.1 !status:ended", "enter")
-            await pilot.pause()
-            shown = [table.batches[i] for i in table.shown_ids]
-            assert shown
-            assert all("gpt-4.1" in b.models for b in shown)
-            assert all(b.status is not BatchStatus.ENDED for b in shown)
-            await pilot.press("escape")
+        await pilot.press("slash", *"model:gpt-4.1 !status:ended", "enter")
+        await pilot.pause()
+        shown = [table.batches[i] for i in table.shown_ids]
+        assert shown
+        assert all("gpt-4.1" in b.models for b in shown)
+        assert all(b.status is not BatchStatus.ENDED for b in shown)
+        await pilot.press("escape")
 
-            await pilot.press("s")  # the column picker
-            await pilot.pause()
-            assert isinstance(app.screen, SortScreen)
-            await pilot.press("s")  # status, by its letter
-            await pilot.pause()
-            assert table.sort_column.key == "status"
-            statuses = [table.batches[i].status for i in table.shown_ids]
-            order = list(BatchStatus)
-            ranks = [order.index(s) for s in statuses]
-            assert ranks == sorted(ranks)
-            await pilot.press("S")
-            await pilot.pause()
-            ranks = [order.index(table.batches[i].status) for i in table.shown_ids]
-            assert ranks == sorted(ranks, reverse=True)
+        await pilot.press("s")  # the column picker
+        await pilot.pause()
+        assert isinstance(app.screen, SortScreen)
+        await pilot.press("s")  # status, by its letter
+        await pilot.pause()
+        assert table.sort_column.key == "status"
+        statuses = [table.batches[i].status for i in table.shown_ids]
+        order = list(BatchStatus)
+        ranks = [order.index(s) for s in statuses]
+        assert ranks == sorted(ranks)
+        await pilot.press("S")
+        await pilot.pause()
+        ranks = [order.index(table.batches[i].status) for i in table.shown_ids]
+        assert ranks == sorted(ranks, reverse=True)
 
 
 async def test_quick_views(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            table = app.main.table
-            await pilot.press("1")
-            await pilot.pause()
-            assert table.row_count
-            assert all(not table.batches[i].is_terminal for i in table.shown_ids)
-            await pilot.press("3")
-            await pilot.pause()
-            assert all(table.batches[i].is_terminal for i in table.shown_ids)
-            await pilot.press("2")
-            await pilot.pause()
-            attention = [table.batches[i] for i in table.shown_ids]
-            assert any(b.status is BatchStatus.EXPIRED for b in attention)
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        table = app.main.table
+        await pilot.press("1")
+        await pilot.pause()
+        assert table.row_count
+        assert all(not table.batches[i].is_terminal for i in table.shown_ids)
+        await pilot.press("3")
+        await pilot.pause()
+        assert all(table.batches[i].is_terminal for i in table.shown_ids)
+        await pilot.press("2")
+        await pilot.pause()
+        attention = [table.batches[i] for i in table.shown_ids]
+        assert any(b.status is BatchStatus.EXPIRED for b in attention)
 
 
 async def test_cancel_confirmed_cancels_at_the_provider(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            target = running_anthropic_ids(app)[0]
-            select(app, target)
-            await pilot.press("c")
-            await pilot.pause()
-            assert isinstance(app.screen, ConfirmScreen)
-            assert isinstance(app.focused, Button)
-            assert app.focused.id == "cancel"
-            stakes = app.screen.stakes.plain
-            assert "still processing" in stakes
+    async with (
+        demo_services(tmp_path, cache=cache) as (sim, services),
+        running_app(services, size=(160, 48)) as (app, pilot),
+    ):
+        target = running_anthropic_ids(app)[0]
+        select(app, target)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.focused, Button)
+        assert app.focused.id == "cancel"
+        stakes = app.screen.stakes.plain
+        assert "still processing" in stakes
 
-            await pilot.press("tab", "enter")  # move to "Cancel batch", press it
-            await settle(pilot)
-            assert sim.counters["anthropic.cancel"] == 1
-            assert app.main.table.batches[target].status is BatchStatus.CANCELING
-            assert (await services.store.batches.get(target)).status is BatchStatus.CANCELING
+        await pilot.press("tab", "enter")  # move to "Cancel batch", press it
+        await settle(pilot)
+        assert sim.counters["anthropic.cancel"] == 1
+        assert app.main.table.batches[target].status is BatchStatus.CANCELING
+        assert (await services.store.batches.get(target)).status is BatchStatus.CANCELING
 
 
 async def test_cancel_declined_sends_nothing(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            select(app, running_anthropic_ids(app)[0])
-            await pilot.press("c")
-            await pilot.pause()
-            await pilot.press("enter")  # focus starts on Cancel
-            await settle(pilot)
-            assert not isinstance(app.screen, ConfirmScreen)
-            await pilot.press("c", "escape")
-            await settle(pilot)
-            assert sim.counters["anthropic.cancel"] == 0
+    async with (
+        demo_services(tmp_path, cache=cache) as (sim, services),
+        running_app(services, size=(160, 48)) as (app, pilot),
+    ):
+        select(app, running_anthropic_ids(app)[0])
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("enter")  # focus starts on Cancel
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("c", "escape")
+        await settle(pilot)
+        assert sim.counters["anthropic.cancel"] == 0
 
 
 async def test_delete_is_refused_on_a_running_batch(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            select(app, running_anthropic_ids(app)[0])
-            await pilot.pause()
-            assert app.main.check_action("delete_batch", ()) is None  # shown dimmed
-            await pilot.press("d")
-            await settle(pilot)
-            assert not isinstance(app.screen, ConfirmScreen)
-            assert sim.counters["anthropic.delete"] == 0
-            assert any("Only ended batches" in n.message for n in app._notifications)
+    async with (
+        demo_services(tmp_path, cache=cache) as (sim, services),
+        running_app(services, size=(160, 48)) as (app, pilot),
+    ):
+        select(app, running_anthropic_ids(app)[0])
+        await pilot.pause()
+        assert app.main.check_action("delete_batch", ()) is None  # shown dimmed
+        await pilot.press("d")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert sim.counters["anthropic.delete"] == 0
+        assert any("Only ended batches" in n.message for n in app._notifications)
 
 
 async def test_delete_of_an_ended_batch_after_confirming(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            table = app.main.table
-            ended = next(
-                i
-                for i in table.shown_ids
-                if table.batches[i].status is BatchStatus.ENDED
-                and table.batches[i].provider is ProviderKind.ANTHROPIC
-            )
-            select(app, ended)
-            await pilot.press("d")
-            await pilot.pause()
-            assert app.focused is not None
-            assert app.focused.id == "cancel"
-            await pilot.press("tab", "enter")
-            await settle(pilot)
-            assert sim.counters["anthropic.delete"] == 1
-            assert ended in table.batches  # the local copy stays
+    async with (
+        demo_services(tmp_path, cache=cache) as (sim, services),
+        running_app(services, size=(160, 48)) as (app, pilot),
+    ):
+        table = app.main.table
+        ended = next(
+            i
+            for i in table.shown_ids
+            if table.batches[i].status is BatchStatus.ENDED
+            and table.batches[i].provider is ProviderKind.ANTHROPIC
+        )
+        select(app, ended)
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.focused is not None
+        assert app.focused.id == "cancel"
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert sim.counters["anthropic.delete"] == 1
+        assert ended in table.batches  # the local copy stays
 
 
 async def test_read_only_hides_every_provider_action(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, read_only=True, cache=cache) as (sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            select(app, running_anthropic_ids(app)[0])
-            await pilot.pause()
-            for action in ("cancel_batch", "delete_batch", "download"):
-                assert app.main.check_action(action, ()) is False
-            shown = {b.binding.action for b in app.screen.active_bindings.values()}
-            assert "cancel_batch" not in {a for a in shown if app.main.check_action(a, ())}
-            await pilot.press("c", "d")
-            await settle(pilot)
-            assert not isinstance(app.screen, ConfirmScreen)
-            assert sim.counters["anthropic.cancel"] == sim.counters["anthropic.delete"] == 0
-            assert "read-only" in str(app.main.status_bar.render())
+    async with (
+        demo_services(tmp_path, read_only=True, cache=cache) as (sim, services),
+        running_app(services, size=(160, 48)) as (app, pilot),
+    ):
+        select(app, running_anthropic_ids(app)[0])
+        await pilot.pause()
+        for action in ("cancel_batch", "delete_batch", "download"):
+            assert app.main.check_action(action, ()) is False
+        shown = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert "cancel_batch" not in {a for a in shown if app.main.check_action(a, ())}
+        await pilot.press("c", "d")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert sim.counters["anthropic.cancel"] == sim.counters["anthropic.delete"] == 0
+        assert "read-only" in str(app.main.status_bar.render())
 
 
 async def test_help_lists_every_binding(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            await pilot.press("question_mark")
-            await pilot.pause()
-            assert isinstance(app.screen, HelpScreen)
-            console = Console(width=120, file=io.StringIO(), record=True)
-            console.print(app.screen.help_table())
-            text = console.export_text()
-            for binding in [*app.main.BINDINGS, *app.BINDINGS]:
-                assert binding.description in text
-            await pilot.press("escape")
-            await pilot.pause()
-            assert not isinstance(app.screen, HelpScreen)
+    async with demo_app(tmp_path, cache, size=(120, 40)) as (app, pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=120, file=io.StringIO(), record=True)
+        console.print(app.screen.help_table())
+        text = console.export_text()
+        for binding in [*app.main.BINDINGS, *app.BINDINGS]:
+            assert binding.description in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
 
 
 async def test_palette_runs_actions_by_name(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            selected = app.main.table.selected
-            assert selected is not None
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            assert isinstance(app.screen, CommandPalette)
-            await pilot.press(*"copy the batch id")
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
-            assert app.clipboard == selected.id
+    async with demo_app(tmp_path, cache, size=(120, 40)) as (app, pilot):
+        selected = app.main.table.selected
+        assert selected is not None
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"copy the batch id")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.clipboard == selected.id
 
 
 async def test_copy_id_with_y(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            await pilot.press("down", "down", "y")
-            await pilot.pause()
-            assert app.clipboard == app.main.table.selected.id
+    async with demo_app(tmp_path, cache, size=(120, 40)) as (app, pilot):
+        await pilot.press("down", "down", "y")
+        await pilot.pause()
+        assert app.clipboard == app.main.table.selected.id
 
 
 async def test_a_batch_ending_is_announced_with_a_toast_and_the_bell(
@@ -324,37 +300,31 @@ async def test_no_bell_when_the_setting_is_off(tmp_path: Path, cache: Path) -> N
 
 
 async def test_label_and_notes_are_saved_and_never_markup(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            target = app.main.table.selected.id
-            await pilot.press("e")
-            await pilot.pause()
-            await pilot.press(*"[red]nightly[/red]", "enter")
-            await settle(pilot)
-            assert (await services.store.batches.get(target)).label == "[red]nightly[/red]"
-            cell = app.main.table.cell(target, "label")
-            assert cell.plain == "[red]nightly[/red]"
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        target = app.main.table.selected.id
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press(*"[red]nightly[/red]", "enter")
+        await settle(pilot)
+        assert (await app.services.store.batches.get(target)).label == "[red]nightly[/red]"
+        cell = app.main.table.cell(target, "label")
+        assert cell.plain == "[red]nightly[/red]"
 
 
 async def test_fits_80_by_24_and_200_by_60(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            keys = app.main.table.column_keys
-            assert keys[:2] == ["status", "id"]
-            assert "progress" in keys
-            assert "left" in keys
-            assert "profile" not in keys
-            header = app.main.table.render_line(0)
-            assert header.text.rstrip().endswith("Left")  # every kept title is on screen
-            assert header.cell_length == app.main.table.size.width <= 80
-            await pilot.resize_terminal(200, 60)
-            await settle(pilot)
-            keys = app.main.table.column_keys
-            assert {"profile", "models", "cost", "created"} <= set(keys)
+    async with demo_app(tmp_path, cache, size=(80, 24)) as (app, pilot):
+        keys = app.main.table.column_keys
+        assert keys[:2] == ["status", "id"]
+        assert "progress" in keys
+        assert "left" in keys
+        assert "profile" not in keys
+        header = app.main.table.render_line(0)
+        assert header.text.rstrip().endswith("Left")  # every kept title is on screen
+        assert header.cell_length == app.main.table.size.width <= 80
+        await pilot.resize_terminal(200, 60)
+        await settle(pilot)
+        keys = app.main.table.column_keys
+        assert {"profile", "models", "cost", "created"} <= set(keys)
 
 
 async def test_a_refused_key_and_a_rate_limit_show_in_the_status_bar(
@@ -362,18 +332,18 @@ async def test_a_refused_key_and_a_rate_limit_show_in_the_status_bar(
 ) -> None:
     from tui.cli.demo import DEMO_KEYS
 
-    async with demo_services(tmp_path, cache=cache) as (sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            sim.revoke_key(DEMO_KEYS["anthropic"])
-            sim.faults.inject("openai.batches.*", "429", count=None)
-            await app.sync_batches().wait()
-            await settle(pilot)
-            line = str(app.main.status_bar.render())
-            assert "anthropic unauthorised" in line
-            assert "openai rate-limited" in line
-            assert app.main.table.row_count > 20  # the cached list stays
+    async with (
+        demo_services(tmp_path, cache=cache) as (sim, services),
+        running_app(services, size=(160, 48)) as (app, pilot),
+    ):
+        sim.revoke_key(DEMO_KEYS["anthropic"])
+        sim.faults.inject("openai.batches.*", "429", count=None)
+        await app.sync_batches().wait()
+        await settle(pilot)
+        line = str(app.main.status_bar.render())
+        assert "anthropic unauthorised" in line
+        assert "openai rate-limited" in line
+        assert app.main.table.row_count > 20  # the cached list stays
 
 
 async def test_r_polls_now_and_auto_poll_rearms_after_each_poll(
@@ -394,50 +364,44 @@ async def test_r_polls_now_and_auto_poll_rearms_after_each_poll(
 
 
 async def test_a_failed_cancel_is_shown_not_swallowed(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            sim.faults.inject("anthropic.cancel", "500", count=None)
-            select(app, running_anthropic_ids(app)[0])
-            await pilot.press("c")
-            await pilot.pause()
-            await pilot.press("tab", "enter")
-            await settle(pilot)
-            errors = [n for n in app._notifications if n.severity == "error"]
-            assert errors
-            assert "Cancelling the batch failed" in errors[-1].message
+    async with (
+        demo_services(tmp_path, cache=cache) as (sim, services),
+        running_app(services, size=(160, 48)) as (app, pilot),
+    ):
+        sim.faults.inject("anthropic.cancel", "500", count=None)
+        select(app, running_anthropic_ids(app)[0])
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert errors
+        assert "Cancelling the batch failed" in errors[-1].message
 
 
 async def test_enter_opens_the_requests_of_the_selected_batch(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
-            assert isinstance(app.screen, RequestsScreen)
+    async with demo_app(tmp_path, cache, size=(160, 48)) as (app, pilot):
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestsScreen)
 
 
 async def test_help_in_the_inspector_lists_the_inspectors_keys(tmp_path: Path, cache: Path) -> None:
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
-            assert isinstance(app.screen, RequestsScreen)
-            await pilot.press("question_mark")
-            await settle(pilot)
-            assert isinstance(app.screen, HelpScreen)
-            console = Console(width=120, file=io.StringIO(), record=True)
-            console.print(app.screen.help_table())
-            text = console.export_text()
-            assert RequestsScreen.HELP_TITLE in text
-            for words in ("Mark", "Retry", "Export", "Errored tab", "Go to id", "Back", "j k"):
-                assert words in text
-            assert "Quit" not in text  # q goes back here; it quits from the batch list only
-            assert "Cancel batch" not in text  # the batch list's keys are not active here
+    async with demo_app(tmp_path, cache, size=(120, 40)) as (app, pilot):
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestsScreen)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=120, file=io.StringIO(), record=True)
+        console.print(app.screen.help_table())
+        text = console.export_text()
+        assert RequestsScreen.HELP_TITLE in text
+        for words in ("Mark", "Retry", "Export", "Errored tab", "Go to id", "Back", "j k"):
+            assert words in text
+        assert "Quit" not in text  # q goes back here; it quits from the batch list only
+        assert "Cancel batch" not in text  # the batch list's keys are not active here
 
 
 async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:
@@ -445,9 +409,7 @@ async def test_lineage_in_the_detail_pane(tmp_path: Path, cache: Path) -> None:
         batches = await services.store.batches.list()
         parent, child = batches[-1], batches[0]
         await services.store.batches.annotate(child.id, parent_id=parent.id)
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=(160, 48)) as (app, pilot):
             select(app, child.id)
             await settle(pilot)
             console = Console(width=60, file=io.StringIO(), record=True)
@@ -488,9 +450,7 @@ async def test_markup_in_a_label_reaches_a_toast_as_text(tmp_path: Path, cache: 
         batches = await services.store.batches.list()
         haiku = next(b for b in batches if b.counts.total == 400)  # ends within the hour
         await services.store.batches.annotate(haiku.id, label="[bold red]oops[/] [link=x")
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=(120, 40)) as (app, pilot):
             sim.clock.advance(hours=1)
             await app.sync_batches().wait()
             await settle(pilot)
@@ -502,9 +462,7 @@ async def test_markup_in_a_label_reaches_a_toast_as_text(tmp_path: Path, cache: 
 async def test_the_inspector_follows_a_download_started_by_a_poll(tmp_path: Path) -> None:
     async with demo_services(tmp_path) as (_sim, services):
         await services.engine.import_all()  # batches known, no results downloaded yet
-        app = BatchApp(services)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=(160, 48)) as (app, pilot):
             table = app.main.table
             ended = next(
                 batch_id

@@ -9,13 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from main_support import CachedBatchApp, copy_cache, prepare_cache, settle
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
+from main_support import CachedBatchApp, copy_cache, settle
 
 
 def test_main_screen_80x24(snap_compare, cache: Path, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 import orjson
-import pytest
 from requests_support import HostApp, fill_store, screen_text, settle
 from textual.widgets import Input, Static
 
@@ -17,15 +16,6 @@ from tui.ui.screens.requests import RequestsScreen
 
 SIZE = (120, 36)
 TOTAL = 600
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    store = await Store.open(tmp_path / "cache.db")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def open_export(app: HostApp, pilot, outcome: ResultType | None = None) -> ExportScreen:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from main_support import demo_services, prepare_cache, settle
+from main_support import demo_services, running_app
 from requests_support import BATCH_ID, HostApp, fill_store, screen_text
 from requests_support import settle as settle_requests
 
 from tui.core.store import ResultFilter, Store
-from tui.ui.app import BatchApp
 from tui.ui.widgets.results_view import ResultsView
 
 SIZE = (120, 36)
@@ -55,11 +53,6 @@ async def test_rows_first_then_search_once_indexed(tmp_path: Path) -> None:
                 lock.release()
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
-
-
 async def test_the_app_indexes_such_batches_after_its_first_paint(
     tmp_path: Path, cache: Path
 ) -> None:
@@ -69,7 +62,5 @@ async def test_the_app_indexes_such_batches_after_its_first_paint(
         for batch in batches:  # as if `batchtui sync` had downloaded them
             await store.results.defer_search_index(batch.id)
         assert len(await store.results.downloaded_without_search_index()) == len(batches)
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=SIZE) as (_app, _pilot):
             assert await store.results.downloaded_without_search_index() == []

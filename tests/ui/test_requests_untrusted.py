@@ -7,12 +7,15 @@ groups panel and every detail tab must show the brackets as text and emit no ESC
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from requests_support import HostApp, make_batch, screen_text, settle
+from requests_support import HostApp, inspected_batch, screen_text, settle
+from textual.pilot import Pilot
 
-from tui.core.models import RequestResult, ResultType, Usage
+from tui.core.models import Batch, RequestResult, ResultType, Usage
 from tui.core.store import Store
 from tui.ui.screens.request_detail import RequestDetailScreen
 from tui.ui.widgets.results_view import ResultsView
@@ -35,7 +38,7 @@ def test_sanitize_strips_sequences_and_keeps_brackets():
 @pytest.fixture
 async def hostile_store(tmp_path: Path):
     store = await Store.open(tmp_path / "cache.db")
-    batch = make_batch(2)
+    batch = inspected_batch(2)
     await store.batches.upsert([batch])
     await store.results.write(
         [
@@ -74,15 +77,23 @@ async def test_list_and_groups_show_hostile_text_literally(hostile_store):
         assert all(seg.style is None or not seg.style.link for s in lines for seg in s)
 
 
-@pytest.mark.parametrize("tab", ["1", "2", "4"])
-async def test_detail_shows_hostile_text_literally(hostile_store, tab):
-    store, batch = hostile_store
+@asynccontextmanager
+async def detail_of_the_first_request(
+    store: Store, batch: Batch
+) -> AsyncIterator[tuple[HostApp, Pilot]]:
+    """The inspector of ``batch`` with its first request's detail open (enter)."""
     app = HostApp(batch, store)
     async with app.run_test(size=(200, 30)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RequestDetailScreen)
+        yield app, pilot
+
+
+@pytest.mark.parametrize("tab", ["1", "2", "4"])
+async def test_detail_shows_hostile_text_literally(hostile_store, tab):
+    async with detail_of_the_first_request(*hostile_store) as (app, pilot):
         await pilot.press(tab)
         await settle(pilot)
         text = screen_text(app)
@@ -96,12 +107,7 @@ async def test_detail_shows_hostile_text_literally(hostile_store, tab):
 
 
 async def test_markdown_view_gets_sanitised_text(hostile_store):
-    store, batch = hostile_store
-    app = HostApp(batch, store)
-    async with app.run_test(size=(200, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with detail_of_the_first_request(*hostile_store) as (app, pilot):
         await pilot.press("m")
         await settle(pilot)
         assert "[bold red]x[/]" in screen_text(app)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from requests_support import HostApp, fill_store, make_result, screen_text, settle
+from requests_support import HostApp, fill_store, random_result, screen_text, settle
 from textual.widgets import Select
 
 from tui.core.events import ResultsProgress
@@ -26,15 +26,6 @@ from tui.ui.widgets.tab_strip import TabStrip
 
 TOTAL = 3000
 SIZE = (120, 36)
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    store = await Store.open(tmp_path / "cache.db")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 @pytest.fixture
@@ -299,7 +290,7 @@ async def test_results_still_downloading(store):
         assert view_of(app).count == 1000
         # The rest arrives; the App forwards the sync engine's ResultsProgress events.
         rng = random.Random(1)
-        rest = [make_result(batch.id, n, rng) for n in range(1000, TOTAL)]
+        rest = [random_result(batch.id, n, rng) for n in range(1000, TOTAL)]
         await store.results.write(rest[:1000])
         other = ResultsProgress("msgbatch_other", 5, 10)
         screen.apply_sync_events([other, ResultsProgress(batch.id, 2000, TOTAL)])

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from main_support import settle
+from builders import write_requests
+from main_support import running_app, select_batch, settle
 from submit_support import (
     BAD_ID,
     failed_batch,
@@ -20,7 +21,6 @@ from submit_support import (
     sim_batch_count,
     sim_services,
     text_of,
-    write_requests,
 )
 from textual.pilot import Pilot
 from textual.widgets import Button
@@ -49,6 +49,23 @@ async def failed_ids(services: Services, batch_id: str) -> dict[str, str | None]
     }
 
 
+def retryable(failed: dict[str, str | None]) -> list[str]:
+    """What a plain retry sends: every failure but the invalid request, sorted."""
+    return sorted(c for c, kind in failed.items() if kind != "invalid_request_error")
+
+
+@asynccontextmanager
+async def failed_batch_on(
+    sim: Simulator, tmp_path: Path, *, count: int = 30, read_only: bool = False
+) -> AsyncIterator[tuple[Services, Batch, dict[str, str | None]]]:
+    """Services on ``sim`` holding :func:`failed_batch` of ``count`` requests: the services,
+    the batch, and custom_id -> error type of its failures."""
+    async with sim_services(sim, tmp_path, read_only=read_only) as services:
+        batch_id = await failed_batch(sim, services, count)
+        failed = await failed_ids(services, batch_id)
+        yield services, await services.store.batches.get(batch_id), failed
+
+
 async def open_retry(app: BatchApp, screen: RetryScreen, results: list, pilot) -> RetryScreen:
     await app.push_screen(screen, results.append)
     await settle(pilot)
@@ -60,8 +77,7 @@ async def retry_modal(
     services: Services, batch: Batch
 ) -> AsyncIterator[tuple[BatchApp, Pilot, RetryScreen, list]]:
     """The app with the retry modal of ``batch`` open; what it dismisses with lands in the list."""
-    app = BatchApp(services)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_app(services, size=SIZE) as (app, pilot):
         results: list = []
         screen = await open_retry(app, RetryScreen(services, batch), results, pilot)
         yield app, pilot, screen, results
@@ -71,13 +87,11 @@ async def test_retry_plan_confirm_creates_a_child_batch_with_exactly_the_failed_
     failing_sim: Simulator, tmp_path: Path
 ) -> None:
     sim = failing_sim
-    async with sim_services(sim, tmp_path) as services:
-        batch_id = await failed_batch(sim, services)
-        failed = await failed_ids(services, batch_id)
+    async with failed_batch_on(sim, tmp_path) as (services, batch, failed):
+        batch_id = batch.id
         assert failed[BAD_ID] == "invalid_request_error"
-        expected = sorted(c for c, kind in failed.items() if kind != "invalid_request_error")
+        expected = retryable(failed)
         assert len(expected) > 3
-        batch = await services.store.batches.get(batch_id)
 
         async with retry_modal(services, batch) as (app, pilot, screen, results):
             plan = text_of(pilot, "#retry-plan")
@@ -107,53 +121,53 @@ async def test_retry_plan_confirm_creates_a_child_batch_with_exactly_the_failed_
 
 async def test_declining_sends_nothing(failing_sim: Simulator, tmp_path: Path) -> None:
     sim = failing_sim
-    async with sim_services(sim, tmp_path) as services:
-        batch_id = await failed_batch(sim, services)
-        batch = await services.store.batches.get(batch_id)
-        async with retry_modal(services, batch) as (_app, pilot, _screen, results):
-            before = sim_batch_count(sim)
+    async with (
+        failed_batch_on(sim, tmp_path) as (services, batch, _failed),
+        retry_modal(services, batch) as (_app, pilot, _screen, results),
+    ):
+        before = sim_batch_count(sim)
 
-            await pilot.press("enter")  # focus starts on Cancel
-            await settle(pilot)
+        await pilot.press("enter")  # focus starts on Cancel
+        await settle(pilot)
 
-            assert results == [None]
-            assert sim_batch_count(sim) == before
-            assert [b.id for b in await services.store.batches.list()] == [batch_id]
+        assert results == [None]
+        assert sim_batch_count(sim) == before
+        assert [b.id for b in await services.store.batches.list()] == [batch.id]
 
 
 async def test_escape_backs_out_too(failing_sim: Simulator, tmp_path: Path) -> None:
     sim = failing_sim
-    async with sim_services(sim, tmp_path) as services:
-        batch = await services.store.batches.get(await failed_batch(sim, services, count=8))
-        async with retry_modal(services, batch) as (_app, pilot, _screen, results):
-            before = sim_batch_count(sim)
-            await pilot.press("escape")
-            await settle(pilot)
-            assert results == [None]
-            assert sim_batch_count(sim) == before
+    async with (
+        failed_batch_on(sim, tmp_path, count=8) as (services, batch, _failed),
+        retry_modal(services, batch) as (_app, pilot, _screen, results),
+    ):
+        before = sim_batch_count(sim)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert results == [None]
+        assert sim_batch_count(sim) == before
 
 
 async def test_include_invalid_switch_puts_the_invalid_request_back(
     failing_sim: Simulator, tmp_path: Path
 ) -> None:
     sim = failing_sim
-    async with sim_services(sim, tmp_path) as services:
-        batch_id = await failed_batch(sim, services)
-        failed = await failed_ids(services, batch_id)
-        batch = await services.store.batches.get(batch_id)
-        async with retry_modal(services, batch) as (_app, pilot, screen, results):
-            assert screen.query_one("#retry-invalid-row").display
-            await pilot.click("#retry-include-invalid")
-            await settle(pilot)
+    async with (
+        failed_batch_on(sim, tmp_path) as (services, batch, failed),
+        retry_modal(services, batch) as (_app, pilot, screen, results),
+    ):
+        assert screen.query_one("#retry-invalid-row").display
+        await pilot.click("#retry-include-invalid")
+        await settle(pilot)
 
-            assert screen.plan is not None
-            assert BAD_ID in screen.plan.custom_ids
-            assert "left out" not in text_of(pilot, "#retry-plan")
-            await pilot.click("#retry-confirm")
-            await settle(pilot)
+        assert screen.plan is not None
+        assert BAD_ID in screen.plan.custom_ids
+        assert "left out" not in text_of(pilot, "#retry-plan")
+        await pilot.click("#retry-confirm")
+        await settle(pilot)
 
-            [new_id] = results
-            assert sorted(sim.state.anthropic[new_id].table.custom_ids) == sorted(failed)
+        [new_id] = results
+        assert sorted(sim.state.anthropic[new_id].table.custom_ids) == sorted(failed)
 
 
 async def test_marked_requests_and_groups_are_retried_together(
@@ -197,8 +211,7 @@ async def test_the_same_retry_twice_is_explained_and_can_be_forced(
     failing_sim: Simulator, tmp_path: Path
 ) -> None:
     sim = failing_sim
-    async with sim_services(sim, tmp_path) as services:
-        batch = await services.store.batches.get(await failed_batch(sim, services, count=10))
+    async with failed_batch_on(sim, tmp_path, count=10) as (services, batch, _failed):
         app = BatchApp(services)
         async with app.run_test(size=SIZE) as pilot:
             first: list = []
@@ -230,8 +243,7 @@ async def test_read_only_shows_the_plan_but_cannot_send(
     failing_sim: Simulator, tmp_path: Path
 ) -> None:
     sim = failing_sim
-    async with sim_services(sim, tmp_path, read_only=True) as services:
-        batch = await services.store.batches.get(await failed_batch(sim, services, count=8))
+    async with failed_batch_on(sim, tmp_path, count=8, read_only=True) as (services, batch, _):
         app = BatchApp(services)
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_retry(app, RetryScreen(services, batch), [], pilot)
@@ -246,15 +258,11 @@ async def test_r_on_the_batch_list_retries_the_selected_batch_and_lists_the_chil
     failing_sim: Simulator, tmp_path: Path
 ) -> None:
     sim = failing_sim
-    async with sim_services(sim, tmp_path) as services:
-        batch_id = await failed_batch(sim, services)
-        failed = await failed_ids(services, batch_id)
-        expected = sorted(c for c, kind in failed.items() if kind != "invalid_request_error")
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.main.table.select(batch_id)
-            await pilot.pause()
+    async with failed_batch_on(sim, tmp_path) as (services, batch, failed):
+        batch_id = batch.id
+        expected = retryable(failed)
+        async with running_app(services, size=SIZE) as (app, pilot):
+            await select_batch(pilot, batch_id)
             await pilot.press("R")
             await settle(pilot)
             assert isinstance(app.screen, RetryScreen)
@@ -279,11 +287,8 @@ async def test_r_is_refused_with_a_reason_when_nothing_failed(
         [batch] = await submit_file(await session_of(services), plan_file(path, profile_for(sim)))
         sim.clock.advance(hours=10)  # no errors, no expiry at this simulator
         await services.engine.poll_once()
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.main.table.select(batch.id)
-            await pilot.pause()
+        async with running_app(services, size=SIZE) as (app, pilot):
+            await select_batch(pilot, batch.id)
             assert app.main.check_action("retry", ()) is None  # shown dimmed
             before = sim_batch_count(sim)
             await pilot.press("R")
@@ -298,15 +303,11 @@ async def test_retry_requested_in_the_inspector_plans_the_marked_requests(
     failing_sim: Simulator, tmp_path: Path
 ) -> None:
     sim = failing_sim
-    async with sim_services(sim, tmp_path) as services:
-        batch_id = await failed_batch(sim, services)
-        failed = await failed_ids(services, batch_id)
-        marked = frozenset(sorted(c for c, k in failed.items() if k != "invalid_request_error")[:2])
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.main.table.select(batch_id)
-            await pilot.pause()
+    async with failed_batch_on(sim, tmp_path) as (services, batch, failed):
+        batch_id = batch.id
+        marked = frozenset(retryable(failed)[:2])
+        async with running_app(services, size=SIZE) as (app, pilot):
+            await select_batch(pilot, batch_id)
             await app.main.run_action("open_requests")
             await settle(pilot)
             inspector = app.screen
@@ -330,13 +331,10 @@ async def test_read_only_hides_submit_and_retry_everywhere(
     failing_sim: Simulator, tmp_path: Path
 ) -> None:
     sim = failing_sim
-    async with sim_services(sim, tmp_path, read_only=True) as services:
-        batch_id = await failed_batch(sim, services, count=8)
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.main.table.select(batch_id)
-            await pilot.pause()
+    async with failed_batch_on(sim, tmp_path, count=8, read_only=True) as (services, batch, _):
+        batch_id = batch.id
+        async with running_app(services, size=SIZE) as (app, pilot):
+            await select_batch(pilot, batch_id)
             assert app.main.check_action("retry", ()) is False
             assert app.main.check_action("submit", ()) is False
             before = sim_batch_count(sim)
@@ -346,7 +344,7 @@ async def test_read_only_hides_submit_and_retry_everywhere(
             assert app.screen is app.main
             titles = [title for title, _, _ in BatchCommands(app.main)._available()]
             assert not any("Retry" in t or "Submit" in t for t in titles)
-            app.main.open_retry(await services.store.batches.get(batch_id))
+            app.main.open_retry(batch)
             await settle(pilot)
             assert app.screen is app.main
             assert sim_batch_count(sim) == before

@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-from main_support import demo_services, import_everything, settle
-from submit_support import PROFILE, failed_batch, params, sim_services, text_of
+from builders import params
+from main_support import demo_services, import_everything, running_app, select_batch, settle
+from submit_support import PROFILE, failed_batch, sim_services, text_of
 from textual.widgets import Button, Input, Switch
 
 from tui.cli.demo import store_demo_requests
@@ -33,11 +34,8 @@ async def test_r_on_a_demo_batch_plans_a_retry_it_can_send(tmp_path: Path) -> No
         batches = await services.store.batches.list()
         failing = [b for b in batches if b.is_terminal and b.counts.errored]
         assert failing
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.main.table.select(failing[0].id)
-            await pilot.pause()
+        async with running_app(services, size=SIZE) as (app, pilot):
+            await select_batch(pilot, failing[0].id)
             await pilot.press("R")
             await settle(pilot)
             screen = app.screen
@@ -55,11 +53,8 @@ async def test_a_plan_with_nothing_to_send_disables_retry_and_says_why(
         batch_id = await failed_batch(failing_sim, services)
         async with services.store.db.transaction() as conn:  # as for a batch made elsewhere
             await conn.execute("DELETE FROM requests WHERE batch_id = ?", (batch_id,))
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.main.table.select(batch_id)
-            await pilot.pause()
+        async with running_app(services, size=SIZE) as (app, pilot):
+            await select_batch(pilot, batch_id)
             await pilot.press("R")
             await settle(pilot)
             assert isinstance(app.screen, RetryScreen)
@@ -72,8 +67,7 @@ async def test_a_plan_with_nothing_to_send_disables_retry_and_says_why(
 
 
 async def open_inspector(app: BatchApp, pilot, batch_id: str) -> RequestsScreen:
-    app.main.table.select(batch_id)
-    await pilot.pause()
+    await select_batch(pilot, batch_id)
     await app.main.run_action("open_requests")
     await settle(pilot)
     screen = app.screen
@@ -137,12 +131,9 @@ async def test_truncated_answers_are_resent_with_the_max_tokens_typed(
             if r.stop_reason == "max_tokens"
         }
         assert truncated
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=SIZE) as (app, pilot):
             # On the list, R says nothing failed and where the truncated retry is.
-            app.main.table.select(batch.id)
-            await pilot.pause()
+            await select_batch(pilot, batch.id)
             await pilot.press("R")
             await settle(pilot)
             assert app.screen is app.main

@@ -15,7 +15,7 @@ from main_support import (
     demo_services,
     import_everything,
     offline_demo_config,
-    prepare_cache,
+    running_app,
     settle,
 )
 
@@ -29,11 +29,6 @@ from tui.ui.app import BatchApp
 from tui.ui.services import Services
 
 SIZE = (160, 40)
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 def cached_app(cache: Path, tmp_path: Path, settings: Settings | None = None) -> BatchApp:
@@ -190,9 +185,7 @@ async def test_a_running_openai_batch_shows_its_pace_and_eta(tmp_path: Path) -> 
         await import_everything(services)  # the first sample of every running batch
         sim.clock.advance(minutes=10)
         await services.engine.poll_once()  # the second
-        app = BatchApp(services)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=SIZE) as (app, pilot):
             table = app.main.table
             running = [b for b in table.batches.values() if not b.is_terminal]
             openai = next(b for b in running if b.provider.value == "openai" and b.counts.finished)

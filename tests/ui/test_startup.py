@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from main_support import (
     copy_cache,
+    demo_app,
     demo_services,
     demo_services_for,
     make_sim,
     offline_demo_config,
-    prepare_cache,
+    running_app,
     settle,
 )
 
@@ -23,7 +24,6 @@ from tui.core.config import Profile
 from tui.core.events import ProfileHealth
 from tui.core.models import ProviderKind
 from tui.core.paths import AppPaths
-from tui.ui.app import BatchApp
 from tui.ui.services import Services
 
 
@@ -36,9 +36,7 @@ async def test_deferred_engine_builds_the_providers_on_the_first_poll(tmp_path: 
         async with services:
             engine = services.engine
             assert {s.health for s in engine.statuses.values()} == {ProfileHealth.UNKNOWN}
-            app = BatchApp(services)
-            async with app.run_test(size=(120, 36)) as pilot:
-                await settle(pilot)
+            async with running_app(services, size=(120, 36)) as (app, pilot):
                 assert app.main.table.row_count == 0
                 await app.sync_batches().wait()
                 await settle(pilot)
@@ -58,26 +56,21 @@ async def test_a_profile_without_a_key_opens_read_only_with_the_reason(
     keyless = Profile("anthropic", ProviderKind.ANTHROPIC, api_key_env="NOT_SET_ANYWHERE")
     config.profiles["anthropic"] = keyless
     services = Services(config, tmp_path / "batchtui.db", env={}, auto_poll=False)
-    async with services:
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settle(pilot)
-            main = app.main
-            assert main.table.row_count > 20
-            assert "no key: NOT_SET_ANYWHERE unset" in str(main.status_bar.render())
-            running = next(
-                b
-                for b in main.table.batches.values()
-                if b.profile == "anthropic" and not b.is_terminal
-            )
-            main.table.move_cursor(main.table.shown_ids.index(running.id))
-            await pilot.pause()
-            reason = main.unavailable_reason("cancel_batch")
-            assert reason is not None
-            assert "NOT_SET_ANYWHERE" in reason
-            assert main.check_action("cancel_batch", ()) is None  # dimmed in the footer
-            assert services.engine.statuses["anthropic"].health is ProfileHealth.MISCONFIGURED
-            assert services.usable_profiles() == ["openai"]
+    async with services, running_app(services, size=(120, 36)) as (app, pilot):
+        main = app.main
+        assert main.table.row_count > 20
+        assert "no key: NOT_SET_ANYWHERE unset" in str(main.status_bar.render())
+        running = next(
+            b for b in main.table.batches.values() if b.profile == "anthropic" and not b.is_terminal
+        )
+        main.table.move_cursor(main.table.shown_ids.index(running.id))
+        await pilot.pause()
+        reason = main.unavailable_reason("cancel_batch")
+        assert reason is not None
+        assert "NOT_SET_ANYWHERE" in reason
+        assert main.check_action("cancel_batch", ()) is None  # dimmed in the footer
+        assert services.engine.statuses["anthropic"].health is ProfileHealth.MISCONFIGURED
+        assert services.usable_profiles() == ["openai"]
 
 
 async def test_no_profile_at_all_opens_an_empty_list_that_says_what_to_do(
@@ -88,16 +81,13 @@ async def test_no_profile_at_all_opens_an_empty_list_that_says_what_to_do(
     config = Context(paths=paths, env={}).config
     services = Services(config, paths.database, env={}, auto_poll=False)
     paths.ensure_data_dir()
-    async with services:
-        app = BatchApp(services)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            lines = [app.main.table.render_line(y).text for y in range(1, 6)]
-            assert "No batches yet" in lines[0]
-            assert any("batchtui sim" in line for line in lines)
-            assert any("batchtui config init" in line for line in lines)
-            assert any(line.strip().startswith("n ") for line in lines)
-            assert "no profile" in str(app.main.status_bar.render())
+    async with services, running_app(services, size=(80, 24)) as (app, _pilot):
+        lines = [app.main.table.render_line(y).text for y in range(1, 6)]
+        assert "No batches yet" in lines[0]
+        assert any("batchtui sim" in line for line in lines)
+        assert any("batchtui config init" in line for line in lines)
+        assert any(line.strip().startswith("n ") for line in lines)
+        assert "no profile" in str(app.main.status_bar.render())
 
 
 def test_opening_the_app_module_does_not_import_the_sdks() -> None:
@@ -128,11 +118,6 @@ def test_the_modules_batchtui_starts_with_leave_out_what_the_first_paint_does_no
     assert out.stdout.split() == ["[]", "0"]
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
-
-
 @pytest.mark.parametrize("head_start", [0.3, 0.0])
 async def test_the_cached_list_fills_before_or_after_the_screen_is_built(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, head_start: float
@@ -141,9 +126,7 @@ async def test_the_cached_list_fills_before_or_after_the_screen_is_built(
     monkeypatch.setattr(tui.ui.app, "_CACHE_HEAD_START", head_start)
     async with demo_services(tmp_path, cache=cache) as (_sim, services):
         cached = await services.store.batches.list()
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settle(pilot)
+        async with running_app(services, size=(120, 36)) as (app, _pilot):
             assert app.main.table.shown_ids == [b.id for b in cached]
             assert app.main.detail.shown_batch is not None
             assert app.main.detail.shown_batch.id == cached[0].id
@@ -159,16 +142,13 @@ async def test_the_inspector_is_loaded_after_the_first_paint_not_on_enter(
     from tui.ui.warmup import inspector_widgets
     from tui.ui.widgets.results_view import ResultsView
 
-    async with demo_services(tmp_path, cache=cache) as (_sim, services):
-        app = BatchApp(services)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settle(pilot)
-            sources = set(app.stylesheet.source)
-            assert any(name == "ResultsView.DEFAULT_CSS" for _, name in sources)
-            assert not app.query(ResultsView)  # loaded, nothing mounted
-            assert len(inspector_widgets()) > 10
-            await pilot.press("enter")
-            await settle(pilot)
-            assert isinstance(app.screen, RequestsScreen)
-            assert app.screen.query(ResultsView)
-            assert set(app.stylesheet.source) == sources
+    async with demo_app(tmp_path, cache, size=(120, 36)) as (app, pilot):
+        sources = set(app.stylesheet.source)
+        assert any(name == "ResultsView.DEFAULT_CSS" for _, name in sources)
+        assert not app.query(ResultsView)  # loaded, nothing mounted
+        assert len(inspector_widgets()) > 10
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestsScreen)
+        assert app.screen.query(ResultsView)
+        assert set(app.stylesheet.source) == sources

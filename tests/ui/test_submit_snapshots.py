@@ -16,14 +16,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from main_support import T0, settle
+from builders import params, write_requests
+from main_support import T0, select_batch, settle
 from submit_support import (
     FAILING,
     failed_batch,
-    params,
     sim_config,
     sim_services_for,
-    write_requests,
 )
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -150,8 +149,7 @@ def test_retry_failed_requests_of_an_ended_batch(snap_compare, workdir: Path) ->
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
         assert isinstance(app.prepared, str)  # the failed batch's id
-        app.main.table.select(app.prepared)
-        await pilot.pause()
+        await select_batch(pilot, app.prepared)
         await pilot.press("R")  # as a user would, on the batch list
         await settle(pilot)
         assert isinstance(app.screen, RetryScreen)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from requests_support import HostApp, fill_store, make_batch, settle
+from requests_support import HostApp, fill_store, inspected_batch, settle
 from textual.app import App, ComposeResult
 
 from tui.core.store import Store
@@ -49,7 +49,7 @@ async def test_batch_detail_keeps_textual_batch() -> None:
     app = _DetailApp()
     async with app.run_test(size=(80, 24)) as pilot:
         detail = app.query_one(BatchDetail)
-        detail.shown_batch = make_batch(10)
+        detail.shown_batch = inspected_batch(10)
         async with detail.batch():
             pass
         await pilot.pause()
