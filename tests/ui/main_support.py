@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerState
 
@@ -110,13 +111,29 @@ async def select_batch(pilot: Pilot, batch_id: str) -> None:
 async def settle(pilot: Pilot) -> None:
     """Wait until no worker runs and every posted message has landed (no sleeps)."""
     app = pilot.app
-    for _ in range(20):
+    for _ in range(50):
         with contextlib.suppress(WorkerCancelled):
             await app.workers.wait_for_complete()
         await pilot.pause()
         # A worker started but not yet running (PENDING) is still to come: wait for it too.
-        if not any(w.is_running or w.state is WorkerState.PENDING for w in app.workers):
+        if any(w.is_running or w.state is WorkerState.PENDING for w in app.workers):
+            continue
+        # pause() waits for the CPU to be idle, which a loaded machine can fake: a message
+        # still queued (a worker's result on its way to a label) would change the screen after
+        # the snapshot. Done only when every queue is empty and no layout is pending.
+        if not _screen_busy(app):
             return
+
+
+def _screen_busy(app: App) -> bool:
+    screen = app.screen
+    nodes = [app, screen, *screen.walk_children()]
+    return bool(
+        screen._layout_required
+        or screen._repaint_required
+        or screen._dirty_widgets
+        or any(node._message_queue.qsize() for node in nodes)
+    )
 
 
 async def import_everything(services: Services) -> None:

@@ -348,3 +348,21 @@ async def test_read_only_hides_submit_and_retry_everywhere(
             await settle(pilot)
             assert app.screen is app.main
             assert sim_batch_count(sim) == before
+
+
+async def test_the_retry_button_is_as_wide_as_its_new_label(
+    failing_sim: Simulator, tmp_path: Path
+) -> None:
+    """Textual's Button keeps its old width when its label changes: the plan's count must lay
+    the dialog out again, or "Retry 29 requests" is cut to the 16 cells of "Retry"."""
+    async with (
+        failed_batch_on(failing_sim, tmp_path) as (services, batch, _failed),
+        retry_modal(services, batch) as (_app, pilot, screen, _results),
+    ):
+        button = screen.query_one("#retry-confirm", Button)
+        screen.force = True  # "Retry anyway 29 requests": wider than any label before it
+        screen._update_buttons()
+        await pilot.pause()
+        label = str(button.label)
+        assert label.startswith("Retry anyway ")
+        assert button.content_size.width >= len(label)

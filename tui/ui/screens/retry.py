@@ -345,6 +345,9 @@ class RetryScreen(CreateFlow[str | None], ModalScreen[str | None]):
         button.label = f"{verb} {count:,} request{'s' if count != 1 else ''}" if count else verb
         if not count and self.plan is not None:
             button.label = "Nothing to retry"
+        # Textual's Button redraws a new label in its old width: "Retry 13 requests" came
+        # out as "Retry 13" until something else happened to lay the dialog out again.
+        button.refresh(layout=True)
         self.query_one("#retry-include-invalid", Switch).disabled = self.busy
         self.query_one("#retry-truncated", Switch).disabled = self.busy
         self.query_one("#retry-max-tokens", Input).disabled = self.busy

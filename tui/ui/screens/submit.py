@@ -466,4 +466,5 @@ class SubmitScreen(CreateFlow[list[str] | None]):
         ready = self.plan is not None and self.estimate is not None
         button.disabled = self.busy or not ready or self.services.read_only
         button.label = "Submit anyway" if self.force else "Submit"
+        button.refresh(layout=True)  # a new label keeps the old width otherwise (see retry.py)
         self.query_one("#submit-check", Button).disabled = self.busy
