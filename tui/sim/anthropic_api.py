@@ -15,7 +15,7 @@ from tui.sim import outcomes as oc
 from tui.sim.batches import ARCHIVE_AFTER, AnthropicBatch
 from tui.sim.catalogue import catalogue
 from tui.sim.check_anthropic import check_messages
-from tui.sim.state import no_gc
+from tui.sim.intake import no_gc
 from tui.sim.wire import ApiError, int_param, json_response, read_json, rfc3339
 
 if TYPE_CHECKING:
