@@ -5,6 +5,12 @@ asked for, the 5xx, the calls that got no answer at all, each with the provider'
 to quote to support. The calls come from the session's :class:`~tui.core.calllog.CallLog`
 (bounded, so the table is too: one DataTable, never a widget per call). The table is redrawn
 once a second while the screen is open, and only when a call was recorded.
+
+The pane under the table follows the table's cursor through a watch on it, called as the
+cursor moves, so it is redrawn in the same frame as the highlight. (It used to follow the
+``RowHighlighted`` message, which reaches the screen only after the table has worked through
+its queue; while calls arrive that queue holds the re-measuring of every row of a redraw, and
+the pane showed the previous call for up to a second.)
 """
 
 from __future__ import annotations
@@ -72,8 +78,10 @@ class CallLogScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        table: DataTable[Text] = self.query_one(DataTable)
+        self.watch(table, "cursor_coordinate", self._cursor_moved, init=False)
         self.show_calls()
-        self.query_one(DataTable).focus()
+        table.focus()
         self.set_interval(REFRESH_SECONDS, self._refresh_if_new, name="calls-refresh")
 
     # --- the table ---------------------------------------------------------------------------
@@ -89,6 +97,7 @@ class CallLogScreen(Screen[None]):
         shown = [call for call in calls if self._matches(call)]
         table: DataTable[Text] = self.query_one(DataTable)
         selected = self._selected_seq()
+        self._shown = []  # the cursor moves while the rows are replaced: show once, below
         table.clear()
         table.add_rows(self._row(call) for call in shown)
         self._shown = shown
@@ -168,9 +177,9 @@ class CallLogScreen(Screen[None]):
         lines.append_text(Text(" · ").join(notes))
         detail.update(lines)
 
-    @on(DataTable.RowHighlighted, "#calls-table")
-    def _highlighted(self) -> None:
-        self._show_detail()
+    def _cursor_moved(self) -> None:
+        if self._shown:  # empty while show_calls replaces the rows (it shows the pane itself)
+            self._show_detail()
 
     # --- filtering ---------------------------------------------------------------------------
 
