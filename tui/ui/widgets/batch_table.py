@@ -93,6 +93,7 @@ EMPTY_HINT = (
 NO_MATCH_HINT = ("No batch in this view (4 shows them all; Esc clears a filter).",)
 
 CostLookup = Callable[[Batch], float | None]
+EtaLookup = Callable[[Batch], datetime | None]
 Layout = tuple[tuple[Column, int], ...]
 """The shown columns and their widths, in display order."""
 
@@ -169,6 +170,8 @@ class BatchTable(LineList):
         self.sort_reverse = False
         self.full_ids = False
         self.cost_of: CostLookup = lambda batch: None
+        self.eta_of: EtaLookup = lambda batch: None
+        """When a running batch should end, from its count history (None: no ETA)."""
         self.marked: Container[str] = ()
         """Ids drawn as marked (the screen's :class:`~tui.ui.batch_marks.BatchMarks`)."""
 
@@ -394,7 +397,7 @@ class BatchTable(LineList):
         if key == "created":
             return Text(ago(batch.created_at, now).removesuffix(" ago"))
         if key == "left":
-            return time_left(batch, now)
+            return time_left(batch, now, None if batch.is_terminal else self.eta_of(batch))
         return Text(money(self.cost_of(batch)), justify="right")
 
     # --- rendering ------------------------------------------------------------------------------
