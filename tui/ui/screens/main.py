@@ -139,6 +139,7 @@ class MainScreen(BatchActions):
         bar.read_only = self.services.read_only
         bar.profiles = dict(self.services.engine.statuses)
         bar.clock = self.services.clock
+        bar.timer = self.services.timer
         self.set_interval(_RELATIVE_TICK, self.tick)
         cached, self._cached = self._cached, None
         if cached:
