@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from call_log_support import CallLogApp
 from main_support import copy_cache, demo_services, prepare_cache, settle
-from textual.widgets import DataTable
 
 from tui.cli.demo import DEMO_KEYS
 from tui.core.config import Settings
@@ -29,10 +28,8 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def table_text(screen: CallLogScreen) -> list[str]:
-    table: DataTable = screen.query_one(DataTable)
-    return [
-        " ".join(cell.plain for cell in table.get_row_at(row)) for row in range(table.row_count)
-    ]
+    table = screen.table
+    return [table.row_text(row) for row in range(table.row_count)]
 
 
 async def test_at_lists_the_calls_of_this_session_newest_first_with_the_429s(
@@ -73,8 +70,9 @@ def pane_text(screen: CallLogScreen) -> str:
 
 
 def request_id_under_cursor(screen: CallLogScreen) -> str:
-    table: DataTable = screen.query_one(DataTable)
-    return table.get_row_at(table.cursor_row)[-1].plain
+    """The request id as the highlighted row draws it (its last cell)."""
+    table = screen.table
+    return table.row_text(table.cursor_row).split()[-1]
 
 
 async def test_the_pane_under_the_calls_follows_the_cursor_in_the_same_frame(
@@ -88,14 +86,21 @@ async def test_the_pane_under_the_calls_follows_the_cursor_in_the_same_frame(
         await pilot.press("at")
         screen = app.screen
         assert isinstance(screen, CallLogScreen)
-        table: DataTable = screen.query_one(DataTable)
-        moves = [table.action_cursor_down] * 4 + [
+        table = screen.table
+
+        def down() -> None:
+            table.action_cursor(1)
+
+        def up() -> None:
+            table.action_cursor(-1)
+
+        moves = [down] * 4 + [
             screen.action_toggle_trouble,  # t: the 429s and the 503 only
-            table.action_cursor_down,
-            table.action_cursor_down,
-            table.action_cursor_up,
+            down,
+            down,
+            up,
             screen.action_toggle_trouble,  # t again: every call, the cursor on the same one
-            table.action_cursor_down,
+            down,
         ]
         seen = set()
         for move in moves:
