@@ -51,6 +51,7 @@ KEYS = {
     "pageup": "\x1b[5~",
     "space": " ",
     "backspace": "\x7f",
+    "ctrl+e": "\x05",
     "ctrl+u": "\x15",
 }
 """What a terminal sends for each named key (xterm)."""
@@ -192,8 +193,13 @@ class Terminal:
     # --- input ----------------------------------------------------------------------------------
 
     def press(self, *keys: str) -> None:
-        """Send named keys (``enter``, ``down``…) or single characters, one write each."""
+        """Send named keys (``enter``, ``down``…) or single characters, one write each.
+
+        A name not in :data:`KEYS` is refused: written as it is, ``dollar_sign`` would type
+        ``d`` (delete) and six other keys."""
         for key in keys:
+            if key not in KEYS and len(key) != 1:
+                raise ValueError(f"no key named {key!r}: add it to KEYS or type() the text")
             self.process.write(KEYS.get(key, key).encode())
 
     def type(self, text: str) -> None:

@@ -4,7 +4,7 @@ retried, and no key on screen."""
 from __future__ import annotations
 
 from conftest import ANTHROPIC_KEY, OPENAI_KEY
-from test_stories import open_list
+from steps import open_list
 
 
 def test_at_shows_the_sessions_calls_with_the_rate_limited_ones(make_workspace) -> None:

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from conftest import Workspace
-from test_stories import open_list, write_requests
+from steps import open_list, write_requests
 
 
 def with_model(path: Path, model: str) -> Path:

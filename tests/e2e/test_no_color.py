@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from test_stories import open_list
+from steps import open_list
 
 PALETTE = re.compile(rb"\x1b\[[0-9;]*?[34]8;5;(\d+)")
 """A 256-colour foreground or background in an SGR sequence (the terminal is xterm-256color)."""

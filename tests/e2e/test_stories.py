@@ -7,56 +7,9 @@ asked through the official SDK or its counters) says happened.
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
-from conftest import Workspace
-from harness import Terminal
-
-ROW = re.compile(r"^\s+([✓✗⧗⊘…]) (\S+)\s+(\S+)")
-"""A row of the requests inspector: outcome glyph, custom_id, reason."""
-
-
-def write_requests(path: Path, count: int, prefix: str = "e2e") -> Path:
-    lines = (
-        json.dumps(
-            {
-                "custom_id": f"{prefix}-{i:03d}",
-                "params": {
-                    "model": "claude-haiku-4-5",
-                    "max_tokens": 64,
-                    "messages": [{"role": "user", "content": f"Question {i}"}],
-                },
-            }
-        )
-        for i in range(count)
-    )
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def open_list(space: Workspace, expected: str) -> Terminal:
-    """Plain ``batchtui``; wait until the first poll (import, refresh, downloads) is over,
-    both profiles reached, and the list shows ``expected``."""
-    terminal = space.open_tui()
-    # "synced" shows once a profile's round went well; "next poll" once the whole first poll
-    # (its downloads included) is over and the next one is armed.
-    terminal.wait_for(lambda text: "● work ● oa" in text and "next poll" in text)
-    terminal.wait_for(expected)
-    return terminal
-
-
-def confirm(terminal: Terminal, title: str) -> None:
-    """Answer yes in a confirm modal, whose focus starts on Cancel."""
-    terminal.wait_for(title)
-    terminal.press("tab", "enter")
-    terminal.wait_until_gone(title)
-
-
-def visible_rows(text: str) -> list[tuple[str, str, str]]:
-    return [match.groups() for line in text.splitlines() if (match := ROW.match(line))]
-
+from steps import confirm, open_list, visible_rows, write_requests
 
 # --- the stories -------------------------------------------------------------------------------
 

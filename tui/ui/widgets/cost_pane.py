@@ -112,7 +112,7 @@ class CostPane(Widget, can_focus=True):
                 self._static(part).update("")
             self.query_one("#cost-chart", Sparkline).data = []
             return
-        self.border_subtitle = f"{report.batch_count} batches"
+        self.border_subtitle = f"{report.batch_count} {plural(report.batch_count, 'batch')}"
         self._static("cost-totals").update(totals_table(report.totals))
         self._static("cost-classes").update(classes_table(report.totals))
         self._static("cost-models").update(models_table(report.by_model))
