@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from test_stories import open_list
+from steps import open_list
 
 ETA = re.compile(r"\beta (\d+[smhd]|now)\b")
 
