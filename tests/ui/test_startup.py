@@ -109,6 +109,25 @@ def test_opening_the_app_module_does_not_import_the_sdks() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_modules_batchtui_starts_with_leave_out_what_the_first_paint_does_not_need() -> None:
+    """The ``batchtui`` script loads every subcommand's module, then the App. Neither may pull
+    in the sync engine (built on the first poll), the comparison, the batch-end hooks or the
+    cache's housekeeping; and naming the list's models reads the model table only, not the
+    price table, and not through ``importlib.resources`` (its zip-file readers)."""
+    code = (
+        "import sys, tui.cli.main, tui.ui.app, tui.ui.services\n"
+        "from tui.core.known_models import canonical_model\n"
+        "from tui.core.prices import _shipped_table\n"
+        "assert canonical_model('claude-sonnet-4') == 'claude-sonnet-4-0'\n"
+        "assert canonical_model('gpt-4o-mini') == 'gpt-4o-mini'\n"
+        "late = ('tui.core.session', 'tui.core.sync', 'tui.core.compare', 'tui.core.batch_end',\n"
+        "        'tui.core.store.housekeeping', 'importlib.resources')\n"
+        "print(sorted(m for m in late if m in sys.modules), _shipped_table.cache_info().currsize)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["[]", "0"]
+
+
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return prepare_cache(tmp_path_factory.mktemp("cache"))

@@ -11,11 +11,14 @@ import argparse
 import asyncio
 import sys
 from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
 
 from tui.cli.common import EXIT_USAGE, Context, add_command, open_cache
 from tui.core.errors import BatchtuiError
 from tui.core.models import Batch, ProviderKind
-from tui.core.session import Session
+
+if TYPE_CHECKING:
+    from tui.core.session import Session
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -85,6 +88,10 @@ async def _find(id_or_prefix: str, context: Context) -> Batch:
 
 
 def _session(batch: Batch, context: Context) -> AbstractAsyncContextManager[Session]:
+    # The sync engine loads with the command that needs it, not with every `batchtui` start
+    # (the TUI's first paint among them).
+    from tui.core.session import Session
+
     return Session.open(
         context.config, context.paths.database, profile=batch.profile, env=context.env
     )

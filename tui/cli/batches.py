@@ -33,12 +33,10 @@ import contextlib
 import sys
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.call_lines import add_log_calls_argument, call_log_for
 from tui.cli.common import Context, add_command, open_cache, print_json
-from tui.cli.watch_ends import WatchEnds
-from tui.core.batch_end import outcome_exit_code
 from tui.core.errors import ConfigError, PartialFailure, ProviderError
 from tui.core.events import (
     BatchChanged,
@@ -50,9 +48,13 @@ from tui.core.events import (
 )
 from tui.core.known_models import canonical_models
 from tui.core.models import Batch, BatchStatus, ResultType
-from tui.core.session import Session
 from tui.core.store import Store
 from tui.core.text import one_line
+
+if TYPE_CHECKING:
+    # Loaded by the commands that poll, not by every start of `batchtui` (the TUI among them).
+    from tui.cli.watch_ends import WatchEnds
+    from tui.core.session import Session
 
 SHOWN_REASONS = 5
 """Failure reasons ``show`` lists (an invalid file can have one per line)."""
@@ -128,6 +130,8 @@ def run_sync(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _sync(args: argparse.Namespace, context: Context) -> int:
+    from tui.core.session import Session
+
     context.paths.ensure_data_dir()
     # The search index of downloaded results is left to the TUI, its only reader (it builds
     # it after its first paint): the command ends sooner.
@@ -225,6 +229,8 @@ async def _ls(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _refresh(args: argparse.Namespace, context: Context) -> None:
+    from tui.core.session import Session
+
     context.paths.ensure_data_dir()
     async with Session.open(
         context.config, context.paths.database, profile=args.profile, env=context.env
@@ -340,6 +346,9 @@ def run_watch(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _watch(args: argparse.Namespace, context: Context) -> int:
+    from tui.cli.watch_ends import WatchEnds
+    from tui.core.session import Session
+
     context.paths.ensure_data_dir()
     bell = context.config.settings.bell
     ends = WatchEnds(context.config, args.exec_command, env=context.env)
@@ -390,6 +399,8 @@ async def _watch_one(
     shown: dict[str, ProfileHealth],
 ) -> int:
     """Poll until the batch ``args.id`` has ended; run the command for it once."""
+    from tui.core.batch_end import outcome_exit_code
+
     engine, bell = session.engine, session.engine.settings.bell
     batch = await session.store.batches.find(args.id)
     while not batch.is_terminal:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from tui.cli.common import Context, add_command, open_cache
-from tui.core.store.housekeeping import CacheUsage, PruneReport
 from tui.core.text import one_line
+
+if TYPE_CHECKING:
+    from tui.core.store.housekeeping import CacheUsage, PruneReport
 
 SHOWN_BATCHES = 20
 """Batches listed by ``batchtui cache`` (the largest; ``--all`` lists every one)."""

@@ -12,9 +12,9 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from tui.cli.common import Context, add_command, open_cache, print_json
-from tui.core.compare import FILTER_LABELS, ComparedPair, CompareFilter, Only
 from tui.core.known_models import canonical_models
 from tui.core.models import RequestResult, ResultType
+from tui.core.store.comparison import ComparedPair, CompareFilter, Only
 from tui.core.text import one_line
 from tui.display.presentation import money
 
@@ -57,6 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
+    from tui.core.compare import FILTER_LABELS  # with the comparison, not at every start
+
     comparison, rows = asyncio.run(_compare(args, context))
     only = Only(args.only) if args.only else None
     if args.json:
@@ -99,6 +101,8 @@ def _side_lines(side: Side, name: str) -> str:
 
 def render_summary(comparison: Comparison) -> str:
     """Both sides' tallies in two columns, then how the requests pair up."""
+    from tui.core.compare import FILTER_LABELS
+
     a, b = comparison.a, comparison.b
     rows: list[tuple[str, str, str]] = [("results", f"{a.results:,}", f"{b.results:,}")]
     for kind in ResultType:

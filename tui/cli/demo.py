@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,6 +70,8 @@ def _data_dir(args: argparse.Namespace, context: Context) -> Iterator[Path]:
     if getattr(args, "data_dir", None):
         yield context.paths.ensure_data_dir()
         return
+    import tempfile  # only here: every `batchtui` start loads this module
+
     with tempfile.TemporaryDirectory(prefix="batchtui-demo-") as tmp:
         yield Path(tmp)
 

@@ -15,11 +15,11 @@ says is only ever a warning.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
-from importlib import resources
+from functools import cache, cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 from tui.core.prices import PriceTable, load_price_table, undated
@@ -45,7 +45,13 @@ class ModelTable:
 
     models: dict[str, KnownModel]
     ids: dict[str, KnownModel]
-    prices: PriceTable
+    price_source: Callable[[], PriceTable]
+    """Gives the price table, read on first need: only a dated id this table does not know
+    needs it to be named, and the batch list's first paint rarely shows one."""
+
+    @cached_property
+    def prices(self) -> PriceTable:
+        return self.price_source()
 
     def find(self, model_id: str | None) -> KnownModel | None:
         """The model ``model_id`` names (its name, a snapshot id, an alias, or a dated form of
@@ -73,8 +79,11 @@ class ModelTable:
         return self.find(model_id) is not None or self.prices.find(model_id) is not None
 
 
-def parse_model_table(data: Mapping[str, Any], prices: PriceTable) -> ModelTable:
-    """A table from a document in ``known_models.toml``'s format."""
+def parse_model_table(
+    data: Mapping[str, Any], prices: PriceTable | Callable[[], PriceTable]
+) -> ModelTable:
+    """A table from a document in ``known_models.toml``'s format; ``prices`` is the price
+    table or what reads it when first needed."""
     models: dict[str, KnownModel] = {}
     ids: dict[str, KnownModel] = {}
     for name, row in data.get("models", {}).items():
@@ -90,14 +99,21 @@ def parse_model_table(data: Mapping[str, Any], prices: PriceTable) -> ModelTable
         models[name] = model
         for model_id in (name, *model.snapshots, *model.aliases):
             ids[model_id] = model
-    return ModelTable(models=models, ids=ids, prices=prices)
+    price_source = prices if callable(prices) else lambda: prices
+    return ModelTable(models=models, ids=ids, price_source=price_source)
+
+
+_SHIPPED = Path(__file__).with_name("known_models.toml")
 
 
 @cache
 def known_models() -> ModelTable:
-    """The shipped table (read once), with the shipped price table for names it lacks."""
-    text = resources.files("tui.core").joinpath("known_models.toml").read_text(encoding="utf-8")
-    return parse_model_table(tomllib.loads(text), load_price_table())
+    """The shipped table (read once), with the shipped price table for names it lacks.
+
+    Read at start-up (the batch list names its models), so read as a plain file next to this
+    module: ``importlib.resources`` would first import its zip-file readers (~5 ms)."""
+    text = _SHIPPED.read_text(encoding="utf-8")
+    return parse_model_table(tomllib.loads(text), load_price_table)
 
 
 @lru_cache(maxsize=4096)  # a list of thousands of batches names a few dozen ids

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache, cached_property
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from tui.core.config import PRICE_FIELDS
@@ -194,9 +194,14 @@ def load_price_table(
     return apply_overrides(table, overrides or {})
 
 
+_SHIPPED = Path(__file__).with_name("prices.toml")
+"""Read as a plain file next to this module, like ``known_models.toml``: importing
+``importlib.resources`` (tempfile, shutil, random...) would cost the TUI's start ~6 ms."""
+
+
 @cache
 def _shipped_table() -> PriceTable:
-    source = resources.files("tui.core").joinpath("prices.toml").read_text(encoding="utf-8")
+    source = _SHIPPED.read_text(encoding="utf-8")
     return _parse_table(tomllib.loads(source))
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tui.core.batch_end import run_batch_end_command, summary, terminal_notification
-
 if TYPE_CHECKING:
     from textual.app import App
 
@@ -26,6 +24,9 @@ class BatchEndNotifier:
         self.services = services
 
     def batch_ended(self, batch: Batch) -> None:
+        # Loaded when a batch first ends, not at start-up (the App builds this notifier then).
+        from tui.core.batch_end import summary, terminal_notification
+
         settings = self.services.config.settings
         if settings.notify_terminal:
             self.write_to_terminal(
@@ -47,6 +48,8 @@ class BatchEndNotifier:
             driver.write(sequence)
 
     async def _run_command(self, batch: Batch) -> None:
+        from tui.core.batch_end import run_batch_end_command
+
         config = self.services.config
         outcome = await run_batch_end_command(
             config.settings.on_batch_end, batch, config, base_env=self.services.env

@@ -11,14 +11,18 @@ Widgets and commands never write SQL: they call the repositories hanging off :cl
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.core.store.batches import BatchRepository
 from tui.core.store.comparison import ComparisonRepository
 from tui.core.store.database import Database
-from tui.core.store.housekeeping import Housekeeping
 from tui.core.store.requests import RequestRepository
 from tui.core.store.results import ErrorGroup, ResultFilter, ResultRepository, UsageGroup
+
+if TYPE_CHECKING:
+    from tui.core.store.housekeeping import Housekeeping
 
 __all__ = ["ErrorGroup", "ResultFilter", "Store", "UsageGroup"]
 
@@ -32,7 +36,13 @@ class Store:
         self.requests = RequestRepository(db)
         self.results = ResultRepository(db)
         self.comparison = ComparisonRepository(db)
-        self.housekeeping = Housekeeping(db)
+
+    @cached_property
+    def housekeeping(self) -> Housekeeping:
+        """Sizes and pruning (``batchtui cache``), loaded on first use: not at the TUI's start."""
+        from tui.core.store.housekeeping import Housekeeping
+
+        return Housekeeping(self.db)
 
     @classmethod
     async def open(cls, path: Path, *, read_only: bool = False) -> Store:
