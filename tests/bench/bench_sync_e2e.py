@@ -8,7 +8,7 @@ One ``batchtui sim`` process holds the batch (frozen clock). Then, interleaved, 
 - **batchtui**: ``batchtui sync`` in a fresh workspace (empty data dir; a config with the
   Anthropic profile holding the batch and an OpenAI profile with nothing on it, as a user with
   two accounts has), timed from spawn to exit: interpreter, imports, listing both accounts,
-  the download, the search index, closing the cache;
+  the download, closing the cache;
 - **script**: a fresh ``python`` running the seed-style script: ``import anthropic``, then
   ``for r in client.messages.batches.results(id)`` writing ``r.model_dump_json()`` lines.
 
@@ -19,33 +19,51 @@ with the spread, and batchtui's largest peak RSS. Goals: ratio >= 3, peak RSS <=
 ``--compare DIR`` adds to each run a ``batchtui sync`` from another environment's bin dir
 (e.g. main's checkout), for an A/B under the same load.
 
-Figures (2026-12-06, the shared 2-core VM, other engineers' tests running: load average 5-8
-in the first session, so wall times there are ~2x the later ones; compare within a session):
+Each child's peak RSS includes the processes it waited for (``ru_maxrss`` of ``wait4``).
 
-* before (main at f69b639), loaded: batchtui 22.7 s (19.3-31.7), script 25.6 s (24.1-30.0):
-  1.24x (0.81-1.32, n=3); peak RSS 141 MiB.
-* now, A/B against main in the same runs, quieter (n=4): batchtui 7.25 s (6.48-9.15), CPU
-  6.13 s; main's sync 8.12 s (7.40-9.97), CPU 6.81 s; script 8.0 s (7.38-11.4), CPU 7.04 s.
-  Speed-up 1.12x (1.10-1.25): NOT met. Peak RSS 145 MiB (main 140; +zstd): met.
-* after merging main at 363bc9b (cross-process profile locks, listing polls), n=3: batchtui
-  11.1 s (10.0-11.6), CPU 6.71 s; script 11.3 s (10.7-12.6), CPU 7.43 s: 1.09x (0.97-1.12).
+Figures (2026-12-06, session 3). The box was saturated the whole session: load average 6-11
+on 2 cores, ``/proc/pressure/cpu`` "some" at 98 %, and ``sched_autogroup_enabled=1``, which
+shares CPU between sessions, not threads: a second process of ours gets no more CPU while
+other sessions keep both cores busy. Wall times are then ~CPU time over our share, and the
+figures below are 2-4x what a quiet box gives (there, ~7-8 s for main's sync and the script).
 
-What changed the command's time: the search index is no longer built by ``sync`` (the TUI
-builds it behind its first paint, or on opening the batch: ``SyncEngine.index_search``); with
-the raw JSON compressed, -0.9 s wall and -0.7 s CPU against main. The compression alone, an
-earlier loaded A/B (n=3): 15.9/16.7/27.2 s against main's 15.6/18.2/20.8 s, no clear change
-(it costs about what the smaller writes save).
+* main's ``batchtui sync`` (8b91ea2 + the layer packages), as the ``--compare`` side of
+  8 pairs in two runs: 25.2 s (20.2-38.3), CPU 7.3-9.8 s; the script 8.6-12.3 s of CPU.
+  Speed-up over the script per pair 1.27x (0.91-1.93, n=8): NOT met. Peak RSS 145 MiB: met.
 
-Why 3x is out of reach here, with figures from the same day (n=5 each): ``batchtui sync``
-with both profiles and nothing to download takes 2.56 s (2.39-3.01), 2.46 s CPU, and a bare
-``python -c "import anthropic, openai"`` 2.51 s (2.12-3.03): the official SDKs' imports are
-the command's fixed cost (``import anthropic`` alone ~1.4 s). With the script at 7.4-8 s
-(it pays the Anthropic import too), 3x means the whole command in ~2.5 s: less than those
-imports, before one of the 100,000 lines is parsed (orjson alone needs ~0.8 s for them, the
-ingest bench's floors ~2 s to parse and ~2 s to insert). Not importing the SDK of a profile
-with nothing to do would need knowing that without asking its API, which only the SDK may
-do; a process per profile would take the OpenAI import (~0.5 s) off the critical path and
-the parse in a second process ~1-1.5 s more at best: about 1.5x, not 3x.
+Directions measured this session (each an A/B in the same runs; neither kept):
+
+* **a process per profile** (branch ``perf2-per-profile``): ``sync`` syncs its first profile
+  itself and each other one in a child (``sync --profile P`` reporting JSON), so ``import openai``
+  (~0.7 s CPU) and the idle profile's listing run beside ``import anthropic`` (1.4-2 s). 3 pairs:
+  43.1 s (26.8-44.6) against main's 25.2 s (25.0-38.3), speed-up over main per pair 0.89x
+  (0.56-0.94); CPU 7.72 s against 7.55 s; peak RSS 132 MiB against 145 (the command no longer
+  holds both SDKs). Nothing to download (the fixed cost), 3 pairs at load 9: 13.1 s against 12.7
+  s, CPU 3.4 s against 3.1 s. It can only pay with a free core (~0.7 s of ~7 s expected); here it
+  cannot.
+* **the rows inserted by a second process**: the parent parsed each chunk and sent its row values
+  (``marshal``, 0.17 s per 100,000 rows each way) to a child that inserted them. The CPU split
+  well (download only: parent 2.9 s + child 2.4 s against 5.3 s in one process); walls: 3
+  download-only pairs at load 5, 18.6/15.9/17.3 s against 23.7/21.0/15.2 s, and the whole command
+  with a process per profile too, 5 pairs: speed-up over main 1.03x (0.71-1.13), +1.9 s CPU.
+  Worse, its inserts compete with the parent's own writes at the SQLite level (busy timeout)
+  instead of taking turns on the writer lock: quitting the demo during its 20,000-result download
+  exited 3 once in the full suite. Redo it only with the parent's writer lock held across each
+  child transaction (per-chunk acknowledgements).
+* per-stage CPU for 100,000 results, in isolation: split 0.16 s, parse + normalise 0.75 s
+  (orjson alone ~0.5 s), row values 0.09 s, cutting the answer out of the raw line 0.34 s,
+  zstd 0.15 s (level 1: the same), inserts 1.6 s with the three indexes and 0.85 s without
+  (so building them after a bulk insert could save ~0.5 s at most, but they are shared by
+  every batch in the table). The HTTP read through the SDK's stream ~0.8 s. No stage alone
+  is worth more than ~0.7 s.
+
+Why 3x is out of reach: 3x means the whole command in a third of the script, which pays
+``import anthropic`` plus ~5.5 s of pydantic per 100,000 lines (quiet: ~8 s in all). That is
+~2.7 s for interpreter, ``import anthropic`` (1.4-2 s CPU, before a single request may be
+sent through the SDK), listing, downloading 115 MB from a simulator that itself needs ~1.2 s
+of CPU to serve it, parsing and inserting 100,000 rows (~3.5 s CPU at the floors above). Even
+with every stage after the import on a second core, the critical path stays above ~4 s:
+about 2x on a quiet 2-core box, at best.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ the ends of the lines at 80 columns (the status bar, the footer)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from harness import Terminal
 
 
@@ -29,6 +31,32 @@ def test_no_key_opens_the_cache_read_only_and_says_why(make_workspace) -> None:
     terminal.wait_for("ANTHROPIC_API_KEY")
     assert "Cancel this batch?" not in terminal.text()
     assert "msgbatch" in text or "All 27" in text
+    terminal.press("q")
+    assert terminal.wait_exit() == 0
+
+
+def test_an_unwritable_cache_opens_read_only_and_says_why(make_workspace) -> None:
+    """A cache SQLite can read but not write (a read-only data directory; tests run as root,
+    so its write-ahead log is blocked instead of using chmod): the list opens, nothing polls,
+    and every change is refused with the reason."""
+    space = make_workspace("--demo")
+    space.run("sync")
+    database = space.root / "data" / "batchtui.db"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    Path(f"{database}-wal").mkdir()
+    calls_before = space.sim.counters()
+    terminal = space.open_tui()
+    terminal.wait_for("All 27")
+    status, _footer = last_lines(terminal)
+    assert "read-only: cache not writable" in status
+    terminal.wait_for("Cache opened read-only")
+    terminal.wait_until_gone("Cache opened read-only", timeout=15)
+    terminal.press("c")
+    text = terminal.wait_for("Read-only:")  # the reason, the path of the cache named
+    assert "Cancel this batch?" not in text
+    assert "batchtui.db: cannot" in text
+    assert space.sim.counters() == calls_before  # no poll, no cancel: no call at all
     terminal.press("q")
     assert terminal.wait_exit() == 0
 

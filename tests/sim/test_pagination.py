@@ -104,3 +104,22 @@ async def test_sync_clients_page_too(
         return count_a, count_o
 
     assert await asyncio.to_thread(work) == (COUNT, COUNT)
+
+
+async def test_anthropic_pages_between_two_cursors(sim: Simulator, aclient: AsyncAnthropic) -> None:
+    """``after_id`` and ``before_id`` together (the API reference defines each on its own, and
+    the SDK keeps ``after_id`` while it pages on with ``before_id``) list what lies between
+    them, paged from the ``before_id`` end; the simulator used to refuse them with a 400."""
+    start = sim.clock.time() - 600
+    params = {"model": "claude-haiku-4-5", "max_tokens": 10, "messages": []}
+    for i in range(10):
+        sim.state.create_anthropic([("only", params)], created=start + i * 60)
+    ids = [key[2] for key in sim.state.anthropic_order.keys]  # newest first
+    first = await aclient.messages.batches.list(after_id=ids[1], before_id=ids[7], limit=2)
+    assert ([b.id for b in first.data], first.has_more) == (ids[5:7], True)
+    paged = [b.id async for b in aclient.messages.batches.list(after_id=ids[1], before_id=ids[7])]
+    assert paged == ids[2:7]
+    every = aclient.messages.batches.list(after_id=ids[1], before_id=ids[7], limit=2)
+    assert [b.id async for b in every] == ids[5:7] + ids[3:5] + ids[2:3]
+    crossed = await aclient.messages.batches.list(after_id=ids[7], before_id=ids[1])
+    assert (crossed.data, crossed.has_more, crossed.last_id) == ([], False, None)

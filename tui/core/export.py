@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
@@ -81,6 +82,33 @@ async def export_results(
 def format_for(path: Path) -> str:
     """The export format a file name asks for: CSV for ``.csv``, JSONL otherwise."""
     return "csv" if path.suffix.lower() == ".csv" else "jsonl"
+
+
+async def export_to_file(
+    store: Store, batch_id: str, path: Path, *, flt: ResultFilter | None = None
+) -> int:
+    """Export the batch's results (``flt`` narrows them) to ``path`` in the format its name
+    asks for, through :func:`private_file`; returns the count. The TUI's one way to write an
+    export (one batch from the inspector, or every marked batch from the list): a file that
+    cannot be written is a :class:`BatchtuiError` that says why, and leaves nothing behind."""
+    try:
+        with private_file(path) as out:
+            return await export_results(store, batch_id, out, format=format_for(path), flt=flt)
+    except OSError as exc:  # the disk filled up, the file system went away...
+        raise BatchtuiError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+_UNSAFE_IN_NAMES = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def export_file_name(batch_id: str, word: str, format: str) -> str:
+    """The proposed file name of an export of ``batch_id`` ("msgbatch_01…-errored.csv").
+
+    A batch id comes from the provider: anything but letters, digits, ``.``, ``_`` and ``-``
+    becomes ``_`` and leading dots go, so a name never reaches outside its folder, hides
+    itself or carries a terminal escape."""
+    stem = _UNSAFE_IN_NAMES.sub("_", batch_id).lstrip(".") or "batch"
+    return f"{stem}-{word}.{format}"
 
 
 @contextlib.contextmanager

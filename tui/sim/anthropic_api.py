@@ -131,21 +131,23 @@ async def list_batches(sim: Simulator, request: web.Request) -> web.StreamRespon
     limit = int_param(request, "limit", 20, 1, 1000)
     order = sim.state.anthropic_order
     before, after = request.query.get("before_id"), request.query.get("after_id")
-    if before is not None and after is not None:
-        raise ApiError(400, "before_id and after_id cannot both be given")
+    # The cursors bound a window of the newest-first order: after_id keeps what is older than
+    # it, before_id what is newer. Both may be given (the API reference defines each on its
+    # own, and the SDK keeps both when it pages on); an unknown cursor leaves nothing past it.
+    low, high = 0, len(order)
+    if after is not None:
+        position = order.position(after)
+        low = len(order) if position is None else position + 1
+    if before is not None:
+        position = order.position(before)
+        high = 0 if position is None else position
     if before is not None:
         # The page just newer than ``before_id``; has_more means even newer ones exist.
-        position = order.position(before)
-        end = 0 if position is None else position
-        ids = order.ids(end - limit, end)
-        has_more = end - limit > 0
+        start = max(low, high - limit)
+        ids, has_more = order.ids(start, high), start > low
     else:
-        start = 0
-        if after is not None:
-            position = order.position(after)
-            start = len(order) if position is None else position + 1
-        ids = order.ids(start, start + limit)
-        has_more = start + limit < len(order)
+        stop = min(high, low + limit)
+        ids, has_more = order.ids(low, stop), stop < high
     now, base = sim.clock.time(), _base_url(request)
     data = [batch_json(sim.state.anthropic[i], now, base) for i in ids]
     return json_response(

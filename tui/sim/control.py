@@ -1,4 +1,4 @@
-"""The control API under ``/_sim/``: move the clock, inject faults, load scenarios.
+"""The control API under ``/_sim/``: move the clock, inject faults, load scenarios, reset.
 
 No authentication: the simulator only listens on loopback. Bodies are small JSON objects; see
 the README section "Simulator" for examples.
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
+from tui.sim.sdk_fixtures import seed_sdk_fixtures
 from tui.sim.wire import json_response
 
 if TYPE_CHECKING:
@@ -91,12 +92,22 @@ def add_routes(app: web.Application, sim: Simulator) -> None:
 
     async def scenario(request: web.Request) -> web.Response:
         try:
-            name = (await _body(request)).get("name")
+            body = await _body(request)
         except (ValueError, orjson.JSONDecodeError) as exc:
             return _error(400, str(exc))
-        if name != "demo":
-            return _error(400, f"unknown scenario {name!r}; available: demo")
-        sim.seed_demo_workspace()
+        name = body.get("name")
+        if name == "demo":
+            sim.seed_demo_workspace()
+        elif name == "sdk-fixtures":
+            status = body.get("anthropic_batch", "in_progress")
+            if status not in ("in_progress", "ended"):
+                return _error(400, "anthropic_batch must be 'in_progress' or 'ended'")
+            try:
+                seed_sdk_fixtures(sim, anthropic_ended=status == "ended")
+            except ValueError as exc:  # seeded twice without a reset: the ids are taken
+                return _error(409, str(exc))
+        else:
+            return _error(400, f"unknown scenario {name!r}; available: demo, sdk-fixtures")
         return json_response(
             {
                 "scenario": name,
@@ -104,6 +115,10 @@ def add_routes(app: web.Application, sim: Simulator) -> None:
                 "openai_batches": len(sim.state.openai),
             }
         )
+
+    async def reset(request: web.Request) -> web.Response:
+        sim.reset()
+        return json_response(describe(sim))
 
     async def counters(request: web.Request) -> web.Response:
         return json_response(sim.counters)
@@ -123,6 +138,7 @@ def add_routes(app: web.Application, sim: Simulator) -> None:
     app.router.add_post(PREFIX + "/faults", faults_add)
     app.router.add_delete(PREFIX + "/faults", faults_clear)
     app.router.add_post(PREFIX + "/scenario", scenario)
+    app.router.add_post(PREFIX + "/reset", reset)
     app.router.add_get(PREFIX + "/counters", counters)
     app.router.add_post(PREFIX + "/keys/revoke", revoke)
 

@@ -133,6 +133,19 @@ class Simulator:
         """From now on ``key`` gets 401 ``authentication_error`` on every route."""
         self.revoked_keys.add(key)
 
+    def reset(self) -> None:
+        """Forget every batch, file, fault, revoked key and count: an empty world, as at start
+        (the clock goes on). Tests that each need a fresh provider call this between them."""
+        self.state.close_files()
+        self.state = SimState(
+            seed=self.options.seed,
+            error_rate=self.options.error_rate,
+            expire_rate=self.options.expire_rate,
+        )
+        self.faults.clear()
+        self.counters = dict.fromkeys(ROUTES, 0)
+        self.revoked_keys.clear()
+
     def seed_demo_workspace(self) -> None:
         """About 30 batches of both providers, created over the simulated past days."""
         from tui.sim.scenarios import seed_demo_workspace

@@ -92,10 +92,12 @@ class SimState:
         created: float,
         error_rate: float | None = None,
         duration: float | None = None,
+        batch_id: str | None = None,
     ) -> AnthropicBatch:
-        """Plan and store a batch; ``requests`` are (custom_id, params) with a valid envelope."""
+        """Plan and store a batch; ``requests`` are (custom_id, params) with a valid envelope.
+        ``batch_id`` names it (scenarios that need a known id); by default a new id is made."""
         seq, d = self._next("anthropic")
-        batch_id = "msgbatch_01" + base62(d, 22)
+        batch_id = _unused(batch_id, self.anthropic) or "msgbatch_01" + base62(d, 22)
         rate = self.error_rate if error_rate is None else error_rate
         planner = Planner(seed=self.seed, batch_id=batch_id, error_rate=rate)
         table = RequestTable()
@@ -127,16 +129,33 @@ class SimState:
 
     # --- OpenAI files --------------------------------------------------------------------------
 
-    def add_file(self, filename: str, purpose: str, data: bytes, created: float) -> FileRecord:
+    def add_file(
+        self,
+        filename: str,
+        purpose: str,
+        data: bytes,
+        created: float,
+        *,
+        file_id: str | None = None,
+    ) -> FileRecord:
         """A new file holding ``data`` (scenarios and tests; uploads stream into a draft)."""
         with self.file_store.draft() as draft:
             draft.write(data)
-            return self.keep_file(filename, purpose, draft, created)
+            return self.keep_file(filename, purpose, draft, created, file_id=file_id)
 
-    def keep_file(self, filename: str, purpose: str, draft: Draft, created: float) -> FileRecord:
-        """A new file made of a finished ``draft`` from :attr:`file_store`."""
+    def keep_file(
+        self,
+        filename: str,
+        purpose: str,
+        draft: Draft,
+        created: float,
+        *,
+        file_id: str | None = None,
+    ) -> FileRecord:
+        """A new file made of a finished ``draft`` from :attr:`file_store`, named ``file_id``
+        or a new id."""
         seq, d = self._next("file")
-        file_id = "file-" + base62(d, 22)
+        file_id = _unused(file_id, self.files) or "file-" + base62(d, 22)
         record = FileRecord(
             id=file_id,
             created=created,
@@ -175,9 +194,10 @@ class SimState:
         created: float,
         error_rate: float | None = None,
         duration: float | None = None,
+        batch_id: str | None = None,
     ) -> OpenAIBatch:
         seq, d = self._next("openai")
-        batch_id = "batch_" + d[:16].hex()
+        batch_id = _unused(batch_id, self.openai) or "batch_" + d[:16].hex()
         rate = self.error_rate if error_rate is None else error_rate
         planner = Planner(seed=self.seed, batch_id=batch_id, error_rate=rate)
         table, model, errors = parse_openai_input(input_file.path, endpoint, planner)
@@ -287,6 +307,13 @@ class SimState:
                 lifetime=item.get("lifetime", FILE_EXPIRY),
             )
         self._add_record(record, item["seq"])
+
+
+def _unused(item_id: str | None, existing: dict[str, Any]) -> str | None:
+    """``item_id`` if no object has it yet (``None`` stays ``None``: make a new id)."""
+    if item_id is not None and item_id in existing:
+        raise ValueError(f"the id {item_id!r} is taken")
+    return item_id
 
 
 def _seq(order: Ordered, item_id: str) -> int:

@@ -58,7 +58,7 @@ _MOVING = [
 ]
 """How the ? screen lists the keys every list and pane shares (Textual's and the widgets')."""
 
-_USER_WORK = frozenset({"action", "submit", "retry", "requests-export"})
+_USER_WORK = frozenset({"action", "submit", "retry", "requests-export", "export"})
 """Worker groups of work the user started and would lose by quitting (polls resume)."""
 
 
@@ -123,6 +123,9 @@ class BatchApp(App[None]):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_chosen)
         self.services.engine.on_event = self._on_sync_event
+        if self.services.cache_problem is not None:
+            words = self.services.read_only_words()
+            self.notify(words, title="Cache opened read-only", severity="warning", markup=False)
         if self.services.auto_poll:
             self.sync_batches()
 
@@ -291,6 +294,9 @@ class BatchApp(App[None]):
     # --- actions --------------------------------------------------------------------------------
 
     def action_poll(self) -> None:
+        if self.services.cache_problem is not None:  # a poll writes what it hears
+            self.notify(self.services.read_only_words(), severity="warning", markup=False)
+            return
         if any(w.group == "sync" and w.is_running for w in self.workers):
             self.notify("Already polling.", timeout=2, markup=False)
             return
@@ -358,6 +364,8 @@ class BatchApp(App[None]):
             "Filter tokens: status: model: profile: provider: label: id: notes:, ! negates;"
             " times: created:7d ended:today since:2026-11-01 (also 24h, 2w, yesterday)."
         ]
-        if self.services.read_only:
+        if self.services.cache_problem is not None:
+            notes.append(self.services.read_only_words())
+        elif self.services.read_only:
             notes.append("Read-only mode: submit, retry, cancel, delete and download are off.")
         return sections, notes

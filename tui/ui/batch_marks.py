@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from rich.text import Text
 
 from tui.core.models import Batch, BatchStatus, ResultsState
-from tui.display.formatting import batch_name, short_id
+from tui.display.formatting import batch_name, safe, short_id
 
 MARK_GLYPH = "◉"
 
@@ -65,8 +65,12 @@ def can_delete(batch: Batch) -> bool:
     return batch.is_terminal
 
 
-def bulk_stakes(verb: str, targets: list[Batch], skipped: list[Batch]) -> Text:
-    """The body of the one confirmation of a bulk cancel or delete: every batch it acts on."""
+def bulk_stakes(
+    verb: str, targets: list[Batch], skipped: list[Batch], gone: list[Batch] | None = None
+) -> Text:
+    """The body of the one confirmation of a bulk cancel or delete: every batch it acts on,
+    and how many it leaves out (``skipped``: the action does not apply; ``gone``: their
+    profile is no longer in the config)."""
     text = Text(end="")
     text.append(f"{verb} {len(targets)} marked batch(es):\n", style="bold")
     for batch in targets[:12]:
@@ -79,6 +83,8 @@ def bulk_stakes(verb: str, targets: list[Batch], skipped: list[Batch]) -> Text:
         text.append(f"  … and {len(targets) - 12} more\n")
     if skipped:
         text.append(f"{len(skipped)} marked batch(es) skipped: {verb.lower()} does not apply.\n")
+    if gone:
+        text.append(gone_words(gone) + ".\n")
     text.append("This cannot be undone.", style="bold")
     return text
 
@@ -90,10 +96,25 @@ def split_marked(action: str, batches: list[Batch]) -> tuple[list[Batch], list[B
     return targets, [batch for batch in batches if not applies(batch)]
 
 
-def marked_reason(action: str, batches: list[Batch]) -> str | None:
-    """Why a bulk ``action`` does nothing on the marked batches (None when it applies to one)."""
+def gone_words(gone: list[Batch]) -> str:
+    """How many marked batches a bulk action leaves out because their profile left the
+    config (there is no key or endpoint to reach their provider with)."""
+    names = sorted({safe(batch.profile) for batch in gone})
+    which = (
+        f"profile {names[0]!r} is"
+        if len(names) == 1
+        else f"profiles {', '.join(map(repr, names))} are"
+    )
+    return f"{len(gone)} marked batch(es) skipped: {which} not in the config"
+
+
+def marked_reason(action: str, batches: list[Batch], gone: list[Batch] | None = None) -> str | None:
+    """Why a bulk ``action`` does nothing on the marked batches (None when it applies to one);
+    ``batches`` are those whose profile is configured, ``gone`` the others."""
     if split_marked(action, batches)[0]:
         return None
+    if gone and not batches:
+        return gone_words(gone) + ": nothing to act on (U unmarks all)."
     if action == "cancel_batch":
         return "None of the marked batches is running: nothing to cancel (U unmarks all)."
     return "None of the marked batches has ended: only ended batches can be deleted."

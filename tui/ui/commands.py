@@ -33,6 +33,11 @@ class BatchCommands(Provider):
             "retry",
             "Errored, expired and canceled ones; shows the plan, asks first (R)",
         ),
+        (
+            "Export results of the marked batches (or the selected one)",
+            "export_results",
+            "One JSONL or CSV file per batch, in a folder you name (ctrl+e)",
+        ),
         ("Copy the batch id", "copy_id", "To the clipboard, also over SSH (y)"),
         ("Edit label and notes", "annotate", "Local only, never sent anywhere (e)"),
         ("Show or hide the cost pane", "toggle_costs", "What the batches in view cost ($)"),

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from tui.core.calllog import CallLog
 from tui.core.config import STANDARD_KEY_VARIABLES, Config, Profile
-from tui.core.errors import BatchtuiError, ConfigError
+from tui.core.errors import BatchtuiError, ConfigError, StoreNotWritable
 from tui.core.events import ProfileHealth, ProfileStatus, SyncEvent
 from tui.core.models import Batch, ProviderKind, utcnow
 from tui.core.store import Store
@@ -69,6 +69,8 @@ class Services:
         """Hide and refuse every action that changes anything at a provider."""
         self.auto_poll = auto_poll
         """Poll on a timer; tests turn it off and call ``BatchApp.sync_batches()`` themselves."""
+        self.cache_problem: str | None = None
+        """Why the cache could only be opened read-only (see :meth:`open`); None when writable."""
         self.clock = clock
         """"Now" for relative times; the demo passes the simulator's clock, tests a fixed one."""
         self.engine_clock = engine_clock
@@ -88,10 +90,22 @@ class Services:
         return self._store is not None
 
     async def open(self) -> None:
-        """Open the cache and set up the engine (a no-op when already open)."""
+        """Open the cache and set up the engine (a no-op when already open).
+
+        A cache that exists but cannot be written (a read-only data directory or file system)
+        is opened read-only, as ``batchtui ls`` does: then nothing is polled or changed, every
+        such action is refused with :attr:`cache_problem` as the reason, and the status bar
+        says so. With no cache to read, the :class:`StoreNotWritable` goes up."""
         if self._store is not None:
             return
-        store = await Store.open(self.database)
+        try:
+            store = await Store.open(self.database)
+        except StoreNotWritable as exc:
+            if not self.database.is_file():
+                raise
+            store = await Store.open(self.database, read_only=True)
+            self.cache_problem = str(exc)
+            self.read_only, self.auto_poll = True, False
         self._engine = DeferredEngine(
             store, self.config, env=self.env, clock=self.engine_clock, call_log=self.call_log
         )
@@ -121,6 +135,18 @@ class Services:
     # --- what the screens use --------------------------------------------------------------------
 
     @property
+    def read_only_why(self) -> str:
+        """The few words the status bar gives after "read-only" ("" for ``--read-only``)."""
+        return "cache not writable" if self.cache_problem is not None else ""
+
+    def read_only_words(self) -> str:
+        """Why an action that would change something is refused (read-only mode, or a cache
+        that cannot be written), in one sentence for a toast."""
+        if self.cache_problem is not None:
+            return f"Read-only: {self.cache_problem}; nothing is polled or changed."
+        return "Read-only mode: nothing is changed at the provider."
+
+    @property
     def store(self) -> Store:
         if self._store is None:
             raise ServicesClosed("the cache is not open")
@@ -131,6 +157,16 @@ class Services:
         if self._engine is None:
             raise ServicesClosed("the cache is not open")
         return self._engine
+
+    def profile_gone(self, batch: Batch) -> str | None:
+        """Why nothing can be done at the provider to a cached ``batch`` whose profile is no
+        longer in the config (None while it is): there is no key or endpoint to use."""
+        if batch.profile in self.config.profiles:
+            return None
+        return (
+            f"Profile {batch.profile!r} is no longer in the config ({self.config.path}): "
+            "its batches can be read here, not changed."
+        )
 
     def usable_profiles(self) -> list[str]:
         """Profiles that can reach their provider (a key resolves), in config order."""

@@ -11,6 +11,7 @@ workers at the bottom; their outcomes come back as :class:`~tui.ui.messages.Acti
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -32,10 +33,14 @@ if TYPE_CHECKING:
 
     from tui.core.prices import PriceTable
     from tui.core.store import ResultFilter
+    from tui.ui.screens.bulk_export import BulkExport
     from tui.ui.services import Services
 
 PROVIDER_ACTIONS = frozenset({"cancel_batch", "delete_batch", "download", "submit", "retry"})
 """Actions that change something at a provider: hidden in read-only mode."""
+
+CACHE_WRITES = frozenset({"acknowledge", "annotate"})
+"""Actions that only write the cache: refused when it cannot be written."""
 
 _NEEDS_BATCH = frozenset(
     {
@@ -47,6 +52,7 @@ _NEEDS_BATCH = frozenset(
         "retry",
         "acknowledge",
         "toggle_mark",
+        "export_results",
     }
 )
 
@@ -83,13 +89,20 @@ class BatchActions(Screen):
         if action == "compare" and self.marks.pair() is None:
             return f"Mark two batches with Space to compare them ({len(self.marks)} marked)."
         if self.marks and action in ("cancel_batch", "delete_batch"):
-            return marked_reason(action, self._marked_batches())
+            return marked_reason(action, *self._marked_by_reach())
+        if action == "export_results" and (self.marks or self.selected is not None):
+            return _export_reason(self._export_batches())
+        if action in CACHE_WRITES and self.services.cache_problem is not None:
+            return self.services.read_only_words()
         batch = self.selected
         if action in _NEEDS_BATCH and batch is None:
             return "No batch selected."
         if batch is None:
             return None
         if action in PROVIDER_ACTIONS and action != "submit":
+            gone = self.services.profile_gone(batch)
+            if gone is not None:
+                return gone
             status = self.services.engine.statuses.get(batch.profile)
             if status is not None and status.health is ProfileHealth.MISCONFIGURED:
                 return f"Profile {safe(batch.profile)} is read-only here ({status.message})."
@@ -158,6 +171,12 @@ class BatchActions(Screen):
         known = self.table.batches
         return [known[batch_id] for batch_id in self.marks.ids if batch_id in known]
 
+    def _marked_by_reach(self) -> tuple[list[Batch], list[Batch]]:
+        """The marked batches whose profile is in the config, and those whose is not."""
+        marked = self._marked_batches()
+        gone = {b.id for b in marked if self.services.profile_gone(b) is not None}
+        return [b for b in marked if b.id not in gone], [b for b in marked if b.id in gone]
+
     def action_toggle_mark(self) -> None:
         if self.selected is not None:
             self.marks.toggle(self.selected.id)
@@ -182,9 +201,10 @@ class BatchActions(Screen):
     def _confirm_bulk(self, action: str, start: Callable[[str], object]) -> None:
         from tui.ui.screens.confirm import ConfirmScreen
 
-        targets, skipped = split_marked(action, self._marked_batches())
+        reachable, gone = self._marked_by_reach()
+        targets, skipped = split_marked(action, reachable)
         verb = "Cancel" if action == "cancel_batch" else "Delete"
-        stakes = bulk_stakes(verb, targets, skipped)
+        stakes = bulk_stakes(verb, targets, skipped, gone)
         title = f"{verb} {len(targets)} marked batch(es)?"
         ids = [batch.id for batch in targets]
 
@@ -193,6 +213,38 @@ class BatchActions(Screen):
                 start(batch_id)
 
         self.app.push_screen(ConfirmScreen(title, stakes, f"{verb} {len(ids)}"), confirmed)
+
+    # --- export: the results of the marked batches (or the selected one), a file each ------------
+
+    def _export_batches(self) -> list[Batch]:
+        if self.marks:
+            return self._marked_batches()
+        return [self.selected] if self.selected is not None else []
+
+    def action_export_results(self) -> None:
+        from tui.ui.screens.bulk_export import BulkExportScreen
+
+        batches = self._export_batches()
+        if not batches:
+            return
+
+        def chosen(export: BulkExport | None) -> None:
+            if export is not None:
+                self.run_export(export)
+
+        self.app.push_screen(BulkExportScreen(batches, cwd=Path.cwd()), chosen)
+
+    @work(group="export", exit_on_error=False, name="export", description="Exporting results")
+    async def run_export(self, export: BulkExport) -> None:
+        from tui.ui.screens.bulk_export import write_exports
+
+        report = await write_exports(self.services.store, export)
+        if report.written:
+            self.notify(report.summary(), title="Exported", timeout=10, markup=False)
+        if report.failed:
+            self.notify(
+                report.failures(), title="Export failed", severity="error", timeout=15, markup=False
+            )
 
     def action_submit(self) -> None:
         from tui.ui.screens.submit import SubmitScreen  # loaded on first use, not at start-up
@@ -215,7 +267,11 @@ class BatchActions(Screen):
         """The retry modal for ``batch``: the marked requests and groups, or the failures in
         ``view`` (every failure when None)."""
         if self.services.read_only:
-            self.notify("Read-only mode: nothing is changed at the provider.", markup=False)
+            self.notify(self.services.read_only_words(), markup=False)
+            return
+        gone = self.services.profile_gone(batch)
+        if gone is not None:  # R in the inspector comes here without unavailable_reason
+            self.notify(gone, title="Retry", severity="warning", markup=False)
             return
         from tui.ui.screens.retry import RetryScreen  # loaded on first use, not at start-up
 
@@ -309,3 +365,13 @@ class BatchActions(Screen):
         wanted = dict.fromkeys([*batch_ids, *settled])
         batches = [await store.batches.get(batch_id) for batch_id in wanted]
         self.post_message(BatchesReloaded(batches))
+
+
+def _export_reason(batches: list[Batch]) -> str | None:
+    """Why an export of ``batches`` (the marked, or the selected one) writes nothing."""
+    from tui.ui.screens.bulk_export import exportable
+
+    if any(exportable(batch) for batch in batches):
+        return None
+    which = "the marked batches" if len(batches) > 1 else "this batch"
+    return f"No results of {which} are downloaded: nothing to export (D downloads them)."

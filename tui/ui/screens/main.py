@@ -90,6 +90,7 @@ class MainScreen(BatchActions):
         Binding("space", "toggle_mark", "Mark", show=False, id="main.mark"),
         Binding("U", "unmark_all", "Unmark all", show=False, id="main.unmark"),
         Binding("equals_sign", "compare", "Compare marked", id="main.compare"),
+        Binding("ctrl+e", "export_results", "Export results", show=False, id="main.export"),
     ]
 
     def __init__(self, services: Services) -> None:
@@ -137,6 +138,7 @@ class MainScreen(BatchActions):
         bar = self.status_bar
         bar.auto_poll = self.services.auto_poll
         bar.read_only = self.services.read_only
+        bar.read_only_why = self.services.read_only_why
         bar.profiles = dict(self.services.engine.statuses)
         bar.clock = self.services.clock
         bar.timer = self.services.timer
@@ -246,6 +248,7 @@ class MainScreen(BatchActions):
             detail.parent_batch, detail.children_batches, detail.tally = None, [], None
             detail.pace = None
         detail.shown_batch = batch
+        detail.profile_gone = batch is not None and self.services.profile_gone(batch) is not None
         detail.now = self.services.clock()
         detail.cost = self.costs.get(batch.id) if batch else None
         detail.estimate = self.estimates.get(batch.id) if batch else None
@@ -296,7 +299,7 @@ class MainScreen(BatchActions):
                 continue
             action = binding.action
             if self.services.read_only and action in PROVIDER_ACTIONS:
-                self.notify("Read-only mode: nothing is changed at the provider.", markup=False)
+                self.notify(self.services.read_only_words(), markup=False)
                 return
             reason = self.unavailable_reason(action)
             if reason:

@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 from tui.core.costs import request_cost, usd
 from tui.core.errors import BatchtuiError
 from tui.core.events import ResultsProgress, SyncEvent
-from tui.core.export import export_results, format_for, private_file
+from tui.core.export import export_file_name, export_to_file
 from tui.core.models import Batch, RequestResult, ResultsState, ResultType
 from tui.core.prices import PriceTable, load_price_table
 from tui.core.store import ErrorGroup, ResultFilter, Store
@@ -405,7 +405,7 @@ class RequestsScreen(FollowsSyncEvents, Screen):
             return
         flt = self._current_filter()
         scope = f"{self.matching:,} result(s) of {self.shown_batch.id}: {filter_words(flt)}"
-        default = Path.cwd() / f"{self.shown_batch.id}-{export_file_word(flt)}.jsonl"
+        default = Path.cwd() / export_file_name(self.shown_batch.id, export_file_word(flt), "jsonl")
 
         def chosen(path: Path | None) -> None:
             if path is not None:
@@ -416,16 +416,9 @@ class RequestsScreen(FollowsSyncEvents, Screen):
     @work(name="export", group="requests-export", exclusive=True, exit_on_error=False)
     async def _export(self, path: Path, flt: ResultFilter) -> None:
         try:
-            with private_file(path) as out:
-                written = await export_results(
-                    self.store, self.shown_batch.id, out, format=format_for(path), flt=flt
-                )
+            written = await export_to_file(self.store, self.shown_batch.id, path, flt=flt)
         except BatchtuiError as exc:
             self.notify(str(exc), title="Export failed", severity="error", markup=False)
-            return
-        except OSError as exc:  # the disk filled up, the file system went away...
-            message = f"cannot write {path}: {exc.strerror or exc}"
-            self.notify(message, title="Export failed", severity="error", markup=False)
             return
         self.notify(f"{written:,} result(s) written to {path}", title="Exported", markup=False)
 

@@ -75,6 +75,8 @@ class BatchDetail(VerticalScroll, can_focus=True):
         self.now: datetime | None = None
         self.pace: Pace | None = None
         """Throughput and ETA of a running batch, from its count history."""
+        self.profile_gone = False
+        """The batch's profile is no longer in the config: nothing can be done to it."""
 
     def compose(self) -> ComposeResult:
         # One Static for title, bar and facts: each widget more costs start-up time.
@@ -112,7 +114,7 @@ class BatchDetail(VerticalScroll, can_focus=True):
         c = batch.counts
         rows: list[tuple[str, Text | str]] = [
             ("Requests", self._counts(batch)),
-            ("Profile", plain(_profile(batch))),
+            ("Profile", self._profile_text(batch)),
             ("Model", plain(", ".join(canonical_models(batch.models)) or models_text(()))),
             ("Created", f"{timestamp(batch.created_at, now)} ({ago(batch.created_at, now)})"),
         ]
@@ -138,6 +140,13 @@ class BatchDetail(VerticalScroll, can_focus=True):
         rows.append(("Cost", self._cost_text()))
         rows.extend(self._lineage(batch))
         return rows
+
+    def _profile_text(self, batch: Batch) -> Text:
+        text = plain(_profile(batch))
+        if self.profile_gone:  # wrapped, not cut: it says why every action is refused
+            text.no_wrap = False
+            text.append(" · no longer in the config: read-only", style="bold yellow")
+        return text
 
     def _cost_text(self) -> str:
         if self.cost is not None:

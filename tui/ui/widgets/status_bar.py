@@ -53,6 +53,8 @@ class StatusBar(Static):
         self.clock: Callable[[], datetime] | None = None
         """Where the every-second redraw reads "now" (the App's clock)."""
         self.read_only = False
+        self.read_only_why = ""
+        """Why everything is read-only, in a few words (a cache that cannot be written)."""
         self._shown: tuple[str, list] | None = None
 
     def on_mount(self) -> None:
@@ -124,6 +126,9 @@ class StatusBar(Static):
         if attention:
             line.append(f" · {attention} attention" if detail else f" · {attention}!", "yellow")
         line.append(" │ ", style="dim")
+        if self.read_only_why:  # nothing polls: the reason takes the poll's place
+            line.append(f"read-only: {safe(self.read_only_why)}", style="bold magenta")
+            return line
         line.append_text(self._poll_text(synced=detail >= 3))
         if self.read_only:
             line.append(" │ ", style="dim")
