@@ -4,10 +4,14 @@
     python tests/make_screenshots.py main-wide  # only the named ones
 
 The data is the simulator's demo workspace (fixed seed, clock frozen at a fixed instant, which
-the App also uses as "now"), imported and downloaded once into a temporary cache; every shot
-then runs the App on a copy of it. Add a shot by appending a :class:`Shot` to :data:`SHOTS`:
-``app`` builds the App from the cache path, ``steps`` drives it with the Pilot before the
-picture is taken.
+the App also uses as "now"), imported and downloaded once into a temporary cache. Every shot
+then runs the App on a copy of it as a user sees it: the App's first real poll of that
+simulator, ten simulated minutes later, has ended (profiles synced, running batches moved,
+their ETAs known), its toasts cleared, and the countdown to the next poll frozen
+(``main_support.PolledBatchApp``). The simulator is served from a thread, so each shot's event
+loop can reach it; the demo's keys stay in memory. Add a shot by appending a :class:`Shot` to
+:data:`SHOTS`: ``app`` builds the App from the cache path and the simulator, ``steps`` drives
+it with the Pilot before the picture is taken.
 """
 
 from __future__ import annotations
@@ -24,11 +28,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "ui")]
 
 from call_log_support import CallLogApp  # noqa: E402
-from main_support import CachedBatchApp, copy_cache, prepare_cache, settle  # noqa: E402
+from main_support import (  # noqa: E402
+    CachedBatchApp,
+    PolledBatchApp,
+    after_first_poll,
+    copy_cache,
+    demo_sim_in_thread,
+    prepare_cache,
+    settle,
+)
 from textual.app import App  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 
 from tui.core.models import BatchStatus, ProviderKind  # noqa: E402
+from tui.sim import Simulator  # noqa: E402
 
 OUTPUT = ROOT / "screenshots"
 
@@ -41,13 +54,18 @@ class Shot:
 
     name: str
     size: tuple[int, int]
-    app: Callable[[Path], App]
+    app: Callable[[Path, Simulator], App]
     steps: Steps | None = None
     title: str = "batchtui"
 
 
-def main_app(database: Path) -> App:
-    return CachedBatchApp(database)
+def main_app(database: Path, sim: Simulator) -> App:
+    return PolledBatchApp(database, sim)
+
+
+def call_log_app(database: Path, sim: Simulator) -> App:
+    """The call log's fixed story (call_log_support), over the list as first opened."""
+    return CallLogApp(database)
 
 
 async def _select_running_anthropic(pilot: Pilot) -> None:
@@ -107,7 +125,7 @@ async def show_call_log(pilot: Pilot) -> None:
     await settle(pilot)
 
 
-def compare_app(database: Path) -> App:
+def compare_app(database: Path, sim: Simulator) -> App:
     """The App on a cache holding the "eval: opus vs sonnet" pair (made beside ``database``)."""
     from compare_support import prepare_compare_cache
 
@@ -133,16 +151,16 @@ SHOTS: list[Shot] = [
     Shot("costs", (160, 48), main_app, show_costs),
     Shot("requests", (160, 48), main_app, requests_of_the_largest_batch),
     Shot("request-detail", (120, 36), main_app, detail_of_a_request),
-    Shot("call-log", (120, 30), CallLogApp, show_call_log),
+    Shot("call-log", (120, 30), call_log_app, show_call_log),
     Shot("compare", (120, 36), compare_app, compare_the_pair),
 ]
 """Every screenshot, in README order; other screens append theirs here."""
 
 
-async def take(shot: Shot, database: Path) -> str:
-    app = shot.app(database)
+async def take(shot: Shot, database: Path, sim: Simulator) -> str:
+    app = shot.app(database, sim)
     async with app.run_test(size=shot.size) as pilot:
-        await settle(pilot)
+        await after_first_poll(pilot)
         if shot.steps is not None:
             await shot.steps(pilot)
         await settle(pilot)
@@ -156,11 +174,14 @@ def main(names: list[str]) -> int:
         print(f"unknown shot(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     OUTPUT.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="batchtui-shots-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="batchtui-shots-") as tmp,
+        demo_sim_in_thread() as sim,
+    ):
         cache = prepare_cache(Path(tmp) / "cache")
         for index, shot in enumerate(wanted):
             database = copy_cache(cache, Path(tmp) / f"shot-{index}")
-            svg = asyncio.run(take(shot, database))
+            svg = asyncio.run(take(shot, database, sim))
             path = OUTPUT / f"{shot.name}.svg"
             path.write_text(svg, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")

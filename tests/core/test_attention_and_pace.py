@@ -12,7 +12,7 @@ from builders import T0, ended_batch, make_batch, make_result
 
 from tui.core.attention import BY_RETRIES, BY_USER, needs_attention, settle_lineages
 from tui.core.models import RequestCounts, ResultType
-from tui.core.pace import pace_of, read_pace
+from tui.core.pace import pace_of, read_etas, read_pace
 from tui.core.store import Store
 from tui.core.store.migrations import LATEST_VERSION, MIGRATIONS
 
@@ -99,6 +99,10 @@ async def test_pace_and_eta_from_the_count_history(store: Store) -> None:
     assert pace is not None
     assert pace.per_minute == pytest.approx(3.0)
     assert pace.eta == T0 + timedelta(minutes=10 + 70 / 3)
+    # The list reads every running batch's ETA in one go: the same ETA, and none without pace.
+    await store.batches.record_counts([make_batch("still", counts=RequestCounts(processing=9))], T0)
+    etas = await read_etas(store, ["run", "still", "unknown"], T0 + timedelta(minutes=10))
+    assert etas == {"run": pace.eta}
 
 
 def test_no_pace_without_two_samples_or_progress() -> None:

@@ -149,6 +149,8 @@ def _closed_port() -> int:
 
 
 async def test_calls_that_get_no_response_are_closed_with_the_reason(log: CallLog) -> None:
+    reported: list[CallRecord] = []
+    log.on_finished = reported.append  # what sync --log-calls writes from
     profile = Profile(
         "down",
         ProviderKind.ANTHROPIC,
@@ -169,6 +171,7 @@ async def test_calls_that_get_no_response_are_closed_with_the_reason(log: CallLo
     assert calls[0].error.startswith("profile 'down': cannot reach the API")
     assert calls[1].error == "no response"  # closed when the retry was sent
     assert calls[0].describe_status() == "ERR"
+    assert sorted(reported, key=lambda c: c.seq) == sorted(calls, key=lambda c: c.seq)
     _no_secret_in(log, ANTHROPIC_KEY)
 
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import shutil
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+import threading
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerState
 
 from tui.cli.demo import DEMO_KEYS, demo_config, label_demo_batches, store_demo_requests
-from tui.core.config import Config, Profile
+from tui.core.config import Config, Profile, Settings
 from tui.core.models import ProviderKind
 from tui.sim import SimOptions, Simulator
 from tui.ui.app import BatchApp
@@ -200,3 +203,78 @@ def offline_demo_config(directory: Path) -> Config:
         for name, key in DEMO_KEYS.items()
     }
     return Config(path=directory / "demo.toml", profiles=profiles)
+
+
+# --- what a user sees: the cache after one real poll of the simulator (snapshots, screenshots) --
+
+LATER = timedelta(minutes=10)
+"""How long after the prepared cache's last sync the App polls: the running batches move, some
+end, and two samples of their counts give the list its ETAs."""
+
+
+@contextlib.contextmanager
+def demo_sim_in_thread() -> Iterator[Simulator]:
+    """The demo's simulator, served from a thread and an event loop of its own, its frozen
+    clock :data:`LATER` past the prepared cache's.
+
+    ``snap_compare`` runs each App in a fresh event loop; a simulator in this thread serves
+    the App's SDK calls over loopback whatever loop the App runs in. Same seed and start as
+    :func:`prepare_cache`, so it holds the very batches that cache knows.
+    """
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="demo-sim", daemon=True)
+    thread.start()
+
+    def call(work: Coroutine[Any, Any, None]) -> None:
+        asyncio.run_coroutine_threadsafe(work, loop).result(timeout=60)
+
+    sim = make_sim()
+
+    async def start() -> None:
+        await sim.start(host="127.0.0.1", port=0)
+        sim.seed_demo_workspace()
+        sim.clock.advance(seconds=LATER.total_seconds())
+
+    try:
+        call(start())
+        yield sim
+    finally:
+        call(sim.stop())
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
+class PolledBatchApp(BatchApp):
+    """The App as a user sees it: ``batchtui`` on a cache it synced earlier, after its first
+    poll of the simulator (``sim``, from :func:`demo_sim_in_thread`) has ended.
+
+    The demo's profiles and keys (in memory only), polling on with a minute between polls (so
+    no second poll lands during a snapshot), "now" the simulator's frozen clock, and a frozen
+    countdown clock: the status bar says "next poll 1m 00s" on every run. Run
+    :func:`after_first_poll` before the picture.
+    """
+
+    def __init__(self, database: Path, sim: Simulator, *, read_only: bool = False) -> None:
+        config = demo_config(sim, database.parent)
+        config = dataclasses.replace(config, settings=Settings(poll_interval=60.0))
+        services = Services(
+            config,
+            database,
+            env={},
+            read_only=read_only,
+            auto_poll=True,
+            clock=sim.clock.now,
+            engine_clock=sim.clock.now,
+            timer=lambda: 0.0,
+        )
+        super().__init__(services)
+        self.database = database
+
+
+async def after_first_poll(pilot: Pilot) -> None:
+    """Wait for the first poll to end; clear its toasts ("Batch ended"), which would otherwise
+    be in a picture or not depending on how long it took."""
+    await settle(pilot)
+    pilot.app.clear_notifications()
+    await settle(pilot)

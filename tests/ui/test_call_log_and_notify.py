@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from main_support import demo_services, settle
-from textual.widgets import DataTable
+from call_log_support import CallLogApp
+from main_support import copy_cache, demo_services, settle
 
 from tui.cli.demo import DEMO_KEYS
 from tui.core.config import Settings
@@ -23,10 +23,8 @@ from tui.ui.screens.main import MainScreen
 
 
 def table_text(screen: CallLogScreen) -> list[str]:
-    table: DataTable = screen.query_one(DataTable)
-    return [
-        " ".join(cell.plain for cell in table.get_row_at(row)) for row in range(table.row_count)
-    ]
+    table = screen.table
+    return [table.row_text(row) for row in range(table.row_count)]
 
 
 async def test_at_lists_the_calls_of_this_session_newest_first_with_the_429s(
@@ -60,6 +58,53 @@ async def test_at_lists_the_calls_of_this_session_newest_first_with_the_429s(
 
             await pilot.press("escape", "escape")  # leaves the filter, then the screen
             assert isinstance(app.screen, MainScreen)
+
+
+def pane_text(screen: CallLogScreen) -> str:
+    return str(screen.query_one("#calls-detail").render())
+
+
+def request_id_under_cursor(screen: CallLogScreen) -> str:
+    """The request id as the highlighted row draws it (its last cell)."""
+    table = screen.table
+    return table.row_text(table.cursor_row).split()[-1]
+
+
+async def test_the_pane_under_the_calls_follows_the_cursor_in_the_same_frame(
+    tmp_path: Path, cache: Path
+) -> None:
+    """Each move is what its key runs, with no await after it: no message is handled and no
+    frame drawn before the check, so the pane must already show the highlighted call."""
+    app = CallLogApp(copy_cache(cache, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("at")
+        screen = app.screen
+        assert isinstance(screen, CallLogScreen)
+        table = screen.table
+
+        def down() -> None:
+            table.action_cursor(1)
+
+        def up() -> None:
+            table.action_cursor(-1)
+
+        moves = [down] * 4 + [
+            screen.action_toggle_trouble,  # t: the 429s and the 503 only
+            down,
+            down,
+            up,
+            screen.action_toggle_trouble,  # t again: every call, the cursor on the same one
+            down,
+        ]
+        seen = set()
+        for move in moves:
+            move()
+            request_id = request_id_under_cursor(screen)
+            assert request_id, move
+            assert request_id in pane_text(screen), move
+            seen.add(request_id)
+        assert len(seen) >= 6  # the moves went through many calls
 
 
 async def test_the_open_call_log_shows_new_calls_as_they_happen(

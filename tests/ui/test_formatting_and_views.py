@@ -93,6 +93,22 @@ def test_ids_progress_and_clocks() -> None:
     )
 
 
+def test_a_running_batch_shows_its_eta_unless_expiry_comes_first() -> None:
+    running = make()  # expires in 21h
+    soon = time_left(running, NOW, NOW + timedelta(hours=2, minutes=10))
+    assert soon.plain == "eta 2h"
+    assert not soon.style
+    assert time_left(running, NOW, NOW - timedelta(minutes=1)).plain == "eta now"
+    # At this pace it ends after its requests expire: the expiry is the limit, in red.
+    late = time_left(running, NOW, NOW + timedelta(hours=30))
+    assert late.plain == "exp 21h"
+    assert late.style == "red"
+    assert time_left(running, NOW).style == ""  # no pace: far from expiry, plain
+    # An ended batch has no ETA, whatever it is given.
+    ended = make(status=BatchStatus.ENDED)
+    assert time_left(ended, NOW, NOW + timedelta(hours=1)).plain == "del 28d"
+
+
 def test_views_and_needs_attention() -> None:
     running = make()
     clean = make(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from main_support import CachedBatchApp, copy_cache, demo_app, settle
+from main_support import (
+    PolledBatchApp,
+    after_first_poll,
+    copy_cache,
+    demo_app,
+    demo_sim_in_thread,
+    settle,
+)
 
 from tui.core.cost_report import build_report
 from tui.ui.widgets.batch_detail import BatchDetail
@@ -45,11 +52,14 @@ async def test_dollar_shows_costs_of_the_batches_in_view(tmp_path: Path, cache: 
 
 
 def test_cost_pane_snapshot(snap_compare, cache: Path, tmp_path: Path) -> None:
-    app = CachedBatchApp(copy_cache(cache, tmp_path))
+    """As a user sees it: after the first poll (see test_main_snapshots)."""
+    with demo_sim_in_thread() as sim:
+        app = PolledBatchApp(copy_cache(cache, tmp_path), sim)
+        assert snap_compare(app, terminal_size=(160, 48), run_before=show_costs)
 
-    async def show_costs(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("dollar_sign")
-        await settle(pilot)
 
-    assert snap_compare(app, terminal_size=(160, 48), run_before=show_costs)
+async def show_costs(pilot) -> None:
+    await after_first_poll(pilot)
+    await pilot.press("dollar_sign")
+    await settle(pilot)
+

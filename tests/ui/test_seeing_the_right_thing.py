@@ -24,7 +24,7 @@ from tui.core.config import Settings, load_config
 from tui.core.errors import ConfigError
 from tui.core.models import BatchStatus
 from tui.display import glyphs
-from tui.display.formatting import STATUS_LOOKS, progress_text
+from tui.display.formatting import STATUS_LOOKS, progress_text, short_duration
 from tui.ui.app import BatchApp
 from tui.ui.services import Services
 
@@ -178,6 +178,41 @@ async def test_left_is_labelled_and_deleted_batches_say_so(cache: Path, tmp_path
         assert "deleted at the provider" in text
         assert "keeps them" not in text
         assert table._cell_text(table.batches[done.id], "left").plain == "deleted"
+
+
+async def test_the_list_shows_a_running_batchs_eta_once_a_poll_gives_it_a_pace(
+    tmp_path: Path,
+) -> None:
+    async with demo_services(tmp_path) as (sim, services):
+        await import_everything(services)  # one sample of every running batch: no pace yet
+        app = BatchApp(services)
+        async with app.run_test(size=(80, 24)) as pilot:  # Left is shown at 80 columns
+            await settle(pilot)
+            table = app.main.table
+
+            def left(batch_id: str) -> str:
+                return table.cell(batch_id, "left").plain
+
+            running = [b for b in table.batches.values() if not b.is_terminal]
+            assert all(left(b.id).startswith("exp ") for b in running)
+            sim.clock.advance(minutes=10)
+            app.sync_batches()  # the App's own poll: the second sample
+            await settle(pilot)
+            running = [b for b in table.batches.values() if not b.is_terminal]
+            moving = [b for b in running if b.provider.value == "openai" and b.counts.finished]
+            assert moving
+            for batch in moving:
+                table.select(batch.id)
+                await settle(pilot)
+                eta = app.main.detail.pace.eta  # the detail pane's ETA, from the same history
+                assert eta is not None
+                wanted = f"eta {short_duration(eta - sim.clock.now())}"
+                assert left(batch.id) == wanted
+                assert wanted.removeprefix("eta ") in detail_text(app)
+            # Anthropic reports no finished request until the end: no pace, expiry stays.
+            still = [b for b in running if b.provider.value == "anthropic"]
+            assert still
+            assert all(left(b.id).startswith("exp ") for b in still)
 
 
 async def test_a_running_openai_batch_shows_its_pace_and_eta(tmp_path: Path) -> None:

@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tui.cli.common import Context, add_command, announcing_call_log, open_cache, print_json
+from tui.cli.call_lines import add_log_calls_argument, call_log_for
+from tui.cli.common import Context, add_command, open_cache, print_json
 from tui.core.errors import ConfigError, PartialFailure, ProviderError
 from tui.core.events import (
     BatchChanged,
@@ -69,6 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="one pass: import batches, refresh active ones, download ended results",
     )
     sync.add_argument("--profile", metavar="P", help="only this profile")
+    add_log_calls_argument(sync)
 
     ls = add_command(subparsers, "ls", run_ls, help="list cached batches")
     ls.add_argument("--json", action="store_true", help="print JSON (see `batchtui ls --help`)")
@@ -116,6 +119,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="seconds between polls (default: adaptive, from the config's poll_interval)",
     )
+    add_log_calls_argument(watch)
 
 
 # --- sync ------------------------------------------------------------------------------------
@@ -131,15 +135,18 @@ async def _sync(args: argparse.Namespace, context: Context) -> int:
     context.paths.ensure_data_dir()
     # The search index of downloaded results is left to the TUI, its only reader (it builds
     # it after its first paint): the command ends sooner.
-    async with Session.open(
-        context.config,
-        context.paths.database,
-        profile=args.profile,
-        env=context.env,
-        on_event=_say_when_waiting,
-        call_log=announcing_call_log(),
-        index_search=False,
-    ) as session:
+    async with contextlib.AsyncExitStack() as stack:
+        session = await stack.enter_async_context(
+            Session.open(
+                context.config,
+                context.paths.database,
+                profile=args.profile,
+                env=context.env,
+                on_event=_say_when_waiting,
+                call_log=stack.enter_context(call_log_for(args)),
+                index_search=False,
+            )
+        )
         engine = session.engine
         engine.wait_for_other_process = True  # then its downloads are not done twice
         events = await engine.import_all()
@@ -345,13 +352,16 @@ async def _watch(args: argparse.Namespace, context: Context) -> int:
     context.paths.ensure_data_dir()
     bell = context.config.settings.bell
     ends = WatchEnds(context.config, args.exec_command, env=context.env)
-    async with Session.open(
-        context.config,
-        context.paths.database,
-        profile=args.profile,
-        env=context.env,
-        call_log=announcing_call_log(),
-    ) as session:
+    async with contextlib.AsyncExitStack() as stack:
+        session = await stack.enter_async_context(
+            Session.open(
+                context.config,
+                context.paths.database,
+                profile=args.profile,
+                env=context.env,
+                call_log=stack.enter_context(call_log_for(args)),
+            )
+        )
         engine = session.engine
         shown: dict[str, ProfileHealth] = {}
         await ends.after(_print_transitions(await engine.import_all(), bell))

@@ -102,14 +102,17 @@ SDK_WAIT_WORTH_SAYING = 1.0
 """Seconds of a provider-asked wait (429/5xx ``retry-after``) from which the CLI says so."""
 
 
-def announcing_call_log() -> CallLog:
+def announcing_call_log(also: Callable[[CallRecord], None] | None = None) -> CallLog:
     """A call log that says on stderr when the provider asks the SDK to wait before retrying.
 
     The SDKs retry a 429 or 5xx by themselves, sleeping through the ``retry-after``; without
-    this line a long wait would look like a hang."""
+    this line a long wait would look like a hang. ``also`` is given every call once it is over
+    (``--log-calls``, :mod:`tui.cli.call_lines`)."""
     from tui.core.calllog import CallLog
 
     def announce(call: CallRecord) -> None:
+        if also is not None:
+            also(call)
         wait = call.retry_after
         if wait is not None and wait >= SDK_WAIT_WORTH_SAYING:
             what = "rate-limited" if call.status == 429 else "server error"

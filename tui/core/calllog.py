@@ -106,7 +106,8 @@ class CallLog:
     ) -> None:
         self.capacity = capacity
         self.on_finished = on_finished
-        """Called with every call that got its answer (after the lock is released)."""
+        """Called with every call once it is over: answered, or closed without a response
+        (after the lock is released)."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._timer = timer
         self._done: deque[CallRecord] = deque(maxlen=capacity)
@@ -143,7 +144,7 @@ class CallLog:
         """A request is being sent; ``key`` identifies it for :meth:`finished`."""
         task = _current_task()
         with self._lock:
-            self._close_task(task, NO_RESPONSE)  # this task's earlier call never got an answer
+            unanswered = self._close_task(task, NO_RESPONSE)  # this task's earlier call
             self._seq += 1
             record = CallRecord(
                 seq=self._seq,
@@ -160,6 +161,7 @@ class CallLog:
             if len(self._pending) > self.capacity:  # calls of tasks that vanished mid-call
                 del self._pending[next(iter(self._pending))]
             self.version += 1
+        self._report(unanswered)
         return record
 
     def finished(
@@ -183,19 +185,21 @@ class CallLog:
             )
             self._done.append(record)
             self.version += 1
-        if self.on_finished is not None:
-            self.on_finished(record)
+        self._report([record])
         return record
 
     def task_failed(self, error: str) -> None:
         """The current task's call in flight failed without a response (say why)."""
         task = _current_task()
         with self._lock:
-            self._close_task(task, one_line(error, limit=200) or NO_RESPONSE)
+            unanswered = self._close_task(task, one_line(error, limit=200) or NO_RESPONSE)
+        self._report(unanswered)
 
-    def _close_task(self, task: asyncio.Task[Any] | None, error: str) -> None:
+    def _close_task(self, task: asyncio.Task[Any] | None, error: str) -> list[CallRecord]:
+        """Close ``task``'s calls in flight as unanswered (under the lock); the closed ones."""
+        closed: list[CallRecord] = []
         if task is None:
-            return
+            return closed
         for key, pending in list(self._pending.items()):
             if pending.task is task:
                 del self._pending[key]
@@ -203,7 +207,14 @@ class CallLog:
                     pending.record, error=error, latency=self._timer() - pending.started
                 )
                 self._done.append(record)
+                closed.append(record)
                 self.version += 1
+        return closed
+
+    def _report(self, records: list[CallRecord]) -> None:
+        if self.on_finished is not None:
+            for record in records:
+                self.on_finished(record)
 
     # --- the SDK's HTTP client ---------------------------------------------------------------
 

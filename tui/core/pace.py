@@ -8,6 +8,7 @@ batch ends, so its batches have no pace until then (None: the screen says so).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,3 +45,14 @@ def pace_of(samples: list[tuple[datetime, int, int]], now: datetime) -> Pace | N
 
 async def read_pace(store: Store, batch_id: str, now: datetime) -> Pace | None:
     return pace_of(await store.batches.count_samples(batch_id), now)
+
+
+async def read_etas(store: Store, batch_ids: Iterable[str], now: datetime) -> dict[str, datetime]:
+    """The ETA of each of ``batch_ids`` that has one (the batch list's Left column), read in
+    one go rather than a query per row."""
+    etas: dict[str, datetime] = {}
+    for batch_id, samples in (await store.batches.count_samples_of(batch_ids)).items():
+        pace = pace_of(samples, now)
+        if pace is not None and pace.eta is not None:
+            etas[batch_id] = pace.eta
+    return etas

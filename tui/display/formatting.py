@@ -153,16 +153,23 @@ def short_duration(delta: timedelta) -> str:
     return duration(delta).split()[0]
 
 
-def time_left(batch: Batch, now: datetime) -> Text:
-    """Labelled, as the two clocks mean different things: while running, ``exp 23h`` until
-    unfinished requests expire; once ended, ``del 28d`` until the provider deletes results."""
+def time_left(batch: Batch, now: datetime, eta: datetime | None = None) -> Text:
+    """Labelled, as the clocks mean different things: while running, ``eta 2h`` until the
+    batch should end at the pace its count history shows (``eta``), or ``exp 23h`` until its
+    unfinished requests expire when there is no ETA or expiry comes first (in red then: at
+    this pace it will not finish); once ended, ``del 28d`` until the provider deletes results."""
     if batch.deleted_remotely:
         return Text("deleted", style="dim", end="")
     if not batch.is_terminal:
-        left = batch.processing_deadline() - now
-        style = "red" if left < timedelta(hours=2) else ""
+        deadline = batch.processing_deadline()
+        if eta is not None and eta < deadline:
+            to_go = eta - now
+            words = f"eta {short_duration(to_go)}" if to_go.total_seconds() > 0 else "eta now"
+            return Text(words, end="")
+        left = deadline - now
+        late = eta is not None or left < timedelta(hours=2)
         words = f"exp {short_duration(left)}" if left.total_seconds() > 0 else "exp due"
-        return Text(words, style=style, end="")
+        return Text(words, style="red" if late else "", end="")
     left = batch.results_available_until - now
     if left.total_seconds() <= 0:
         return Text("gone", style="dim", end="")

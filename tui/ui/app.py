@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -285,7 +284,7 @@ class BatchApp(App[None]):
         if self.services.auto_poll and state is not WorkerState.CANCELLED:
             delay = self.services.engine.next_delay()
             self._poll_timer = self.set_timer(delay, self._poll_due, name="poll")
-            next_at = time.monotonic() + delay
+            next_at = self.services.timer() + delay
         self.main.set_poll_state(polling=False, next_at=next_at)
 
     def _poll_due(self) -> None:

@@ -15,6 +15,8 @@ from tui.core.events import SyncEvent
 from tui.core.models import Batch
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from textual.worker import Worker
 
     from tui.core.cost_report import CostReport
@@ -76,6 +78,13 @@ class DetailLoaded(Message):
     tally: LineageTally | None = None
     pace: Pace | None = None
     """Throughput and ETA of a running batch, from its count history."""
+
+
+@dataclass
+class EtasLoaded(Message):
+    """When each running batch should end, from its count history (those with an ETA)."""
+
+    etas: dict[str, datetime]
 
 
 @dataclass

@@ -11,13 +11,14 @@ The App never opens a database or a provider itself. The store opens on :meth:`S
 (``BatchApp`` calls it on Load, so an App built in another event loop, as snapshot tests do,
 opens its own); the providers come up behind the first paint, through :class:`DeferredEngine`.
 Tests pass ``auto_poll=False`` and drive polls explicitly, and fixed clocks so that relative
-times ("3h ago") do not depend on when the test runs.
+times ("3h ago") and the poll countdown do not depend on when the test runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +59,7 @@ class Services:
         auto_poll: bool = True,
         clock: Callable[[], datetime] = local_now,
         engine_clock: Callable[[], datetime] = utcnow,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.database = database
@@ -73,6 +75,9 @@ class Services:
         """"Now" for relative times; the demo passes the simulator's clock, tests a fixed one."""
         self.engine_clock = engine_clock
         """"Now" for the sync engine's records (UTC)."""
+        self.timer = timer
+        """Seconds on a monotonic clock, for the countdown to the next poll ("next poll 12s");
+        screenshots pass a frozen one."""
         self.call_log = CallLog()
         """Every HTTP call the providers make this session (the ``@`` screen)."""
         self._store: Store | None = None

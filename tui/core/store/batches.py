@@ -163,12 +163,33 @@ class BatchRepository:
         )
         return [(datetime.fromtimestamp(r[0], UTC), r[1], r[2]) for r in rows]
 
+    async def count_samples_of(
+        self, batch_ids: Iterable[str]
+    ) -> dict[str, builtins.list[tuple[datetime, int, int]]]:
+        """:meth:`count_samples` of many batches at once (the list's ETAs), by batch id."""
+        ids = builtins.list(dict.fromkeys(batch_ids))
+        samples: dict[str, builtins.list[tuple[datetime, int, int]]] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            rows = await self._db.fetchall(
+                "SELECT batch_id, at, finished, total FROM count_samples "
+                f"WHERE batch_id IN ({', '.join('?' * len(chunk))}) ORDER BY batch_id, at",
+                tuple(chunk),
+            )
+            for r in rows:
+                samples.setdefault(r[0], []).append((datetime.fromtimestamp(r[1], UTC), r[2], r[3]))
+        return samples
+
     async def children(self, batch_id: str) -> builtins.list[Batch]:  # `list` is a method here
         """Batches that retry this one."""
         rows = await self._db.fetchall(
             "SELECT * FROM batches WHERE parent_id = ? ORDER BY created_at", (batch_id,)
         )
         return [batch_from_row(r) for r in rows]
+
+
+_IDS_PER_QUERY = 500
+"""Ids bound in one ``IN (...)`` (SQLite's default limit on variables is far above it)."""
 
 
 def _like_prefix(prefix: str) -> str:

@@ -172,10 +172,13 @@ class Database:
                 raise StoreError(describe_sqlite_error(self.path, exc)) from None
 
     async def fetchall(self, sql: str, params: SqlParams = ()) -> list[sqlite3.Row]:
-        """Run a read on the reader connection."""
+        """Run a read on the reader connection.
+
+        Executed and fetched in one step on the connection's thread: a statement left open
+        between the two (while another coroutine's read ran) would hold its snapshot, and that
+        read would not see what the writer committed meanwhile (a poll's new counts, say)."""
         try:
-            async with self.reader.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self.reader.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(self.path, exc)) from None
 

@@ -3,8 +3,15 @@
 It is how a user over SSH finds out why a profile is red: the 429s with the wait the provider
 asked for, the 5xx, the calls that got no answer at all, each with the provider's request id
 to quote to support. The calls come from the session's :class:`~tui.core.calllog.CallLog`
-(bounded, so the table is too: one DataTable, never a widget per call). The table is redrawn
-once a second while the screen is open, and only when a call was recorded.
+(bounded, at most 2,000) and are drawn by a Line API list that paints only the rows on screen
+(:class:`~tui.ui.widgets.call_table.CallTable`). The list is redrawn once a second while the
+screen is open, and only when a call was recorded.
+
+The pane under the list follows its cursor through the list's ``on_cursor`` hook, called as
+the cursor moves, so it is redrawn in the same frame as the highlight. (It used to follow a
+``DataTable``'s ``RowHighlighted`` message, which reached the screen only after the table had
+worked through its queue; while calls poured in, that queue held the re-measuring of every cell
+of a redraw, and the pane showed the previous call for up to a second.)
 """
 
 from __future__ import annotations
@@ -16,10 +23,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from tui.core.calllog import CallRecord
-from tui.display.formatting import DASH, plain
+from tui.display.formatting import plain
+from tui.ui.widgets.call_table import TROUBLE, CallTable, seconds, transferred
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -29,15 +37,6 @@ if TYPE_CHECKING:
 
 REFRESH_SECONDS = 1.0
 """How often the open screen looks for new calls."""
-
-ROUTE_WIDTH = 30
-"""Columns of the route; the selected call's full route is shown under the table."""
-
-TROUBLE = "⚠"
-"""Marks a 429, a 5xx or a call without a response (a glyph, so it survives NO_COLOR)."""
-
-COLUMNS = ("Time", "Profile", "Status", "Retry", "Wait", "Latency", "Method", "Route", "Bytes")
-"""What decides why a profile is red comes first, so that 80 columns show it."""
 
 
 class CallLogScreen(Screen[None]):
@@ -58,25 +57,26 @@ class CallLogScreen(Screen[None]):
         self.only_trouble = False
         self.words: list[str] = []
         self._shown_version = -1
-        self._shown: list[CallRecord] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="calls-title")
         yield Input(placeholder="filter: profile, route, status, request id…", id="calls-filter")
-        table: DataTable[Text] = DataTable(id="calls-table", cursor_type="row", zebra_stripes=True)
-        for name in COLUMNS:
-            table.add_column(name, key=name, width=ROUTE_WIDTH if name == "Route" else None)
-        table.add_column("Request id", key="Request id")
-        yield table
+        yield CallTable(zone=self.zone, id="calls-table")
         yield Static(id="calls-detail")
         yield Footer()
 
+    @property
+    def table(self) -> CallTable:
+        return self.query_one(CallTable)
+
     def on_mount(self) -> None:
+        table = self.table
+        table.on_cursor = self._show_detail
         self.show_calls()
-        self.query_one(DataTable).focus()
+        table.focus()
         self.set_interval(REFRESH_SECONDS, self._refresh_if_new, name="calls-refresh")
 
-    # --- the table ---------------------------------------------------------------------------
+    # --- the list ----------------------------------------------------------------------------
 
     def _refresh_if_new(self) -> None:
         if self.call_log.version != self._shown_version:
@@ -87,43 +87,11 @@ class CallLogScreen(Screen[None]):
         self._shown_version = self.call_log.version
         calls = self.call_log.records()
         shown = [call for call in calls if self._matches(call)]
-        table: DataTable[Text] = self.query_one(DataTable)
-        selected = self._selected_seq()
-        table.clear()
-        table.add_rows(self._row(call) for call in shown)
-        self._shown = shown
-        if selected is not None:
-            for index, call in enumerate(shown):
-                if call.seq == selected:
-                    table.move_cursor(row=index, animate=False)
-                    break
+        table = self.table
+        # At the top, the newest call stays selected as calls arrive.
+        selected = table.selected if table.cursor_row > 0 else None
         self._show_title(calls, shown)
-        self._show_detail()
-
-    def _selected_seq(self) -> int | None:
-        table: DataTable[Text] = self.query_one(DataTable)
-        if not self._shown or table.cursor_row >= len(self._shown) or table.cursor_row <= 0:
-            return None  # at the top, the newest call stays selected as calls arrive
-        return self._shown[table.cursor_row].seq
-
-    def _row(self, call: CallRecord) -> list[Text]:
-        style = _trouble_style(call)
-        status = call.describe_status()
-        if call.is_trouble:
-            status = f"{TROUBLE} {status}"
-        when = call.started_at.astimezone(self.zone).strftime("%H:%M:%S")
-        return [
-            Text(when, style="dim"),
-            plain(call.profile),
-            Text(status, style=style),
-            Text(str(call.attempt) if call.attempt else "", justify="right"),
-            Text(_seconds(call.retry_after) if call.retry_after is not None else ""),
-            Text(_seconds(call.latency), justify="right"),
-            Text(call.method),
-            plain(call.route, style=style),
-            Text(_bytes(call), justify="right"),
-            plain(call.request_id, style="dim"),
-        ]
+        table.show(shown, keep=selected.seq if selected else None)  # the pane follows
 
     def _matches(self, call: CallRecord) -> bool:
         if self.only_trouble and not call.is_trouble:
@@ -148,13 +116,12 @@ class CallLogScreen(Screen[None]):
         self.query_one("#calls-title", Static).update(Text(" · ".join(parts)))
 
     def _show_detail(self) -> None:
-        table: DataTable[Text] = self.query_one(DataTable)
         detail = self.query_one("#calls-detail", Static)
-        if not self._shown:
+        call = self.table.selected
+        if call is None:
             empty = "No calls match." if self.words or self.only_trouble else "No calls yet."
             detail.update(Text(empty, style="dim"))
             return
-        call = self._shown[min(max(table.cursor_row, 0), len(self._shown) - 1)]
         lines = Text(f"{call.method} ")
         lines.append_text(plain(call.route))
         lines.append("\n")
@@ -164,13 +131,11 @@ class CallLogScreen(Screen[None]):
         if call.error:
             notes.append(plain(f"no response: {call.error}", style="bold"))
         elif call.retry_after is not None:
-            notes.append(Text(f"the provider asked to wait {_seconds(call.retry_after)}"))
+            notes.append(Text(f"the provider asked to wait {seconds(call.retry_after)}"))
+        if call.bytes_sent is not None or call.bytes_received is not None:
+            notes.append(Text(f"bytes sent/received {transferred(call)}", style="dim"))
         lines.append_text(Text(" · ").join(notes))
         detail.update(lines)
-
-    @on(DataTable.RowHighlighted, "#calls-table")
-    def _highlighted(self) -> None:
-        self._show_detail()
 
     # --- filtering ---------------------------------------------------------------------------
 
@@ -181,7 +146,7 @@ class CallLogScreen(Screen[None]):
 
     @on(Input.Submitted, "#calls-filter")
     def _filter_submitted(self) -> None:
-        self.query_one(DataTable).focus()
+        self.table.focus()
 
     def action_filter(self) -> None:
         self.query_one("#calls-filter", Input).focus()
@@ -192,41 +157,7 @@ class CallLogScreen(Screen[None]):
 
     def action_back(self) -> None:
         if self.focused is self.query_one("#calls-filter", Input):
-            self.query_one(DataTable).focus()  # Esc leaves the filter first, then the screen
+            self.table.focus()  # Esc leaves the filter first, then the screen
             return
         self.app.pop_screen()
 
-
-def _trouble_style(call: CallRecord) -> str:
-    if call.error or (call.status or 0) >= 500:
-        return "bold red"
-    if call.status == 429:
-        return "bold yellow"
-    if call.status is not None and call.status >= 400:
-        return "yellow"
-    return ""
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return DASH
-    if value < 1:
-        return f"{value * 1000:.0f} ms"
-    return f"{value:.1f} s"
-
-
-def _bytes(call: CallRecord) -> str:
-    sent = _size(call.bytes_sent)
-    streamed = call.bytes_received is None and call.status is not None
-    received = "stream" if streamed else _size(call.bytes_received)
-    return f"{sent}/{received}"
-
-
-def _size(value: int | None) -> str:
-    if value is None:
-        return "-"
-    if value < 1000:
-        return str(value)
-    if value < 1_000_000:
-        return f"{value / 1000:.1f}k"
-    return f"{value / 1_000_000:.1f}M"

@@ -10,6 +10,7 @@ tell the user why a key did nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -28,7 +29,7 @@ from tui.core.events import (
 )
 from tui.core.lineage import Lineage, read_lineage
 from tui.core.models import Batch, ResultsState
-from tui.core.pace import read_pace
+from tui.core.pace import read_etas, read_pace
 from tui.display.formatting import safe
 from tui.ui.batch_marks import BatchMarks
 from tui.ui.batch_view import SortColumn, View, in_view, needs_attention, parse_query
@@ -38,6 +39,7 @@ from tui.ui.messages import (
     CostReportLoaded,
     CostsLoaded,
     DetailLoaded,
+    EtasLoaded,
     WorkFailed,
 )
 from tui.ui.screens.batch_actions import PROVIDER_ACTIONS, BatchActions
@@ -95,6 +97,8 @@ class MainScreen(BatchActions):
         super().__init__()
         self.services = services
         self.costs: dict[str, float] = {}
+        self.etas: dict[str, datetime] = {}
+        """When each running batch should end, from its count history (the Left column)."""
         self.estimates: dict[str, float] = {}
         """Forecasts of running batches submitted here (their requests are stored)."""
         self._estimate_cache: dict = {}
@@ -130,12 +134,14 @@ class MainScreen(BatchActions):
 
     def on_mount(self) -> None:
         self.table.cost_of = lambda batch: self.costs.get(batch.id)
+        self.table.eta_of = lambda batch: self.etas.get(batch.id)
         bar = self.status_bar
         bar.auto_poll = self.services.auto_poll
         bar.read_only = self.services.read_only
         bar.read_only_why = self.services.read_only_why
         bar.profiles = dict(self.services.engine.statuses)
         bar.clock = self.services.clock
+        bar.timer = self.services.timer
         self.set_interval(_RELATIVE_TICK, self.tick)
         cached, self._cached = self._cached, None
         if cached:
@@ -146,6 +152,7 @@ class MainScreen(BatchActions):
         then its first frame, the footer's keys and the detail pane have them."""
         table = BatchTable(id="batches")
         table.cost_of = lambda batch: self.costs.get(batch.id)
+        table.eta_of = lambda batch: self.etas.get(batch.id)
         table.marked = self.marks
         if self._cached:
             table.replace(self._cached, self.services.clock())
@@ -170,6 +177,7 @@ class MainScreen(BatchActions):
             return
         self.table.replace(batches, self.services.clock())
         self._after_change()
+        self.load_etas()
 
     def apply_events(self, events: list[SyncEvent]) -> None:
         """Apply a burst of sync events to the list, the status bar and the detail pane."""
@@ -179,6 +187,7 @@ class MainScreen(BatchActions):
                 self.status_bar.profiles[event.status.profile] = event.status
         if changed:
             self.table.upsert(changed, self.services.clock())
+            self.load_etas()  # the poll kept a count of each running batch that moved
         self._after_change()
         downloaded = [e.batch_id for e in events if isinstance(e, ResultsProgress) and e.done]
         if downloaded:
@@ -325,6 +334,10 @@ class MainScreen(BatchActions):
             self.detail.pace = message.pace
             self.detail.show()
 
+    def on_etas_loaded(self, message: EtasLoaded) -> None:
+        self.etas = message.etas
+        self.table.tick(self.services.clock())
+
     def on_costs_loaded(self, message: CostsLoaded) -> None:
         self.show_costs(message.costs, message.estimates)
 
@@ -447,6 +460,13 @@ class MainScreen(BatchActions):
             estimate_cache=self._estimate_cache,
         )
         self.post_message(CostReportLoaded(report))
+
+    @work(group="etas", exclusive=True, exit_on_error=False, description="Reading the pace")
+    async def load_etas(self) -> None:
+        """The ETA of every running batch, for the list (the detail reads its own pace)."""
+        running = [b.id for b in self.table.batches.values() if not b.is_terminal]
+        now = self.services.engine_clock()
+        self.post_message(EtasLoaded(await read_etas(self.services.store, running, now)))
 
     @work(group="detail", exclusive=True, exit_on_error=False, description="Reading lineage")
     async def load_lineage(self, batch: Batch) -> None:

@@ -47,7 +47,7 @@ from tui.display.formatting import (
 from tui.display.glyphs import glyph
 from tui.ui.batch_marks import MARK_GLYPH
 from tui.ui.batch_view import SORT_COLUMNS, Query, SortColumn, View, in_view, sort_key
-from tui.ui.widgets.line_list import LineList
+from tui.ui.widgets.line_list import PADDING, LineList, render_cells
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 """Display order; ``priority`` decides which survive at 80 columns."""
 
-PADDING = 1
-"""Blank cells on each side of every column."""
 _SCROLLBAR = 2
 _LABEL_MAX = 48
 _FULL_ID = 38
@@ -93,6 +91,7 @@ EMPTY_HINT = (
 NO_MATCH_HINT = ("No batch in this view (4 shows them all; Esc clears a filter).",)
 
 CostLookup = Callable[[Batch], float | None]
+EtaLookup = Callable[[Batch], datetime | None]
 Layout = tuple[tuple[Column, int], ...]
 """The shown columns and their widths, in display order."""
 
@@ -163,6 +162,8 @@ class BatchTable(LineList):
         self.sort_reverse = False
         self.full_ids = False
         self.cost_of: CostLookup = lambda batch: None
+        self.eta_of: EtaLookup = lambda batch: None
+        """When a running batch should end, from its count history (None: no ETA)."""
         self.marked: Container[str] = ()
         """Ids drawn as marked (the screen's :class:`~tui.ui.batch_marks.BatchMarks`)."""
 
@@ -388,7 +389,7 @@ class BatchTable(LineList):
         if key == "created":
             return Text(ago(batch.created_at, now).removesuffix(" ago"))
         if key == "left":
-            return time_left(batch, now)
+            return time_left(batch, now, None if batch.is_terminal else self.eta_of(batch))
         return Text(money(self.cost_of(batch)), justify="right")
 
     # --- rendering ------------------------------------------------------------------------------
@@ -458,21 +459,5 @@ class BatchTable(LineList):
 
     def _render_cells(self, cells: tuple[Text, ...], width: int, base: Style) -> Strip:
         """One line: each cell cut (with an ellipsis) or padded to its column, then blank."""
-        console = self.app.console
-        pad = Segment(" " * PADDING, base)
-        segments: list[Segment] = []
-        for (_, column_width), cell in zip(self._layout, cells, strict=True):
-            text = cell.copy()
-            text.overflow = "ellipsis"
-            text.align(cell.justify if cell.justify == "right" else "left", column_width)
-            segments.append(pad)
-            if text.spans:
-                for segment in text.render(console, end=""):
-                    style = segment.style
-                    segments.append(Segment(segment.text, base + style if style else base))
-            else:  # Text.render leaves a span-less text's own style to its caller
-                style = console.get_style(text.style) if text.style else None
-                segments.append(Segment(text.plain, base + style if style else base))
-            segments.append(pad)
-        strip = Strip(segments).adjust_cell_length(width, base)
-        return strip.crop(0, width)
+        widths = [column_width for _, column_width in self._layout]
+        return render_cells(self.app.console, cells, widths, width, base)

@@ -10,6 +10,12 @@ click on a row does. The cursor, scrolling it into view and the key actions live
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.scroll_view import ScrollView
@@ -24,6 +30,9 @@ CURSOR_BINDINGS: list[BindingType] = [
     Binding("end,ctrl+end,G", "last", "Last", show=False, id="list.last"),
 ]
 """The cursor keys of every list (a subclass that does not inherit bindings spreads them in)."""
+
+PADDING = 1
+"""Blank cells on each side of every column of a table-like list."""
 
 
 class LineList(ScrollView, can_focus=True):
@@ -101,3 +110,27 @@ class LineList(ScrollView, can_focus=True):
         if y == 0:
             return self._header_strip(width)
         return self._row_strip(int(self.scroll_offset.y) + y - 1, width)
+
+
+def render_cells(
+    console: Console, cells: Sequence[Text], widths: Sequence[int], width: int, base: Style
+) -> Strip:
+    """One line of a table-like list: each cell cut (with an ellipsis) or padded to its column
+    width, :data:`PADDING` blanks around it, then blank to ``width``; ``base`` under it all."""
+    pad = Segment(" " * PADDING, base)
+    segments: list[Segment] = []
+    for column_width, cell in zip(widths, cells, strict=True):
+        text = cell.copy()
+        text.overflow = "ellipsis"
+        text.align(cell.justify if cell.justify == "right" else "left", column_width)
+        segments.append(pad)
+        if text.spans:
+            for segment in text.render(console, end=""):
+                style = segment.style
+                segments.append(Segment(segment.text, base + style if style else base))
+        else:  # Text.render leaves a span-less text's own style to its caller
+            style = console.get_style(text.style) if text.style else None
+            segments.append(Segment(text.plain, base + style if style else base))
+        segments.append(pad)
+    strip = Strip(segments).adjust_cell_length(width, base)
+    return strip.crop(0, width)

@@ -46,7 +46,9 @@ class StatusBar(Static):
         self.polling = False
         self.auto_poll = True
         self.next_poll_at: float | None = None
-        """``time.monotonic()`` deadline of the next automatic poll."""
+        """Deadline of the next automatic poll, on :attr:`timer`."""
+        self.timer: Callable[[], float] = time.monotonic
+        """The monotonic clock of the countdown (the App's, ``Services.timer``)."""
         self.now: datetime | None = None
         self.clock: Callable[[], datetime] | None = None
         """Where the every-second redraw reads "now" (the App's clock)."""
@@ -141,7 +143,7 @@ class StatusBar(Static):
         elif self.next_poll_at is None:
             text = Text("")
         else:
-            left = max(0.0, self.next_poll_at - time.monotonic())
+            left = max(0.0, self.next_poll_at - self.timer())
             text = Text(f"next poll {countdown(left)}")
         if synced and self.last_ok is not None and self.now is not None:
             text.append(f" · synced {ago(self.last_ok, self.now)}", style="dim")
