@@ -20,7 +20,6 @@ from datetime import tzinfo
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.strip import Strip
 
@@ -52,15 +51,6 @@ _RIGHT = frozenset({"Retry", "Latency", "Bytes"})
 
 class CallTable(LineList):
     """The calls given to :meth:`show`, newest first, with a row cursor."""
-
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="calls.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="calls.down"),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="calls.page_up"),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="calls.page_down"),
-        Binding("home,g", "first", "First", show=False, id="calls.first"),
-        Binding("end,G", "last", "Last", show=False, id="calls.last"),
-    ]
 
     COMPONENT_CLASSES = {"call-table--header", "call-table--even-row", "call-table--cursor"}
     """Styled in ``tui/ui/app.tcss`` as the batch list is."""
