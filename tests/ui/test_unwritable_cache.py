@@ -10,18 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from main_support import copy_cache, offline_demo_config, prepare_cache, settle
+from main_support import copy_cache, offline_demo_config, settle
 
 from tui.core.errors import StoreNotWritable
 from tui.ui.app import BatchApp
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.requests import RequestsScreen
 from tui.ui.services import Services
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_cache(tmp_path_factory.mktemp("cache"))
 
 
 def unwritable_copy(cache: Path, directory: Path) -> Path:
