@@ -20,7 +20,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
 from tui.core.errors import BatchtuiError
@@ -28,6 +27,7 @@ from tui.core.export import export_file_name, export_to_file
 from tui.core.models import Batch, ResultsState
 from tui.core.store import Store
 from tui.display.formatting import batch_name, safe
+from tui.ui.screens.form_dialog import FormDialog
 from tui.ui.widgets.key_footer import KeyFooter
 
 LISTED = 10
@@ -92,9 +92,10 @@ async def write_exports(store: Store, export: BulkExport) -> BulkExportReport:
     return report
 
 
-class BulkExportScreen(ModalScreen[BulkExport | None]):
+class BulkExportScreen(FormDialog[BulkExport]):
     """Ask where to export the results of ``batches``; see the module docstring."""
 
+    ACCEPT_BUTTON = "export"
     AUTO_FOCUS = "#export-path"
     BINDINGS = [Binding("escape,q", "back", "Back", id="bulk-export.back")]
 
@@ -179,21 +180,6 @@ class BulkExportScreen(ModalScreen[BulkExport | None]):
             )
         return text
 
-    @on(Input.Submitted, "#export-path")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._export()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "export":
-            self._export()
-        else:
-            self.dismiss(None)
-
-    def _export(self) -> None:
+    def action_accept(self) -> None:
         if self.problem() is None and self.targets:
             self.dismiss(BulkExport(self.files()))
-
-    def action_back(self) -> None:
-        self.dismiss(None)
