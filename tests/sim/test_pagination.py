@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import anthropic
+import openai
 import pytest
 from anthropic import AsyncAnthropic
 from openai import AsyncOpenAI
@@ -123,3 +124,24 @@ async def test_anthropic_pages_between_two_cursors(sim: Simulator, aclient: Asyn
     assert [b.id async for b in every] == ids[5:7] + ids[3:5] + ids[2:3]
     crossed = await aclient.messages.batches.list(after_id=ids[7], before_id=ids[1])
     assert (crossed.data, crossed.has_more, crossed.last_id) == ([], False, None)
+
+
+async def test_openai_list_limit_as_the_live_api_answers_it(
+    oclient: AsyncOpenAI, many_openai: list[str]
+) -> None:
+    """Recorded from api.openai.com (litellm#37149, #37198): limit=0 is an empty page, not an
+    error; below 0 and above 100 are 400s with these messages and codes."""
+    empty = await oclient.batches.list(limit=0)
+    assert empty.data == []
+    assert empty.has_more is False
+    assert (empty.first_id, empty.last_id) == (None, None)
+    cases = (
+        (-1, "integer_below_min_value", "Expected a value >= 0, but got -1 instead."),
+        (101, "integer_above_max_value", "Expected a value <= 100, but got 101 instead."),
+    )
+    for limit, code, words in cases:
+        with pytest.raises(openai.BadRequestError) as caught:
+            await oclient.batches.list(limit=limit)
+        assert caught.value.code == code
+        assert caught.value.param == "limit"
+        assert words in caught.value.message

@@ -88,6 +88,32 @@ def _page(order: Ordered, after: str | None, limit: int) -> tuple[list[str], boo
     return order.ids(start, start + limit), start + limit < len(order)
 
 
+BATCHES_PAGE_MAX = 100
+
+
+def _batches_limit(request: web.Request) -> int:
+    """The batch list's ``limit``, refused as the live API refuses it (recorded responses:
+    0 is accepted and answers an empty page; the reference's "1 to 100" is looser than that)."""
+    limit = int_param(request, "limit", 20, -(2**31), 2**31)
+    if limit < 0:
+        raise ApiError(
+            400,
+            f"Invalid 'limit': integer below minimum value. Expected a value >= 0, but got "
+            f"{limit} instead.",
+            param="limit",
+            code="integer_below_min_value",
+        )
+    if limit > BATCHES_PAGE_MAX:
+        raise ApiError(
+            400,
+            f"Invalid 'limit': integer above maximum value. Expected a value <= "
+            f"{BATCHES_PAGE_MAX}, but got {limit} instead.",
+            param="limit",
+            code="integer_above_max_value",
+        )
+    return limit
+
+
 def _list_json(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
     return {
         "object": "list",
@@ -333,7 +359,9 @@ async def batches_retrieve(sim: Simulator, request: web.Request) -> web.StreamRe
 
 async def batches_list(sim: Simulator, request: web.Request) -> web.StreamResponse:
     now = _settle(sim)
-    limit = int_param(request, "limit", 20, 1, 100)
+    limit = _batches_limit(request)
+    if limit == 0:  # what api.openai.com answers (recorded): an empty page, not an error
+        return json_response(_list_json([], False))
     ids, has_more = _page(sim.state.openai_order, request.query.get("after"), limit)
     data = [batch_json(sim.state.openai[i], now) for i in ids]
     return json_response(_list_json(data, has_more))

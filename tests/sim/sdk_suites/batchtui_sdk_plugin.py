@@ -30,9 +30,6 @@ LIMIT_ZERO = (
     "{range}, and the simulator answers out-of-range limits with 400 invalid_request_error"
 )
 EXPECTED_FAILURES = {
-    ("openai", "tests/api_resources/test_batches.py", "test_method_list_with_all_params"): (
-        LIMIT_ZERO.format(range="1-100")
-    ),
     ("openai", "tests/api_resources/test_files.py", "test_method_list_with_all_params"): (
         LIMIT_ZERO.format(range="1-10,000")
     ),
